@@ -1,0 +1,61 @@
+# mod_doanra - build, test, demo, install.
+#
+#   make            build mod_doanra/.libs/mod_doanra.so with apxs (copied to ./mod_doanra.so)
+#   make test       unit + fuzz (short) + integration tests; ends with one summary line
+#   make demo       install what is missing, start PostgreSQL + Apache demo intranet
+#   make demo-stop  stop both
+#   make install    install the module and doanra.load / doanra.conf (Debian layout)
+#   make bench      throughput and latency side by side
+#   make fuzz       run each fuzzer for longer
+
+APXS      ?= $(shell command -v apxs 2>/dev/null || command -v apxs2 2>/dev/null || echo apxs)
+CC        ?= cc
+APR_CFLAGS := $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null) $(shell apu-1-config --includes 2>/dev/null)
+APR_LIBS   := $(shell apr-1-config --link-ld --libs 2>/dev/null) $(shell apu-1-config --link-ld --libs 2>/dev/null)
+ICU_LIBS   := $(shell pkg-config --libs icu-uc icu-i18n 2>/dev/null || echo -licuuc -licui18n)
+PQ_CFLAGS  := -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+PQ_LIBS    := -lpq
+
+# The pure core: APR + ICU only.
+CORE_SRCS  := mod_doanra/form.c mod_doanra/text.c mod_doanra/date.c \
+              mod_doanra/countries.c mod_doanra/core.c mod_doanra/trip.c \
+              mod_doanra/rules.c mod_doanra/render.c
+# The Apache shell and the store.
+SHELL_SRCS := mod_doanra/mod_doanra.c mod_doanra/capture.c mod_doanra/inject.c \
+              mod_doanra/refill.c mod_doanra/store.c
+HDRS       := $(wildcard mod_doanra/*.h)
+
+WARN       := -Wall -Wextra -Wno-unused-parameter
+BUILD      := build
+
+.PHONY: all test unit integration fuzz fuzz-short bench demo demo-stop install clean format
+
+all: mod_doanra.so
+
+mod_doanra.so: $(CORE_SRCS) $(SHELL_SRCS) $(HDRS)
+	rm -rf mod_doanra/.libs mod_doanra/*.lo mod_doanra/*.slo mod_doanra/*.la mod_doanra/*.o
+	$(APXS) -c -o mod_doanra/mod_doanra.so -Wc,-std=gnu11 -Wc,"$(WARN)" -Wc,-O2 \
+	    -I$(CURDIR)/mod_doanra $(PQ_CFLAGS) $(CORE_SRCS) $(SHELL_SRCS) \
+	    $(ICU_LIBS) $(PQ_LIBS) >$(BUILD).log 2>&1 || { cat $(BUILD).log; exit 1; }
+	@grep -E 'warning|error' $(BUILD).log || true
+	cp mod_doanra/.libs/mod_doanra.so mod_doanra.so
+	@echo "built mod_doanra.so"
+
+# ---- unit tests (cmocka, ASan + UBSan) ------------------------------------
+UNIT_CFLAGS := -std=gnu11 -g -O1 $(WARN) -fsanitize=address,undefined \
+               -fno-omit-frame-pointer -Imod_doanra $(APR_CFLAGS)
+UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
+
+$(BUILD)/unit/%: tests/unit/%.c $(CORE_SRCS) $(HDRS)
+	@mkdir -p $(BUILD)/unit
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRCS) -lcmocka $(APR_LIBS) $(ICU_LIBS)
+
+unit: $(UNIT_TESTS)
+	@./tests/run-unit $(UNIT_TESTS)
+
+clean:
+	rm -rf $(BUILD) $(BUILD).log mod_doanra.so mod_doanra/.libs mod_doanra/*.lo \
+	       mod_doanra/*.slo mod_doanra/*.la mod_doanra/*.o
+
+format:
+	clang-format -i mod_doanra/*.c mod_doanra/*.h tests/unit/*.c

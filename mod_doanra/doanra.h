@@ -1,0 +1,412 @@
+/*
+ * doanra.h - the pure core of mod_doanra: form fields, the trip model, the
+ * rules and their findings.
+ *
+ * Nothing declared here knows about httpd or PostgreSQL.  The core depends on
+ * APR (pools, arrays) and ICU (Unicode normalisation, country data) only, so
+ * it can be unit-tested and fuzzed on its own.  The Apache shell
+ * (mod_doanra.c, capture.c, inject.c, refill.c) and the store (store.c) call
+ * into it.
+ *
+ * A submission's way through the core:
+ *   body --doanra_form_parse_*--> fields --doanra_trip_build--> trip + findings
+ *   trip + history --doanra_rules_check--> findings --doanra_decision--> verdict
+ *   findings --doanra_render_*--> HTML block / JSON
+ */
+#ifndef DOANRA_H
+#define DOANRA_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <apr_strings.h>
+
+/* ------------------------------------------------------------------ */
+/* Form fields                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Logical fields (SPEC section 2).  The order is the order of the table. */
+typedef enum {
+    DOANRA_F_DON_VI = 0,
+    DOANRA_F_MA_DON_VI,
+    DOANRA_F_MUC_DICH,
+    DOANRA_F_DOI_TAC,
+    DOANRA_F_NGAY_DI,
+    DOANRA_F_NGAY_VE,
+    DOANRA_F_NGUON_KINH_PHI,
+    DOANRA_F_DU_TOAN,
+    DOANRA_F_MA_KE_HOACH,
+    DOANRA_F_LY_DO_PHAT_SINH,
+    DOANRA_F_QUOC_GIA,   /* row */
+    DOANRA_F_TU_NGAY,    /* row */
+    DOANRA_F_DEN_NGAY,   /* row */
+    DOANRA_F_TV_HO_TEN,  /* row */
+    DOANRA_F_TV_MA,      /* row */
+    DOANRA_F_TV_CHUC_VU, /* row */
+    DOANRA_F_TV_DON_VI,  /* row */
+    DOANRA_F_COUNT
+} doanra_field_key;
+
+/* Default name of a logical field ("don_vi", ...); NULL when out of range. */
+const char *doanra_field_default_name(int key);
+/* Key of a default name, or -1. */
+int doanra_field_key_lookup(const char *default_name);
+
+/* One submitted name=value pair, in the order it arrived.  Values are
+ * NUL-terminated copies in the pool; len excludes the terminator (values may
+ * contain NUL bytes, which the trip builder reports as a format finding).
+ * For multipart file parts, is_file is set and value is the file name only:
+ * file contents are never inspected. */
+typedef struct {
+    const char *name;
+    const char *value;
+    apr_size_t len;
+    int is_file;
+} doanra_field;
+
+typedef enum {
+    DOANRA_FORM_OK = 0,
+    DOANRA_FORM_BAD_PERCENT,   /* malformed %xx escape */
+    DOANRA_FORM_BAD_UTF8,      /* a name or value is not UTF-8 */
+    DOANRA_FORM_TOO_MANY,      /* more fields than max_fields */
+    DOANRA_FORM_MALFORMED      /* multipart structure broken, no boundary... */
+} doanra_form_status;
+
+/* Parse an application/x-www-form-urlencoded body into *fields
+ * (apr_array of doanra_field).  max_fields bounds the number of pairs
+ * (0 = no bound).  On error returns the status, *fields holds what was parsed
+ * so far (possibly empty, never NULL). */
+doanra_form_status doanra_form_parse_urlencoded(apr_pool_t *p, const char *body,
+                                                apr_size_t len, int max_fields,
+                                                apr_array_header_t **fields);
+
+/* Parse a multipart/form-data body; content_type is the full header value
+ * (the boundary parameter is read from it). */
+doanra_form_status doanra_form_parse_multipart(apr_pool_t *p,
+                                               const char *content_type,
+                                               const char *body, apr_size_t len,
+                                               int max_fields,
+                                               apr_array_header_t **fields);
+
+/* Pick the parser from the Content-Type (case-insensitive, parameters
+ * ignored).  Returns DOANRA_FORM_MALFORMED for any other type. */
+doanra_form_status doanra_form_parse(apr_pool_t *p, const char *content_type,
+                                     const char *body, apr_size_t len,
+                                     int max_fields,
+                                     apr_array_header_t **fields);
+
+/* Is this Content-Type one the module handles (urlencoded or multipart)? */
+int doanra_form_type_handled(const char *content_type);
+
+/* ------------------------------------------------------------------ */
+/* Text                                                                 */
+/* ------------------------------------------------------------------ */
+
+/* 1 if s[0..len) is well-formed UTF-8 without NUL bytes. */
+int doanra_utf8_valid(const char *s, apr_size_t len);
+
+/* Normalise a name for comparison: Unicode NFC, full case folding, white
+ * space trimmed and runs collapsed to one space (ICU).  Returns "" for NULL
+ * or invalid input; never NULL. */
+const char *doanra_text_norm(apr_pool_t *p, const char *s);
+
+/* Normalised s starts with normalised title as whole words ("giám đốc sở"
+ * starts with "giám đốc"; "phó giám đốc" does not; "giám đốcx" does not). */
+int doanra_text_starts_with_title(const char *norm_s, const char *norm_title);
+
+/* ------------------------------------------------------------------ */
+/* Dates: day numbers                                                   */
+/* ------------------------------------------------------------------ */
+
+/* Dates are counted in days since 1970-01-01 (proleptic Gregorian). */
+#define DOANRA_NODATE ((long)-2147483647L)
+
+/* Parse "YYYY-MM-DD" or "DD/MM/YYYY" (also D/M/YYYY), surrounding white
+ * space allowed.  Returns DOANRA_NODATE when not a real date (2026-02-30). */
+long doanra_date_parse(const char *s);
+long doanra_date_from_ymd(int y, int m, int d);
+void doanra_date_to_ymd(long day, int *y, int *m, int *d);
+/* "YYYY-MM-DD" in p. */
+const char *doanra_date_iso(apr_pool_t *p, long day);
+/* "DD/MM/YYYY" in p (how Vietnamese messages show dates). */
+const char *doanra_date_vn(apr_pool_t *p, long day);
+
+/* ------------------------------------------------------------------ */
+/* Countries (reference data, loaded once per process)                  */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    char code[3];          /* ISO 3166-1 alpha-2, upper case */
+    const char *name_vi;
+    const char *name_en;
+    const char *region;    /* UN M49 region (continent), e.g. "142" or "Asia" */
+    const char *subregion; /* UN M49 sub-region, e.g. "035" or "South-eastern Asia" */
+} doanra_country;
+
+typedef struct doanra_countries doanra_countries;
+
+/* An empty table in p; add rows, then look up. */
+doanra_countries *doanra_countries_make(apr_pool_t *p);
+void doanra_countries_add(doanra_countries *t, const char *code,
+                          const char *name_vi, const char *name_en,
+                          const char *region, const char *subregion);
+/* Fill from ICU (every ISO 3166-1 country ICU knows, Vietnamese and English
+ * display names, M49 containing region and sub-region).  Used by tests and
+ * as a fallback; the module loads doanra.countries from the database. */
+void doanra_countries_load_icu(doanra_countries *t);
+int doanra_countries_count(const doanra_countries *t);
+/* Look up by alpha-2 code (any case) or by Vietnamese or English name
+ * (compared normalised).  NULL if unknown. */
+const doanra_country *doanra_countries_find(const doanra_countries *t,
+                                            const char *text);
+
+/* ------------------------------------------------------------------ */
+/* Rules, severities, configuration of the core                         */
+/* ------------------------------------------------------------------ */
+
+typedef enum {
+    DOANRA_R_REQUIRED = 0,
+    DOANRA_R_FORMAT,
+    DOANRA_R_DATES,
+    DOANRA_R_SIZE,
+    DOANRA_R_DAYS_PER_COUNTRY,
+    DOANRA_R_COUNTRIES,
+    DOANRA_R_TRAVEL_DAYS,
+    DOANRA_R_REGION,
+    DOANRA_R_LEADER_QUOTA,
+    DOANRA_R_MEMBER_OVERLAP,
+    DOANRA_R_DUPLICATE_MEMBER,
+    DOANRA_R_PLAN,
+    DOANRA_R_FUNDING,
+    DOANRA_R_LEADERS_SAME_UNIT,
+    DOANRA_R_LEAD_TIME,
+    DOANRA_R_COUNT
+} doanra_rule;
+
+typedef enum {
+    DOANRA_SEV_UNSET = -1, /* in a location config: inherit / default */
+    DOANRA_SEV_OFF = 0,
+    DOANRA_SEV_WARNING = 1,
+    DOANRA_SEV_ERROR = 2
+} doanra_severity;
+
+/* "required", "days-per-country", ... ; NULL when out of range. */
+const char *doanra_rule_name(int rule);
+/* -1 when unknown. */
+int doanra_rule_lookup(const char *name);
+/* "error" / "warning" / "off". */
+const char *doanra_severity_name(int sev);
+/* The SPEC default severity of a rule (plan: warning; lead-time: off...). */
+int doanra_rule_default_severity(int rule);
+
+typedef enum { DOANRA_LANG_VI = 0, DOANRA_LANG_EN = 1 } doanra_lang;
+typedef enum { DOANRA_LEVEL_SUBREGION = 0, DOANRA_LEVEL_REGION = 1 } doanra_region_level;
+
+/* Funding codes. */
+typedef enum {
+    DOANRA_FUND_NONE = 0, /* missing or unknown */
+    DOANRA_FUND_NGAN_SACH,
+    DOANRA_FUND_DOI_TAC,
+    DOANRA_FUND_TU_TUC,
+    DOANRA_FUND_KHAC
+} doanra_funding;
+
+/* Everything the core needs from a location's configuration, with every
+ * value resolved (the shell merges and applies defaults before calling). */
+typedef struct {
+    int max_members;          /* DoanraMaxMembers, 10 */
+    int max_trips_per_year;   /* DoanraMaxTripsPerYear, 2 */
+    int max_days_per_country; /* DoanraMaxDaysPerCountry, 3 */
+    int max_countries;        /* DoanraMaxCountries, 3 */
+    int travel_days;          /* DoanraTravelDays, 2 */
+    int min_lead_days;        /* DoanraMinLeadDays, 0 */
+    int region_level;         /* doanra_region_level */
+    int lang;                 /* doanra_lang */
+    int max_rows;             /* bound on rows per repeated field, 1000 */
+    /* Normalised key leader titles (const char *), DoanraKeyLeaderTitle. */
+    const apr_array_header_t *key_leader_titles;
+    /* Effective severity per rule (never DOANRA_SEV_UNSET here). */
+    int severity[DOANRA_R_COUNT];
+    /* Submitted name of each logical field (DoanraField), never NULL. */
+    const char *field_names[DOANRA_F_COUNT];
+} doanra_config;
+
+/* Fill c with every SPEC default (titles normalised into p). */
+void doanra_config_defaults(apr_pool_t *p, doanra_config *c);
+
+/* ------------------------------------------------------------------ */
+/* Findings                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    int rule;            /* doanra_rule */
+    int severity;        /* DOANRA_SEV_WARNING or DOANRA_SEV_ERROR */
+    const char *field;   /* submitted field name it is about (configured name) */
+    int row;             /* 1-based row for repeated fields, 0 otherwise */
+    const char *message; /* in the configured language, plain text (unescaped) */
+} doanra_finding;
+
+/* Append a finding if the rule's severity is not off.  fmt is printf-style;
+ * the message is built in p.  Used by trip.c and rules.c. */
+void doanra_add_finding(apr_pool_t *p, const doanra_config *c,
+                        apr_array_header_t *findings, int rule,
+                        int field_key, int row, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
+typedef enum {
+    DOANRA_DECISION_PASS = 0,
+    DOANRA_DECISION_WARN,
+    DOANRA_DECISION_FAIL,
+    DOANRA_DECISION_UNCHECKED
+} doanra_decision;
+
+const char *doanra_decision_name(int decision); /* "pass" ... */
+int doanra_decision(const apr_array_header_t *findings);
+/* "size,region" - distinct rule ids in order of first appearance; "" if none. */
+const char *doanra_rules_list(apr_pool_t *p, const apr_array_header_t *findings);
+
+/* ------------------------------------------------------------------ */
+/* The trip                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    int row;                     /* 1-based row as submitted */
+    const char *country_raw;
+    const doanra_country *country; /* NULL if unknown or empty */
+    const char *from_raw, *to_raw;
+    long from, to;               /* DOANRA_NODATE when missing/invalid */
+} doanra_leg;
+
+typedef struct {
+    int row;                     /* 1-based row as submitted */
+    const char *name, *code, *position, *unit;   /* as submitted, trimmed; NULL if empty */
+    const char *name_norm, *position_norm, *unit_norm; /* normalised, "" if empty */
+    /* Person identity: "c:" + code when tv_ma given, else
+     * "n:" + name_norm + "|" + unit key (unit_norm, else the sending unit's
+     * code or normalised name).  The store may refine unit keys. */
+    const char *identity;
+    /* Facts the store fills in from doanra.officials (registry_found=1 when
+     * tv_ma names a known official); rules fall back to titles otherwise. */
+    int registry_found;
+    int registry_key_leader;
+    const char *registry_unit_code;
+    /* Resolved by doanra_trip_resolve_leaders. */
+    int is_key_leader;
+    const char *unit_key;        /* unit used for leaders-same-unit */
+} doanra_member;
+
+typedef struct {
+    const char *don_vi, *ma_don_vi, *muc_dich, *doi_tac;
+    const char *nguon_kinh_phi_raw, *ma_ke_hoach, *ly_do_phat_sinh;
+    const char *ngay_di_raw, *ngay_ve_raw, *du_toan_raw;
+    long ngay_di, ngay_ve;       /* DOANRA_NODATE when missing/invalid */
+    int funding;                 /* doanra_funding */
+    apr_int64_t du_toan;         /* -1 when missing or not a number */
+    const char *unit_norm;       /* normalised don_vi */
+    const char *unit_code;       /* ma_don_vi, or resolved by the store; may be NULL */
+    apr_array_header_t *legs;    /* doanra_leg, non-empty rows only */
+    apr_array_header_t *members; /* doanra_member, non-empty rows only */
+    int rows_truncated;          /* more rows than max_rows were sent */
+} doanra_trip;
+
+/* Build the trip from the fields, adding `required` and `format` findings
+ * (and the row-count finding) to findings.  Never fails: every problem is a
+ * finding.  countries may be NULL (then every country is unknown). */
+doanra_trip *doanra_trip_build(apr_pool_t *p, const doanra_config *c,
+                               const doanra_countries *countries,
+                               const apr_array_header_t *fields,
+                               apr_array_header_t *findings);
+
+/* Decide is_key_leader and unit_key of every member: registry facts first,
+ * else the position against c->key_leader_titles; unit_key is the registry
+ * unit, else tv_don_vi normalised, else the trip's unit code or name. */
+void doanra_trip_resolve_leaders(apr_pool_t *p, const doanra_config *c,
+                                 doanra_trip *t);
+
+/* ------------------------------------------------------------------ */
+/* History facts (read by the store, judged by the rules)               */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    const char *code;
+    int year;
+    const char *unit_code;
+    apr_array_header_t *countries; /* char[3] codes as (const char *) */
+    long period_from, period_to;
+} doanra_plan_entry;
+
+typedef struct {
+    /* Per member (same index as trip->members): counted trips of that person
+     * departing in the trip's year (used for key leaders). */
+    int *trips_this_year;
+    /* Per member: an overlapping counted trip, 0 if none, with its dates. */
+    long *overlap_trip_id;
+    long *overlap_from, *overlap_to;
+    /* Plan: the entry named by ma_ke_hoach (NULL if none given or not found),
+     * or the candidates of the sending unit and year when none given. */
+    const doanra_plan_entry *plan_by_code;
+    int plan_code_given;         /* ma_ke_hoach was non-empty */
+    apr_array_header_t *plan_candidates; /* doanra_plan_entry */
+} doanra_history;
+
+/* Allocate a history for t with every counter zero and no plan entries. */
+doanra_history *doanra_history_make(apr_pool_t *p, const doanra_trip *t);
+
+/* Apply every rule to the trip.  today is the day number of "now" (local
+ * date), for `dates` and `lead-time`.  h may be NULL: the rules that need
+ * history (leader-quota, member-overlap, plan) are then skipped;
+ * leaders-same-unit and duplicate-member need none.  Findings are appended
+ * to those already produced by doanra_trip_build. */
+void doanra_rules_check(apr_pool_t *p, const doanra_config *c,
+                        const doanra_trip *t, const doanra_history *h,
+                        long today, apr_array_header_t *findings);
+
+/* ------------------------------------------------------------------ */
+/* Rendering                                                            */
+/* ------------------------------------------------------------------ */
+
+/* HTML-escape for text and double- or single-quoted attributes
+ * (& < > " ' escaped). */
+const char *doanra_html_escape(apr_pool_t *p, const char *s);
+/* JSON string body escape (no surrounding quotes); control chars as \uXXXX. */
+const char *doanra_json_escape(apr_pool_t *p, const char *s);
+
+/* The <section class="doanra-result" ...> block of SPEC section 4, with its
+ * scoped <style>.  Empty findings with decision pass gives the pass block. */
+const char *doanra_render_block(apr_pool_t *p, const doanra_config *c,
+                                int decision,
+                                const apr_array_header_t *findings);
+
+/* {"decision":"...","violations":[{"rule":..,"severity":..,"field":..,"message":..}]} */
+const char *doanra_render_json(apr_pool_t *p, int decision,
+                               const apr_array_header_t *findings);
+
+/* Findings as a JSON array (for doanra.submissions.findings). */
+const char *doanra_render_findings_json(apr_pool_t *p,
+                                        const apr_array_header_t *findings);
+/* Fields as a JSON object {name: value or [values...]} in first-seen order
+ * (for doanra.submissions.fields); file parts give their file name. */
+const char *doanra_render_fields_json(apr_pool_t *p,
+                                      const apr_array_header_t *fields);
+
+/* The built-in page when no DoanraFormPage is set: a full HTML document
+ * with the block, a table of the submitted values (escaped) and a link back
+ * (back_url, may be NULL: then history.back() plus the Referer-less hint). */
+const char *doanra_render_block_page(apr_pool_t *p, const doanra_config *c,
+                                     int decision,
+                                     const apr_array_header_t *findings,
+                                     const apr_array_header_t *fields,
+                                     const char *back_url);
+
+/* A full HTML error page (400, 413, 503...) in the configured language,
+ * title + explanation, and the submitted fields when given (may be NULL). */
+const char *doanra_render_error_page(apr_pool_t *p, int lang, int status,
+                                     const char *title, const char *explanation,
+                                     const apr_array_header_t *fields);
+
+/* Message catalogue for the shell's own pages: key -> text in lang.
+ * Keys: "db_down_title", "db_down_text", "bad_request_title",
+ * "too_large_title", "too_large_text", "bad_utf8", "bad_percent",
+ * "too_many_fields", "malformed", "back". */
+const char *doanra_msg(int lang, const char *key);
+
+#endif /* DOANRA_H */

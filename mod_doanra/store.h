@@ -1,0 +1,79 @@
+/*
+ * store.h - PostgreSQL side of mod_doanra: a per-process pool of libpq
+ * connections, the history facts, and the atomic check-reserve-record step.
+ *
+ * One store per child process, created in child_init (never in the parent).
+ * Connections come from an apr_reslist with a bounded wait; a connection
+ * that is broken or not idle on release is invalidated, so the store heals
+ * itself when the database comes back.  Prepared statements are re-created
+ * on every new connection.
+ */
+#ifndef DOANRA_STORE_H
+#define DOANRA_STORE_H
+
+#include "doanra.h"
+#include <httpd.h>
+
+typedef struct doanra_store doanra_store;
+
+/* Create the store for this process (no connection is opened yet).
+ * conninfo is DoanraDatabase.  Returns APR_SUCCESS or an error. */
+apr_status_t doanra_store_create(apr_pool_t *pchild, server_rec *s,
+                                 const char *conninfo, doanra_store **out);
+
+/* The country table, loaded from doanra.countries once per process on first
+ * use (falls back to ICU's list if the table cannot be read yet, and retries
+ * the database later).  Never NULL. */
+const doanra_countries *doanra_store_countries(doanra_store *st,
+                                               request_rec *r);
+
+/* What the request is, for the record. */
+typedef struct {
+    const char *location;     /* r->uri */
+    const char *remote_user;  /* may be NULL */
+    const char *client_ip;
+    const char *mode;         /* "enforce" / "report" */
+    const char *fields_json;  /* doanra_render_fields_json */
+} doanra_store_request;
+
+/* Outcome of doanra_store_evaluate. */
+typedef struct {
+    int decision;             /* doanra_decision */
+    long long submission_id;  /* 0 when not recorded (check handler) */
+    long long trip_id;        /* 0 when no trip was reserved */
+} doanra_store_result;
+
+/*
+ * The whole decision in one transaction:
+ *   resolve the sending unit (ma_don_vi or normalised don_vi), registry facts
+ *   for members with tv_ma, key leaders (doanra_trip_resolve_leaders), one
+ *   advisory lock per key leader and year in sorted order, the history facts
+ *   (trips this year, overlaps, plan entries), doanra_rules_check with them,
+ *   the decision; then, when record is set, insert the submission, and when
+ *   let_through(decision) insert the trip as `pending` with members and legs;
+ *   commit.
+ * findings already holds the trip builder's findings and receives the rest.
+ * let_through: 1 = a trip is reserved whatever the decision (report mode),
+ *              0 = only when the decision is not fail (enforce mode).
+ * Returns APR_SUCCESS, or an error when the database cannot be used (the
+ * caller then applies DoanraOnDatabaseError; nothing was recorded).
+ */
+apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
+                                   const doanra_config *c, doanra_trip *t,
+                                   apr_array_header_t *findings, long today,
+                                   int record, int let_through,
+                                   const doanra_store_request *req,
+                                   doanra_store_result *out);
+
+/* After the backend answered: the submission gets backend_status, and its
+ * trip (if any) becomes `submitted` (2xx/3xx) or `void` (anything else, or
+ * status 0 when the backend could not be reached / the client went away).
+ * Only a `pending` trip is moved, so settling twice changes nothing. */
+apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
+                                 long long submission_id, long long trip_id,
+                                 int backend_status);
+
+/* Record a submission that could not be evaluated (database down in
+ * `allow` mode is not recorded: nothing to write to).  Unused for now. */
+
+#endif /* DOANRA_STORE_H */
