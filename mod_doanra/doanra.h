@@ -257,7 +257,7 @@ typedef enum {
     DOANRA_DECISION_WARN,
     DOANRA_DECISION_FAIL,
     DOANRA_DECISION_UNCHECKED
-} doanra_decision;
+} doanra_decision_t;
 
 const char *doanra_decision_name(int decision); /* "pass" ... */
 int doanra_decision(const apr_array_header_t *findings);

@@ -38,7 +38,7 @@ typedef struct {
 
 /* Outcome of doanra_store_evaluate. */
 typedef struct {
-    int decision;             /* doanra_decision */
+    int decision;             /* doanra_decision_t */
     long long submission_id;  /* 0 when not recorded (check handler) */
     long long trip_id;        /* 0 when no trip was reserved */
 } doanra_store_result;
