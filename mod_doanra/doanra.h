@@ -409,4 +409,23 @@ const char *doanra_render_error_page(apr_pool_t *p, int lang, int status,
  * "too_many_fields", "malformed", "back". */
 const char *doanra_msg(int lang, const char *key);
 
+/* ------------------------------------------------------------------ */
+/* Refill (refill.c)                                                    */
+/* ------------------------------------------------------------------ */
+
+/* Return a copy of the form page html[0..len) with the submitted values
+ * filled back into its controls (input text/date/number/hidden/email/tel...,
+ * textarea, select, checkbox, radio; the n-th control named `x` or `x[]`
+ * gets the n-th submitted value of that name), each control that has a
+ * finding marked with aria-invalid="true" and the finding's message placed
+ * beside it, and the result block (block, from doanra_render_block) placed
+ * at the injection point (first <!--doanra-->, else after <body ...>, else
+ * the start).  Every value is HTML-escaped.  Never fails: unparseable markup
+ * is copied through. */
+const char *doanra_refill(apr_pool_t *p, const doanra_config *c,
+                          const char *html, apr_size_t len,
+                          const apr_array_header_t *fields,
+                          const apr_array_header_t *findings,
+                          const char *block, apr_size_t *out_len);
+
 #endif /* DOANRA_H */
