@@ -118,3 +118,40 @@ CREATE TABLE IF NOT EXISTS doanra.trip_legs (
     PRIMARY KEY (trip_id, seq)
 );
 COMMENT ON TABLE doanra.trip_legs IS 'Itinerary of a trip: programme days in each country, travel days not included.';
+
+-- Constraints, indexes and comments added after the first release ----------
+-- Constraints are added NOT VALID: they hold for every new or changed row, and
+-- an upgrade never fails on rows an admin loaded earlier.
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint
+                   WHERE conname = 'countries_code_format'
+                     AND conrelid = 'doanra.countries'::regclass) THEN
+        ALTER TABLE doanra.countries
+            ADD CONSTRAINT countries_code_format CHECK (code ~ '^[A-Z]{2}$') NOT VALID;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint
+                   WHERE conname = 'plan_entries_countries_not_empty'
+                     AND conrelid = 'doanra.plan_entries'::regclass) THEN
+        ALTER TABLE doanra.plan_entries
+            ADD CONSTRAINT plan_entries_countries_not_empty
+            CHECK (cardinality(countries) >= 1) NOT VALID;
+    END IF;
+END
+$$;
+
+-- Countries visited and overdue reports.
+CREATE INDEX IF NOT EXISTS trip_legs_country ON doanra.trip_legs (country);
+CREATE INDEX IF NOT EXISTS trips_awaiting_report ON doanra.trips (ngay_ve)
+    WHERE report_filed_on IS NULL;
+
+COMMENT ON COLUMN doanra.countries.region IS 'UN M49 code of the continent, e.g. 142 (Asia).';
+COMMENT ON COLUMN doanra.countries.subregion IS 'UN M49 code of the sub-region, e.g. 035 (South-eastern Asia); the region rule compares these.';
+COMMENT ON COLUMN doanra.plan_entries.countries IS 'ISO 3166-1 alpha-2 codes of the countries the planned trip may visit.';
+COMMENT ON COLUMN doanra.trips.status IS 'pending, submitted, void, approved, completed, rejected or cancelled; pending, submitted, approved and completed count towards quotas.';
+COMMENT ON COLUMN doanra.trips.year IS 'Calendar year of ngay_di; the leader quota counts trips per year.';
+COMMENT ON COLUMN doanra.trips.planned IS 'True when the trip matched an entry of the approved plan (plan_code).';
+COMMENT ON COLUMN doanra.trips.unplanned_reason IS 'ly_do_phat_sinh: why an unplanned trip is needed.';
+COMMENT ON COLUMN doanra.trips.member_count IS 'Number of members as submitted.';
+COMMENT ON COLUMN doanra.trip_members.is_key_leader IS 'Key leader when the trip was recorded (registry flag, else position title).';

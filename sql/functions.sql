@@ -1,0 +1,255 @@
+-- functions.sql - SQL functions of schema doanra used by the module's store.
+--
+-- Included by install.sql after schema.sql and countries.sql, inside its
+-- transaction; must stay idempotent (CREATE OR REPLACE FUNCTION).
+-- roles.sql grants EXECUTE on every function of schema doanra to
+-- doanra_module (and revokes it from PUBLIC).
+--
+-- The store (mod_doanra/store.c) decides a submission in one transaction
+-- with two round trips:
+--
+--   BEGIN; SELECT * FROM doanra.trip_facts(...)        -- locks, then facts
+--   (the rules run in the module)
+--   SELECT * FROM doanra.record_submission(...); COMMIT
+--
+-- and settles it after the backend answered with doanra.settle(...).
+-- The functions are SECURITY INVOKER: the calling role needs SELECT on the
+-- reference tables and on trips/trip_members, INSERT on submissions, trips,
+-- trip_members, trip_legs (and USAGE on their sequences), UPDATE on
+-- submissions and trips.
+
+-- Take the transaction-level advisory locks of a submission, in the order
+-- given.  Callers pass the keys sorted ascending so that two submissions
+-- sharing people always lock in the same order and never deadlock.  The locks
+-- are released at COMMIT or ROLLBACK, so a pooled connection never carries
+-- one over to the next request.
+CREATE OR REPLACE FUNCTION doanra.lock_keys(p_keys bigint[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    k bigint;
+BEGIN
+    FOREACH k IN ARRAY coalesce(p_keys, '{}'::bigint[]) LOOP
+        PERFORM pg_catalog.pg_advisory_xact_lock(k);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION doanra.lock_keys(bigint[]) IS
+    'Takes pg_advisory_xact_lock on each key in array order (pass them sorted).';
+
+-- Advisory lock key of a person: the same on every server sharing the
+-- database, so the quota and overlap checks are exact across servers.
+CREATE OR REPLACE FUNCTION doanra.person_lock_key(p_person_key text)
+RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT pg_catalog.hashtextextended('doanra/' || p_person_key, 0)
+$$;
+COMMENT ON FUNCTION doanra.person_lock_key(text) IS
+    'Advisory lock key of a person identity (trip_members.person_key).';
+
+-- Counted trips: the statuses that hold a place in a leader's quota and
+-- make a member unavailable for overlapping dates.
+CREATE OR REPLACE FUNCTION doanra.is_counted(p_status text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT p_status IN ('pending', 'submitted', 'approved', 'completed')
+$$;
+
+-- Everything the rules need to know from the database about one submission,
+-- in one call.  Member i (1-based, the order of the arrays) is identified by
+-- p_person_keys[i]; p_codes[i] is its tv_ma (NULL when none) and
+-- p_title_leaders[i] whether its position makes it a key leader when the
+-- registry does not say.
+--
+-- With p_lock, every member's lock is taken first (all members of
+-- delegations up to p_lock_all_max people, else key leaders only), sorted by
+-- key.  Under READ COMMITTED each statement of this VOLATILE function takes
+-- a new snapshot, so the counts below, which run after the lock statement
+-- has returned, see every trip committed by a submission that held the lock
+-- before us.  That is what keeps the quota exact under concurrency.
+--
+-- Rows returned, by kind:
+--   'r' registry    idx, code (official code), unit_code, flag = is_key_leader
+--   'm' member      idx, num = counted trips departing in p_year,
+--                   id/d1/d2 = an overlapping counted trip and its dates
+--                   (id NULL when none)
+--   'p' plan entry  code, num = year, unit_code, countries (comma-separated),
+--                   d1/d2 = period; flag = it is the entry named by
+--                   p_plan_code (else a candidate of the unit and year)
+-- Dates are day numbers since 1970-01-01, the module's own representation.
+CREATE OR REPLACE FUNCTION doanra.trip_facts(
+    p_person_keys text[],
+    p_codes text[],
+    p_title_leaders boolean[],
+    p_year int,
+    p_from date,
+    p_to date,
+    p_plan_code text,
+    p_unit_code text,
+    p_lock boolean,
+    p_lock_all_max int DEFAULT 64)
+RETURNS TABLE (kind text, idx int, code text, unit_code text, flag boolean,
+               num int, id bigint, d1 int, d2 int, countries text)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    n int := coalesce(cardinality(p_person_keys), 0);
+    keys bigint[];
+BEGIN
+    IF p_lock AND n > 0 THEN
+        SELECT array_agg(DISTINCT doanra.person_lock_key(m.pk) ORDER BY doanra.person_lock_key(m.pk))
+          INTO keys
+          FROM unnest(p_person_keys, p_codes, p_title_leaders) AS m(pk, c, tl)
+          LEFT JOIN doanra.officials o ON o.code = m.c
+         WHERE m.pk IS NOT NULL AND m.pk <> ''
+           AND (n <= p_lock_all_max
+                OR CASE WHEN o.code IS NOT NULL THEN o.is_key_leader
+                        ELSE coalesce(m.tl, false) END);
+        PERFORM doanra.lock_keys(keys);
+    END IF;
+
+    -- Registry facts of members with an official code.
+    RETURN QUERY
+    SELECT 'r'::text, m.i::int, o.code, o.unit_code, o.is_key_leader,
+           NULL::int, NULL::bigint, NULL::int, NULL::int, NULL::text
+      FROM unnest(p_codes) WITH ORDINALITY AS m(c, i)
+      JOIN doanra.officials o ON o.code = m.c;
+
+    -- History of every member (a statement of its own: it starts after the
+    -- locks are held, so its snapshot includes the trips they protect).
+    IF p_year IS NOT NULL AND n > 0 THEN
+        RETURN QUERY
+        SELECT 'm'::text, m.i::int, NULL::text, NULL::text, NULL::boolean,
+               (SELECT count(DISTINCT t.id)::int
+                  FROM doanra.trip_members tm
+                  JOIN doanra.trips t ON t.id = tm.trip_id
+                 WHERE tm.person_key = m.pk AND t.year = p_year
+                   AND doanra.is_counted(t.status)),
+               ov.id, (ov.ngay_di - DATE '1970-01-01'), (ov.ngay_ve - DATE '1970-01-01'),
+               NULL::text
+          FROM unnest(p_person_keys) WITH ORDINALITY AS m(pk, i)
+          LEFT JOIN LATERAL (
+                SELECT t.id, t.ngay_di, t.ngay_ve
+                  FROM doanra.trip_members tm
+                  JOIN doanra.trips t ON t.id = tm.trip_id
+                 WHERE tm.person_key = m.pk
+                   AND p_from IS NOT NULL AND p_to IS NOT NULL
+                   AND t.ngay_di <= p_to AND t.ngay_ve >= p_from
+                   AND doanra.is_counted(t.status)
+                 ORDER BY t.ngay_di, t.id
+                 LIMIT 1) ov ON true
+         WHERE m.pk IS NOT NULL AND m.pk <> '';
+
+        -- Plan: the entry named by ma_ke_hoach, else the candidates of the
+        -- sending unit and year (none when the unit is unknown).
+        IF coalesce(p_plan_code, '') <> '' THEN
+            RETURN QUERY
+            SELECT 'p'::text, NULL::int, e.code, e.unit_code, true, e.year,
+                   NULL::bigint, (e.period_from - DATE '1970-01-01'),
+                   (e.period_to - DATE '1970-01-01'),
+                   array_to_string(e.countries, ',')
+              FROM doanra.plan_entries e
+             WHERE e.code = p_plan_code;
+        ELSIF coalesce(p_unit_code, '') <> '' THEN
+            RETURN QUERY
+            SELECT 'p'::text, NULL::int, e.code, e.unit_code, false, e.year,
+                   NULL::bigint, (e.period_from - DATE '1970-01-01'),
+                   (e.period_to - DATE '1970-01-01'),
+                   array_to_string(e.countries, ',')
+              FROM doanra.plan_entries e
+             WHERE e.unit_code = p_unit_code AND e.year = p_year
+             ORDER BY e.code;
+        END IF;
+    ELSIF coalesce(p_plan_code, '') <> '' THEN
+        -- Dates unknown: the named entry is still reported, so the module
+        -- can record which plan the trip claims.
+        RETURN QUERY
+        SELECT 'p'::text, NULL::int, e.code, e.unit_code, true, e.year,
+               NULL::bigint, (e.period_from - DATE '1970-01-01'),
+               (e.period_to - DATE '1970-01-01'),
+               array_to_string(e.countries, ',')
+          FROM doanra.plan_entries e
+         WHERE e.code = p_plan_code;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION doanra.trip_facts(text[], text[], boolean[], int, date, date, text, text, boolean, int) IS
+    'Locks a submission''s people (when p_lock) and returns the registry, history and plan facts the rules need.';
+
+-- Record a submission and, when p_trip, the trip it reserves (status
+-- pending) with its members and legs, in one statement's worth of work.
+-- Member and leg attributes come as parallel arrays (index i = member i).
+-- Returns the new ids (trip_id NULL when no trip was recorded).
+CREATE OR REPLACE FUNCTION doanra.record_submission(
+    p_location text, p_remote_user text, p_client_ip text, p_mode text,
+    p_fields jsonb, p_decision text, p_findings jsonb, p_rules text[],
+    p_trip boolean,
+    p_unit_code text, p_unit_name text, p_purpose text, p_partner text,
+    p_ngay_di date, p_ngay_ve date, p_funding text, p_cost bigint,
+    p_plan_code text, p_planned boolean, p_unplanned_reason text,
+    m_person_keys text[], m_codes text[], m_names text[], m_positions text[],
+    m_unit_codes text[], m_unit_names text[], m_leaders boolean[],
+    l_countries text[], l_from date[], l_to date[])
+RETURNS TABLE (submission_id bigint, trip_id bigint)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    sid bigint;
+    tid bigint;
+BEGIN
+    INSERT INTO doanra.submissions
+           (location, remote_user, client_ip, mode, fields, decision, findings, rules)
+    VALUES (p_location, p_remote_user, p_client_ip, p_mode,
+            coalesce(p_fields, '{}'::jsonb), p_decision,
+            coalesce(p_findings, '[]'::jsonb), coalesce(p_rules, '{}'::text[]))
+    RETURNING id INTO sid;
+
+    IF p_trip THEN
+        INSERT INTO doanra.trips
+               (submission_id, status, unit_code, unit_name, purpose, partner,
+                ngay_di, ngay_ve, year, funding, estimated_cost, plan_code,
+                planned, unplanned_reason, member_count)
+        VALUES (sid, 'pending', p_unit_code, p_unit_name, p_purpose, p_partner,
+                p_ngay_di, p_ngay_ve, extract(year FROM p_ngay_di)::int,
+                p_funding, p_cost, p_plan_code, coalesce(p_planned, false),
+                p_unplanned_reason, coalesce(cardinality(m_person_keys), 0))
+        RETURNING id INTO tid;
+
+        INSERT INTO doanra.trip_members
+               (trip_id, seq, person_key, official_code, full_name, position,
+                unit_code, unit_name, is_key_leader)
+        SELECT tid, m.i, m.pk, m.c, coalesce(m.nm, ''), m.pos, m.uc, m.un,
+               coalesce(m.kl, false)
+          FROM unnest(m_person_keys, m_codes, m_names, m_positions,
+                      m_unit_codes, m_unit_names, m_leaders)
+               WITH ORDINALITY AS m(pk, c, nm, pos, uc, un, kl, i);
+
+        INSERT INTO doanra.trip_legs (trip_id, seq, country, from_date, to_date)
+        SELECT tid, l.i, l.c, l.f, l.t
+          FROM unnest(l_countries, l_from, l_to) WITH ORDINALITY AS l(c, f, t, i);
+    END IF;
+
+    RETURN QUERY SELECT sid, tid;
+END
+$$;
+COMMENT ON FUNCTION doanra.record_submission(text, text, text, text, jsonb, text, jsonb, text[], boolean, text, text, text, text, date, date, text, bigint, text, boolean, text, text[], text[], text[], text[], text[], text[], boolean[], text[], date[], date[]) IS
+    'Inserts a submission and, when p_trip, its pending trip with members and legs; returns their ids.';
+
+-- After the backend answered: the submission gets its status, and its trip
+-- leaves `pending` for `submitted` (2xx/3xx) or `void`.  Only a pending trip
+-- is moved, so settling twice changes nothing and an admin's later status
+-- is never overwritten.
+CREATE OR REPLACE FUNCTION doanra.settle(p_submission_id bigint,
+                                         p_backend_status int,
+                                         p_trip_id bigint)
+RETURNS void
+LANGUAGE sql VOLATILE AS $$
+    UPDATE doanra.submissions
+       SET backend_status = p_backend_status, settled_at = now()
+     WHERE id = p_submission_id;
+    UPDATE doanra.trips
+       SET status = CASE WHEN p_backend_status BETWEEN 200 AND 399
+                         THEN 'submitted' ELSE 'void' END,
+           updated_at = now()
+     WHERE id = p_trip_id AND status = 'pending';
+$$;
+COMMENT ON FUNCTION doanra.settle(bigint, int, bigint) IS
+    'Stores the backend status of a submission and moves its pending trip to submitted (2xx/3xx) or void.';
