@@ -1,0 +1,1298 @@
+/*
+ * store.c - PostgreSQL side of mod_doanra (see store.h): a per-process pool
+ * of libpq connections, the per-process caches of reference data, and the
+ * one-transaction check-reserve-record step that keeps the leader quota
+ * exact when many servers share the database.
+ *
+ * Round trips of an enforce/report decision (libpq pipeline mode):
+ *   1. BEGIN + doanra.trip_facts(...)       locks the people, then the facts
+ *   2. doanra.record_submission(...) + COMMIT
+ * The check handler (record = 0) needs one: trip_facts without locks.
+ * Settling after the backend answered is one more: doanra.settle(...).
+ *
+ * Reconnection: a pooled connection that is broken, not idle, or has
+ * unexpected input waiting (what a restarted server leaves behind) is
+ * invalidated instead of reused, and the first round trip of a request is
+ * retried once on a fresh connection when the connection turns out dead.
+ * So after PostgreSQL restarts, the module heals without an Apache restart
+ * and without failing the first request.
+ *
+ * Person identities: trip.c builds "n:<name>|<unit>" for members without
+ * tv_ma.  Once the store knows the units registry it rebuilds them with a
+ * canonical unit: the unit code when tv_don_vi (else the sending unit)
+ * names a registered unit, else the normalised unit name.  So the same
+ * person is the same identity whether the form gave ma_don_vi or don_vi.
+ */
+#include "store.h"
+
+#include <http_config.h>
+#include <http_log.h>
+#include <ap_mpm.h>
+
+#include <apr_reslist.h>
+#include <apr_thread_mutex.h>
+#include <apr_time.h>
+#include <apr_strings.h>
+
+#include <libpq-fe.h>
+
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+APLOG_USE_MODULE(doanra);
+
+/* Pool tuning: bounded wait so a starved pool turns into a 503, not a hung
+ * worker; idle connections above smax are closed after TTL. */
+#define STORE_ACQUIRE_TIMEOUT apr_time_from_sec(2)
+#define STORE_CONN_TTL apr_time_from_sec(60)
+#define STORE_CONNECT_TIMEOUT "3"
+/* Reference data caches. */
+#define COUNTRIES_RETRY apr_time_from_sec(30)
+#define UNITS_TTL apr_time_from_sec(10)
+#define UNITS_MISS_REFRESH apr_time_from_sec(1)
+/* Delegations up to this size lock every member (quota and overlaps
+ * exact); larger ones lock key leaders only (the quota stays exact). */
+#define LOCK_ALL_MAX "64"
+
+#define S_FACTS "doanra_facts"
+#define S_RECORD "doanra_record"
+#define S_SETTLE "doanra_settle"
+#define S_UNITS "doanra_units"
+#define S_COUNTRIES "doanra_countries"
+
+static const struct {
+    const char *name, *sql;
+} statements[] = {
+    {S_FACTS,
+     "SELECT kind, idx, code, unit_code, flag, num, id, d1, d2, countries"
+     " FROM doanra.trip_facts($1::text[], $2::text[], $3::boolean[],"
+     " $4::int, $5::date, $6::date, $7::text, $8::text, $9::boolean, "
+     LOCK_ALL_MAX ")"},
+    {S_RECORD,
+     "SELECT submission_id, trip_id FROM doanra.record_submission("
+     "$1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::text,"
+     " $7::jsonb, $8::text[], $9::boolean, $10::text, $11::text, $12::text,"
+     " $13::text, $14::date, $15::date, $16::text, $17::bigint, $18::text,"
+     " $19::boolean, $20::text, $21::text[], $22::text[], $23::text[],"
+     " $24::text[], $25::text[], $26::text[], $27::boolean[], $28::text[],"
+     " $29::date[], $30::date[])"},
+    {S_SETTLE, "SELECT doanra.settle($1::bigint, $2::int, $3::bigint)"},
+    {S_UNITS, "SELECT code, name FROM doanra.units"},
+    {S_COUNTRIES,
+     "SELECT code, name_vi, name_en, region, subregion"
+     " FROM doanra.countries ORDER BY code"},
+};
+
+typedef struct {
+    const char *code, *name, *norm;
+} unit_row;
+
+struct doanra_store {
+    server_rec *s;
+    const char *conninfo;
+    apr_reslist_t *conns;
+    /* Guards everything below; st->pool is only touched under it. */
+    apr_thread_mutex_t *mutex;
+    apr_pool_t *pool;
+    const doanra_countries *countries_db;  /* NULL until loaded */
+    const doanra_countries *countries_icu; /* fallback, built once */
+    apr_time_t countries_tried;
+    apr_pool_t *units_pool;     /* replaced as a whole on refresh */
+    apr_array_header_t *units;  /* unit_row; NULL until loaded */
+    apr_time_t units_loaded;
+};
+
+/* An error of one database step, logged once by whoever gives up. */
+typedef struct {
+    const char *what; /* "reading the history facts", ... */
+    const char *msg;  /* libpq's message */
+    int broken;       /* the connection is unusable */
+} db_error;
+
+/* ------------------------------------------------------------------ */
+/* Logging                                                              */
+/* ------------------------------------------------------------------ */
+
+static const char *chomp(apr_pool_t *p, const char *m)
+{
+    size_t n;
+    char *c;
+    if (!m)
+        return "(no message)";
+    n = strlen(m);
+    while (n && (m[n - 1] == '\n' || m[n - 1] == '\r' || m[n - 1] == ' '))
+        n--;
+    c = apr_pstrmemdup(p, m, n);
+    /* One log line per failure: libpq messages may span lines. */
+    for (char *q = c; *q; q++)
+        if (*q == '\n' || *q == '\r')
+            *q = ' ';
+    return c;
+}
+
+static void log_db_error(doanra_store *st, request_rec *r, int level,
+                         const db_error *e)
+{
+    if (r)
+        ap_log_rerror(APLOG_MARK, level, 0, r,
+                      "doanra: database error %s: %s", e->what, e->msg);
+    else
+        ap_log_error(APLOG_MARK, level, 0, st->s,
+                     "doanra: database error %s: %s", e->what, e->msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Text for the database: valid UTF-8, no \u0000 in jsonb                */
+/* ------------------------------------------------------------------ */
+
+/* Length of the well-formed UTF-8 sequence at s (shortest form, no
+ * surrogates, <= U+10FFFF), or 0 if it is not one. */
+static size_t utf8_seq(const unsigned char *s, size_t left)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return c ? 1 : 0;
+    if (c >= 0xC2 && c <= 0xDF)
+        return (left >= 2 && (s[1] & 0xC0) == 0x80) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        unsigned char lo = 0x80, hi = 0xBF;
+        if (c == 0xE0)
+            lo = 0xA0;
+        if (c == 0xED)
+            hi = 0x9F;
+        return (left >= 3 && s[1] >= lo && s[1] <= hi &&
+                (s[2] & 0xC0) == 0x80)
+                   ? 3
+                   : 0;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        unsigned char lo = 0x80, hi = 0xBF;
+        if (c == 0xF0)
+            lo = 0x90;
+        if (c == 0xF4)
+            hi = 0x8F;
+        return (left >= 4 && s[1] >= lo && s[1] <= hi &&
+                (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80)
+                   ? 4
+                   : 0;
+    }
+    return 0;
+}
+
+/* s unchanged when it is valid UTF-8, else a copy with every bad byte
+ * replaced by U+FFFD: PostgreSQL rejects invalid UTF-8 outright, and the
+ * record must be written whatever was submitted. */
+static const char *clean_text(apr_pool_t *p, const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t len, i = 0, o = 0, n;
+    char *out;
+
+    if (!s)
+        return NULL;
+    len = strlen(s);
+    while (i < len && (n = utf8_seq(u + i, len - i)) != 0)
+        i += n;
+    if (i == len)
+        return s;
+    out = apr_palloc(p, len * 3 + 1);
+    for (i = 0; i < len;) {
+        n = utf8_seq(u + i, len - i);
+        if (n) {
+            memcpy(out + o, s + i, n);
+            o += n;
+            i += n;
+        } else {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* JSON text for a jsonb parameter: valid UTF-8, and the escape \u0000
+ * (which jsonb refuses) turned into \ufffd.  Escapes are consumed in pairs,
+ * so an escaped backslash followed by "u0000" is left alone. */
+static const char *clean_json(apr_pool_t *p, const char *s)
+{
+    const char *q;
+    char *out, *o;
+
+    s = clean_text(p, s);
+    if (!s)
+        return NULL;
+    if (!strstr(s, "\\u0000"))
+        return s;
+    out = o = apr_palloc(p, strlen(s) + 1);
+    for (q = s; *q;) {
+        if (q[0] == '\\' && q[1] == 'u' && strncmp(q + 2, "0000", 4) == 0) {
+            memcpy(o, "\\ufffd", 6);
+            o += 6;
+            q += 6;
+        } else if (q[0] == '\\' && q[1]) {
+            *o++ = *q++;
+            *o++ = *q++;
+        } else {
+            *o++ = *q++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* A growable string for PostgreSQL array literals. */
+typedef struct {
+    apr_pool_t *p;
+    char *buf;
+    size_t len, cap;
+} strbuf;
+
+static void sb_add(strbuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        char *nb;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        nb = apr_palloc(b->p, cap);
+        if (b->len)
+            memcpy(nb, b->buf, b->len);
+        b->buf = nb;
+        b->cap = cap;
+    }
+    memcpy(b->buf + b->len, s, n);
+    b->len += n;
+    b->buf[b->len] = '\0';
+}
+
+/* Builds "{...}" element by element; NULL elements stay SQL NULL. */
+typedef struct {
+    strbuf sb;
+    int n;
+} arrlit;
+
+static void arr_init(arrlit *a, apr_pool_t *p)
+{
+    memset(a, 0, sizeof(*a));
+    a->sb.p = p;
+    sb_add(&a->sb, "{", 1);
+}
+
+static void arr_add(arrlit *a, const char *v)
+{
+    if (a->n++)
+        sb_add(&a->sb, ",", 1);
+    if (!v) {
+        sb_add(&a->sb, "NULL", 4);
+        return;
+    }
+    v = clean_text(a->sb.p, v);
+    sb_add(&a->sb, "\"", 1);
+    for (const char *q = v; *q; q++) {
+        if (*q == '"' || *q == '\\')
+            sb_add(&a->sb, "\\", 1);
+        sb_add(&a->sb, q, 1);
+    }
+    sb_add(&a->sb, "\"", 1);
+}
+
+static const char *arr_end(arrlit *a)
+{
+    sb_add(&a->sb, "}", 1);
+    return a->sb.buf;
+}
+
+static const char *nz(const char *s)
+{
+    return (s && *s) ? s : NULL;
+}
+
+static int date_ok(long d)
+{
+    return d != DOANRA_NODATE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Connections                                                          */
+/* ------------------------------------------------------------------ */
+
+/* apr_reslist constructor: the resource is the PGconn itself, so nothing
+ * is allocated from the reslist's pool (not thread-safe to share). */
+/* libpq's message on one line, in a caller's buffer: the constructor runs
+ * outside the reslist lock and must not allocate from the reslist's pool. */
+static const char *msg_line(char *buf, size_t size, const char *m)
+{
+    size_t n;
+    char *q;
+    apr_cpystrn(buf, m ? m : "(no message)", size);
+    n = strlen(buf);
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+        buf[--n] = '\0';
+    for (q = buf; *q; q++)
+        if (*q == '\n' || *q == '\r')
+            *q = ' ';
+    return buf;
+}
+
+static apr_status_t conn_construct(void **res, void *params, apr_pool_t *pool)
+{
+    char buf[512];
+    doanra_store *st = params;
+    /* Defaults first: with expand_dbname, what the admin's conninfo says
+     * overrides them. */
+    const char *const keys[] = {"connect_timeout", "application_name",
+                                "dbname", NULL};
+    const char *const vals[] = {STORE_CONNECT_TIMEOUT, "mod_doanra",
+                                st->conninfo, NULL};
+    PGconn *conn = PQconnectdbParams(keys, vals, 1);
+    PGresult *res_;
+    size_t i;
+    (void)pool;
+
+    if (!conn || PQstatus(conn) != CONNECTION_OK) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, st->s,
+                     "doanra: cannot connect to the database: %s",
+                     conn ? msg_line(buf, sizeof(buf), PQerrorMessage(conn))
+                          : "out of memory");
+        if (conn)
+            PQfinish(conn);
+        return APR_ECONNREFUSED;
+    }
+    /* A stuck transaction elsewhere must not hang a worker for ever: a
+     * lock wait or a statement that long turns into a 503 instead. */
+    res_ = PQexec(conn, "SET lock_timeout = '10s';"
+                        " SET statement_timeout = '30s'");
+    if (PQresultStatus(res_) != PGRES_COMMAND_OK) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, st->s,
+                     "doanra: cannot set up the database session: %s",
+                     msg_line(buf, sizeof(buf), PQerrorMessage(conn)));
+        PQclear(res_);
+        PQfinish(conn);
+        return APR_ECONNREFUSED;
+    }
+    PQclear(res_);
+    /* Prepared on every new connection: a reconnect loses them. */
+    for (i = 0; i < sizeof(statements) / sizeof(statements[0]); i++) {
+        res_ = PQprepare(conn, statements[i].name, statements[i].sql, 0,
+                         NULL);
+        if (PQresultStatus(res_) != PGRES_COMMAND_OK) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, st->s,
+                         "doanra: cannot prepare statement %s (is "
+                         "sql/install.sql loaded?): %s",
+                         statements[i].name,
+                         msg_line(buf, sizeof(buf), PQresultErrorMessage(res_)));
+            PQclear(res_);
+            PQfinish(conn);
+            return APR_ECONNREFUSED;
+        }
+        PQclear(res_);
+    }
+    *res = conn;
+    return APR_SUCCESS;
+}
+
+static apr_status_t conn_destruct(void *res, void *params, apr_pool_t *pool)
+{
+    (void)params;
+    (void)pool;
+    PQfinish(res);
+    return APR_SUCCESS;
+}
+
+/* Can an idle pooled connection be handed out?  An idle connection has
+ * nothing to read; input waiting means the server said goodbye (shutdown,
+ * restart, terminated backend), so it is not worth a failed query. */
+static int conn_usable(PGconn *conn)
+{
+    struct pollfd pfd;
+    int fd;
+
+    if (PQstatus(conn) != CONNECTION_OK ||
+        PQtransactionStatus(conn) != PQTRANS_IDLE)
+        return 0;
+    fd = PQsocket(conn);
+    if (fd < 0)
+        return 0;
+    pfd.fd = fd;
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    if (poll(&pfd, 1, 0) != 0)
+        return 0;
+    return 1;
+}
+
+static apr_status_t conn_acquire(doanra_store *st, request_rec *r,
+                                 PGconn **out)
+{
+    apr_status_t rv;
+    int tries;
+    void *res;
+
+    /* Skip over connections a database restart left dead; the bound keeps
+     * a strange failure mode from spinning. */
+    for (tries = 0; tries < 8; tries++) {
+        rv = apr_reslist_acquire(st->conns, &res);
+        if (rv != APR_SUCCESS) {
+            /* The constructor logged its own failure already. */
+            if (rv != APR_ECONNREFUSED) {
+                if (r)
+                    ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                                  "doanra: no database connection available"
+                                  " (pool exhausted or timed out)");
+                else
+                    ap_log_error(APLOG_MARK, APLOG_ERR, rv, st->s,
+                                 "doanra: no database connection available"
+                                 " (pool exhausted or timed out)");
+            }
+            return rv;
+        }
+        if (conn_usable(res)) {
+            *out = res;
+            return APR_SUCCESS;
+        }
+        apr_reslist_invalidate(st->conns, res);
+    }
+    if (r)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "doanra: no usable database connection");
+    return APR_EGENERAL;
+}
+
+/* Give a connection back: a broken one, or one still in a transaction
+ * that a ROLLBACK cannot end, is closed rather than pooled. */
+static void conn_release(doanra_store *st, PGconn *conn, int broken)
+{
+    PGTransactionStatusType ts;
+
+    if (!conn)
+        return;
+    if (!broken && PQstatus(conn) == CONNECTION_OK &&
+        PQpipelineStatus(conn) == PQ_PIPELINE_OFF) {
+        ts = PQtransactionStatus(conn);
+        if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
+            PGresult *res = PQexec(conn, "ROLLBACK");
+            PQclear(res);
+            ts = PQtransactionStatus(conn);
+        }
+        if (PQstatus(conn) == CONNECTION_OK && ts == PQTRANS_IDLE) {
+            apr_reslist_release(st->conns, conn);
+            return;
+        }
+    }
+    apr_reslist_invalidate(st->conns, conn);
+}
+
+/* ------------------------------------------------------------------ */
+/* Running statements                                                   */
+/* ------------------------------------------------------------------ */
+
+/* One statement of a pipeline: a prepared statement with text params, or
+ * a parameterless SQL command (BEGIN, COMMIT). */
+typedef struct {
+    const char *stmt;
+    const char *sql;
+    int nparams;
+    const char *const *params;
+} pq_step;
+
+/* Send every step, then one sync, and read every result: one network
+ * round trip.  results[i] receives step i's result (caller clears them).
+ * On failure returns -1 with e filled in and no result kept. */
+static int run_pipeline(apr_pool_t *p, PGconn *conn, const pq_step *steps,
+                        int n, PGresult **results, const char *what,
+                        db_error *e)
+{
+    int i, ok = 1;
+    const char *msg = NULL;
+    PGresult *res;
+
+    e->what = what;
+    e->broken = 0;
+    for (i = 0; i < n; i++)
+        results[i] = NULL;
+
+    if (!PQenterPipelineMode(conn))
+        goto broken;
+    for (i = 0; i < n; i++) {
+        int sent = steps[i].stmt
+                       ? PQsendQueryPrepared(conn, steps[i].stmt,
+                                             steps[i].nparams,
+                                             steps[i].params, NULL, NULL, 0)
+                       : PQsendQueryParams(conn, steps[i].sql, 0, NULL, NULL,
+                                           NULL, NULL, 0);
+        if (!sent)
+            goto broken;
+    }
+    if (!PQpipelineSync(conn))
+        goto broken;
+
+    for (i = 0; i < n; i++) {
+        ExecStatusType rs;
+        res = PQgetResult(conn);
+        if (!res)
+            goto broken;
+        rs = PQresultStatus(res);
+        if (rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK) {
+            results[i] = res;
+        } else {
+            if (ok && rs != PGRES_PIPELINE_ABORTED)
+                msg = apr_pstrdup(p, PQresultErrorMessage(res));
+            ok = 0;
+            PQclear(res);
+        }
+        /* Each query's results end with a NULL. */
+        while ((res = PQgetResult(conn)) != NULL) {
+            if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+                PQclear(res);
+                goto broken; /* out of step: do not trust the connection */
+            }
+            PQclear(res);
+        }
+    }
+    res = PQgetResult(conn);
+    if (!res || PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
+        PQclear(res);
+        goto broken;
+    }
+    PQclear(res);
+    if (!PQexitPipelineMode(conn))
+        goto broken;
+    if (!ok) {
+        for (i = 0; i < n; i++) {
+            PQclear(results[i]);
+            results[i] = NULL;
+        }
+        e->msg = chomp(p, msg ? msg : PQerrorMessage(conn));
+        e->broken = PQstatus(conn) != CONNECTION_OK;
+        return -1;
+    }
+    return 0;
+
+broken:
+    for (i = 0; i < n; i++) {
+        PQclear(results[i]);
+        results[i] = NULL;
+    }
+    e->msg = chomp(p, msg ? msg : PQerrorMessage(conn));
+    /* A connection left in pipeline mode or out of step is never reused. */
+    e->broken = 1;
+    return -1;
+}
+
+/* One prepared statement in its own implicit transaction. */
+static PGresult *run_one(apr_pool_t *p, PGconn *conn, const char *stmt,
+                         int nparams, const char *const *params,
+                         const char *what, db_error *e)
+{
+    PGresult *res = PQexecPrepared(conn, stmt, nparams, params, NULL, NULL, 0);
+    ExecStatusType rs = PQresultStatus(res);
+
+    if (rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK)
+        return res;
+    e->what = what;
+    e->msg = chomp(p, res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+    e->broken = PQstatus(conn) != CONNECTION_OK;
+    PQclear(res);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Store                                                                */
+/* ------------------------------------------------------------------ */
+
+apr_status_t doanra_store_create(apr_pool_t *pchild, server_rec *s,
+                                 const char *conninfo, doanra_store **out)
+{
+    doanra_store *st;
+    apr_allocator_t *alloc;
+    apr_pool_t *listpool;
+    apr_status_t rv;
+    int threads = 0, hmax, smax;
+
+    *out = NULL;
+    st = apr_pcalloc(pchild, sizeof(*st));
+    st->s = s;
+    st->conninfo = apr_pstrdup(pchild, conninfo ? conninfo : "");
+
+    rv = apr_thread_mutex_create(&st->mutex, APR_THREAD_MUTEX_DEFAULT,
+                                 pchild);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "doanra: cannot create the store mutex");
+        return rv;
+    }
+    /* The caches and the reslist get pools with allocators of their own:
+     * they are used from many threads (under their own locks), and must
+     * not share an allocator with pchild, which others use unlocked. */
+    rv = apr_allocator_create(&alloc);
+    if (rv == APR_SUCCESS) {
+        rv = apr_pool_create_ex(&st->pool, pchild, NULL, alloc);
+        if (rv == APR_SUCCESS)
+            apr_allocator_owner_set(alloc, st->pool);
+        else
+            apr_allocator_destroy(alloc);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = apr_allocator_create(&alloc);
+        if (rv == APR_SUCCESS) {
+            rv = apr_pool_create_ex(&listpool, pchild, NULL, alloc);
+            if (rv == APR_SUCCESS)
+                apr_allocator_owner_set(alloc, listpool);
+            else
+                apr_allocator_destroy(alloc);
+        }
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "doanra: cannot create the store pools");
+        return rv;
+    }
+
+    /* One connection per worker thread at most; no connection is opened
+     * until a request needs one. */
+    if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS ||
+        threads < 1)
+        threads = 1;
+    hmax = threads;
+    smax = hmax > 4 ? (hmax + 1) / 2 : hmax;
+    rv = apr_reslist_create(&st->conns, 0, smax, hmax, STORE_CONN_TTL,
+                            conn_construct, conn_destruct, st, listpool);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "doanra: cannot create the database connection pool");
+        return rv;
+    }
+    /* apr_reslist_create registered the cleanup that closes (PQfinish)
+     * the pooled connections when pchild goes. */
+    apr_reslist_timeout_set(st->conns, STORE_ACQUIRE_TIMEOUT);
+    *out = st;
+    return APR_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Countries                                                            */
+/* ------------------------------------------------------------------ */
+
+static const doanra_countries *countries_fallback(doanra_store *st)
+{
+    /* Called with st->mutex held. */
+    if (!st->countries_icu) {
+        doanra_countries *t = doanra_countries_make(st->pool);
+        doanra_countries_load_icu(t);
+        st->countries_icu = t;
+    }
+    return st->countries_icu;
+}
+
+const doanra_countries *doanra_store_countries(doanra_store *st,
+                                               request_rec *r)
+{
+    const doanra_countries *out;
+    apr_time_t now = apr_time_now();
+    int try_db = 0;
+    PGconn *conn = NULL;
+    PGresult *res = NULL;
+    apr_pool_t *tp = NULL;
+    db_error e;
+
+    apr_thread_mutex_lock(st->mutex);
+    if (st->countries_db) {
+        out = st->countries_db;
+        apr_thread_mutex_unlock(st->mutex);
+        return out;
+    }
+    /* One thread tries the database at a time, at most every 30 s; the
+     * others use ICU's list meanwhile. */
+    if (st->countries_tried == 0 ||
+        now - st->countries_tried >= COUNTRIES_RETRY) {
+        st->countries_tried = now;
+        try_db = 1;
+    }
+    apr_thread_mutex_unlock(st->mutex);
+
+    /* Without a request (never in the module) a pool of our own. */
+    if (try_db && !r && apr_pool_create_unmanaged_ex(&tp, NULL, NULL) !=
+                            APR_SUCCESS)
+        try_db = 0;
+    if (try_db && conn_acquire(st, r, &conn) == APR_SUCCESS) {
+        res = run_one(r ? r->pool : tp, conn, S_COUNTRIES, 0, NULL,
+                      "loading doanra.countries", &e);
+        if (!res)
+            log_db_error(st, r, APLOG_WARNING, &e);
+        conn_release(st, conn, res ? 0 : e.broken);
+    }
+
+    apr_thread_mutex_lock(st->mutex);
+    if (res && PQntuples(res) > 0 && !st->countries_db) {
+        doanra_countries *t = doanra_countries_make(st->pool);
+        int i, n = PQntuples(res);
+        for (i = 0; i < n; i++) {
+#define COL(c) (PQgetisnull(res, i, c) ? NULL : apr_pstrdup(st->pool, PQgetvalue(res, i, c)))
+            const char *code = COL(0);
+            if (!code)
+                continue;
+            doanra_countries_add(t, code, COL(1), COL(2), COL(3), COL(4));
+#undef COL
+        }
+        st->countries_db = t;
+    } else if (res && PQntuples(res) == 0) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, st->s,
+                     "doanra: doanra.countries is empty; using ICU's country "
+                     "list (load sql/install.sql)");
+    }
+    out = st->countries_db ? st->countries_db : countries_fallback(st);
+    apr_thread_mutex_unlock(st->mutex);
+    PQclear(res);
+    if (tp)
+        apr_pool_destroy(tp);
+    return out;
+}
+
+/* ------------------------------------------------------------------ */
+/* Units                                                                */
+/* ------------------------------------------------------------------ */
+
+/* Look a unit up by code (by_code) or normalised name, copying the row
+ * into p: the cache may be replaced once the mutex is released.  Called
+ * with st->mutex held. */
+static int units_find(doanra_store *st, apr_pool_t *p, const char *key,
+                      int by_code, unit_row *out)
+{
+    int i;
+    if (!st->units || !key || !*key)
+        return 0;
+    for (i = 0; i < st->units->nelts; i++) {
+        const unit_row *u = &APR_ARRAY_IDX(st->units, i, unit_row);
+        if (strcmp(by_code ? u->code : u->norm, key) == 0) {
+            out->code = apr_pstrdup(p, u->code);
+            out->name = apr_pstrdup(p, u->name);
+            out->norm = apr_pstrdup(p, u->norm);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int units_refresh(doanra_store *st, apr_pool_t *p, PGconn *conn,
+                         db_error *e)
+{
+    PGresult *res = run_one(p, conn, S_UNITS, 0, NULL,
+                            "reading doanra.units", e);
+    apr_pool_t *np;
+    apr_array_header_t *units;
+    int i, n;
+
+    if (!res)
+        return -1;
+    n = PQntuples(res);
+    apr_thread_mutex_lock(st->mutex);
+    if (apr_pool_create(&np, st->pool) == APR_SUCCESS) {
+        units = apr_array_make(np, n > 0 ? n : 1, sizeof(unit_row));
+        for (i = 0; i < n; i++) {
+            unit_row *u = apr_array_push(units);
+            u->code = apr_pstrdup(np, PQgetvalue(res, i, 0));
+            u->name = apr_pstrdup(np, PQgetvalue(res, i, 1));
+            u->norm = doanra_text_norm(np, u->name);
+        }
+        if (st->units_pool)
+            apr_pool_destroy(st->units_pool);
+        st->units_pool = np;
+        st->units = units;
+        st->units_loaded = apr_time_now();
+    }
+    apr_thread_mutex_unlock(st->mutex);
+    PQclear(res);
+    return 0;
+}
+
+/* Find a unit, refreshing the cache when it is stale (10 s), or on a miss
+ * when it is older than 1 s so that a unit an admin just added is seen.
+ * *refreshed limits that to one refresh per request. */
+static int unit_lookup(doanra_store *st, apr_pool_t *p, PGconn *conn,
+                       const char *key, int by_code, unit_row *out,
+                       int *refreshed, db_error *e)
+{
+    int found, stale, need;
+    apr_time_t now = apr_time_now();
+
+    if (!key || !*key)
+        return 0;
+    apr_thread_mutex_lock(st->mutex);
+    stale = !st->units || now - st->units_loaded >= UNITS_TTL;
+    found = stale ? 0 : units_find(st, p, key, by_code, out);
+    need = !found && !*refreshed &&
+           (stale || now - st->units_loaded >= UNITS_MISS_REFRESH);
+    apr_thread_mutex_unlock(st->mutex);
+    if (found)
+        return 1;
+    if (need) {
+        *refreshed = 1;
+        if (units_refresh(st, p, conn, e) != 0)
+            return -1;
+    }
+    apr_thread_mutex_lock(st->mutex);
+    found = units_find(st, p, key, by_code, out);
+    apr_thread_mutex_unlock(st->mutex);
+    return found;
+}
+
+/* Resolve the sending unit and every member's unit key, and rebuild the
+ * name-based identities with them (see the file comment).  *unit_name gets
+ * the sending unit's registry name when found. */
+static int resolve_units(doanra_store *st, apr_pool_t *p, PGconn *conn,
+                         doanra_trip *t, const char **unit_name, db_error *e)
+{
+    unit_row u;
+    int refreshed = 0, rc, i;
+
+    *unit_name = NULL;
+    if (nz(t->ma_don_vi) || nz(t->unit_code)) {
+        const char *code = nz(t->unit_code) ? t->unit_code : t->ma_don_vi;
+        rc = unit_lookup(st, p, conn, code, 1, &u, &refreshed, e);
+        if (rc < 0)
+            return -1;
+        t->unit_code = code; /* kept as given even when unknown */
+        if (rc)
+            *unit_name = u.name;
+    } else if (nz(t->unit_norm)) {
+        rc = unit_lookup(st, p, conn, t->unit_norm, 0, &u, &refreshed, e);
+        if (rc < 0)
+            return -1;
+        if (rc) {
+            t->unit_code = u.code;
+            *unit_name = u.name;
+        }
+    }
+
+    for (i = 0; t->members && i < t->members->nelts; i++) {
+        doanra_member *m = &APR_ARRAY_IDX(t->members, i, doanra_member);
+        const char *key;
+        if (nz(m->code))
+            continue; /* "c:" + code, nothing to refine */
+        if (nz(m->unit_norm)) {
+            rc = unit_lookup(st, p, conn, m->unit_norm, 0, &u, &refreshed, e);
+            if (rc < 0)
+                return -1;
+            key = rc ? u.code : m->unit_norm;
+        } else {
+            key = nz(t->unit_code) ? t->unit_code
+                                   : (t->unit_norm ? t->unit_norm : "");
+        }
+        m->identity = apr_pstrcat(p, "n:", m->name_norm ? m->name_norm : "",
+                                  "|", key, NULL);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Plan match (mirrors rules.c: the trip is planned when it names an      */
+/* existing entry, or an entry of its unit and year covers its countries */
+/* and departure date)                                                  */
+/* ------------------------------------------------------------------ */
+
+static int entry_has_country(const doanra_plan_entry *e, const char *code)
+{
+    int i;
+    for (i = 0; e->countries && i < e->countries->nelts; i++) {
+        const char *k = APR_ARRAY_IDX(e->countries, i, const char *);
+        if (k && strcasecmp(k, code) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static const doanra_plan_entry *plan_match(const doanra_trip *t,
+                                           const doanra_history *h)
+{
+    int i, j, y, mo, d;
+
+    if (!h || !date_ok(t->ngay_di))
+        return NULL;
+    if (h->plan_code_given)
+        return h->plan_by_code;
+    doanra_date_to_ymd(t->ngay_di, &y, &mo, &d);
+    for (i = 0; h->plan_candidates && i < h->plan_candidates->nelts; i++) {
+        const doanra_plan_entry *e =
+            &APR_ARRAY_IDX(h->plan_candidates, i, doanra_plan_entry);
+        int ok = e->year == y;
+        if (ok && nz(t->unit_code) && e->unit_code &&
+            strcasecmp(t->unit_code, e->unit_code) != 0)
+            ok = 0;
+        if (ok && (!date_ok(e->period_from) || !date_ok(e->period_to) ||
+                   t->ngay_di < e->period_from || t->ngay_di > e->period_to))
+            ok = 0;
+        for (j = 0; ok && t->legs && j < t->legs->nelts; j++) {
+            const doanra_leg *l = &APR_ARRAY_IDX(t->legs, j, doanra_leg);
+            if (l->country && !entry_has_country(e, l->country->code))
+                ok = 0;
+        }
+        if (ok)
+            return e;
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Evaluate                                                             */
+/* ------------------------------------------------------------------ */
+
+static const char *funding_code(const doanra_trip *t)
+{
+    switch (t->funding) {
+    case DOANRA_FUND_NGAN_SACH:
+        return "ngan_sach";
+    case DOANRA_FUND_DOI_TAC:
+        return "doi_tac";
+    case DOANRA_FUND_TU_TUC:
+        return "tu_tuc";
+    case DOANRA_FUND_KHAC:
+        return "khac";
+    default:
+        return nz(t->nguon_kinh_phi_raw);
+    }
+}
+
+static long day_of(PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? DOANRA_NODATE
+                                      : atol(PQgetvalue(res, row, col));
+}
+
+/* Fill registry facts into the members and the history from the rows of
+ * doanra.trip_facts. */
+static void apply_facts(apr_pool_t *p, doanra_trip *t, PGresult *res,
+                        doanra_history *h)
+{
+    int i, n = PQntuples(res);
+    int nm = t->members ? t->members->nelts : 0;
+
+    for (i = 0; i < n; i++) {
+        const char *kind = PQgetvalue(res, i, 0);
+        int idx = PQgetisnull(res, i, 1) ? 0 : atoi(PQgetvalue(res, i, 1));
+        if (kind[0] == 'r' && idx >= 1 && idx <= nm) {
+            doanra_member *m = &APR_ARRAY_IDX(t->members, idx - 1,
+                                              doanra_member);
+            m->registry_found = 1;
+            m->registry_key_leader = PQgetvalue(res, i, 4)[0] == 't';
+            m->registry_unit_code =
+                PQgetisnull(res, i, 3) ? NULL
+                                       : apr_pstrdup(p, PQgetvalue(res, i, 3));
+        } else if (kind[0] == 'm' && idx >= 1 && idx <= nm && h) {
+            h->trips_this_year[idx - 1] =
+                PQgetisnull(res, i, 5) ? 0 : atoi(PQgetvalue(res, i, 5));
+            if (!PQgetisnull(res, i, 6)) {
+                h->overlap_trip_id[idx - 1] = atol(PQgetvalue(res, i, 6));
+                h->overlap_from[idx - 1] = day_of(res, i, 7);
+                h->overlap_to[idx - 1] = day_of(res, i, 8);
+            }
+        } else if (kind[0] == 'p' && h) {
+            doanra_plan_entry *e;
+            char *list, *tok, *save = NULL;
+            if (PQgetvalue(res, i, 4)[0] == 't') {
+                e = apr_pcalloc(p, sizeof(*e));
+                h->plan_by_code = e;
+            } else {
+                e = apr_array_push(h->plan_candidates);
+                memset(e, 0, sizeof(*e));
+            }
+            e->code = apr_pstrdup(p, PQgetvalue(res, i, 2));
+            e->unit_code = apr_pstrdup(p, PQgetvalue(res, i, 3));
+            e->year = atoi(PQgetvalue(res, i, 5));
+            e->period_from = day_of(res, i, 7);
+            e->period_to = day_of(res, i, 8);
+            e->countries = apr_array_make(p, 4, sizeof(const char *));
+            list = apr_pstrdup(p, PQgetvalue(res, i, 9));
+            for (tok = apr_strtok(list, ",", &save); tok;
+                 tok = apr_strtok(NULL, ",", &save))
+                APR_ARRAY_PUSH(e->countries, const char *) = tok;
+        }
+    }
+}
+
+apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
+                                   const doanra_config *c, doanra_trip *t,
+                                   apr_array_header_t *findings, long today,
+                                   int record, int let_through,
+                                   const doanra_store_request *req,
+                                   doanra_store_result *out)
+{
+    apr_pool_t *p = r->pool;
+    int nm = t->members ? t->members->nelts : 0;
+    int dates_ok = date_ok(t->ngay_di);
+    int span_ok = dates_ok && date_ok(t->ngay_ve) && t->ngay_ve >= t->ngay_di;
+    int year = 0, attempt, i, decision, want_trip;
+    int *title_leader;
+    const char *unit_name = NULL, *year_s = NULL, *from_s = NULL,
+               *to_s = NULL;
+    const char *facts_params[9];
+    doanra_history *h = NULL;
+    PGconn *conn = NULL;
+    PGresult *facts = NULL, *results[2];
+    db_error e = {0};
+    arrlit keys, codes, tl;
+
+    memset(out, 0, sizeof(*out));
+    out->decision = DOANRA_DECISION_UNCHECKED;
+
+    if (dates_ok) {
+        int mo, d;
+        doanra_date_to_ymd(t->ngay_di, &year, &mo, &d);
+        year_s = apr_itoa(p, year);
+        if (span_ok) {
+            from_s = doanra_date_iso(p, t->ngay_di);
+            to_s = doanra_date_iso(p, t->ngay_ve);
+        }
+    }
+
+    /* Key leaders by position title alone: the database decides with the
+     * registry flag first, for the same answer doanra_trip_resolve_leaders
+     * gives once the registry facts are in. */
+    title_leader = apr_pcalloc(p, sizeof(int) * (nm ? nm : 1));
+    for (i = 0; i < nm; i++) {
+        doanra_member *m = &APR_ARRAY_IDX(t->members, i, doanra_member);
+        m->registry_found = 0;
+        m->registry_key_leader = 0;
+        m->registry_unit_code = NULL;
+    }
+    doanra_trip_resolve_leaders(p, c, t);
+    for (i = 0; i < nm; i++)
+        title_leader[i] =
+            APR_ARRAY_IDX(t->members, i, doanra_member).is_key_leader;
+
+    /* The first round trip is retried once on a fresh connection when the
+     * pooled one turns out dead (the database restarted meanwhile).  It
+     * has written nothing, so repeating it is safe. */
+    for (attempt = 0;; attempt++) {
+        apr_status_t rv = conn_acquire(st, r, &conn);
+        if (rv != APR_SUCCESS)
+            return rv == APR_TIMEUP ? rv : APR_EGENERAL;
+
+        if (resolve_units(st, p, conn, t, &unit_name, &e) == 0) {
+            arr_init(&keys, p);
+            arr_init(&codes, p);
+            arr_init(&tl, p);
+            for (i = 0; i < nm; i++) {
+                doanra_member *m =
+                    &APR_ARRAY_IDX(t->members, i, doanra_member);
+                arr_add(&keys, m->identity ? m->identity : "");
+                arr_add(&codes, nz(m->code));
+                arr_add(&tl, title_leader[i] ? "t" : "f");
+            }
+            facts_params[0] = arr_end(&keys);
+            facts_params[1] = arr_end(&codes);
+            facts_params[2] = arr_end(&tl);
+            facts_params[3] = year_s;
+            facts_params[4] = from_s;
+            facts_params[5] = to_s;
+            facts_params[6] = clean_text(p, nz(t->ma_ke_hoach));
+            facts_params[7] = clean_text(p, nz(t->unit_code));
+            facts_params[8] = record ? "t" : "f";
+            if (record) {
+                pq_step steps[2] = {{NULL, "BEGIN", 0, NULL},
+                                    {S_FACTS, NULL, 9, facts_params}};
+                if (run_pipeline(p, conn, steps, 2, results,
+                                 "reading the history facts", &e) == 0) {
+                    PQclear(results[0]);
+                    facts = results[1];
+                    break;
+                }
+            } else {
+                facts = run_one(p, conn, S_FACTS, 9, facts_params,
+                                "reading the history facts", &e);
+                if (facts)
+                    break;
+            }
+        }
+        if (e.broken && attempt == 0) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          "doanra: database connection lost (%s); retrying "
+                          "on a new connection",
+                          e.msg);
+            conn_release(st, conn, 1);
+            conn = NULL;
+            continue;
+        }
+        log_db_error(st, r, APLOG_ERR, &e);
+        conn_release(st, conn, e.broken);
+        return APR_EGENERAL;
+    }
+
+    /* The rules, with the facts read under the locks. */
+    if (dates_ok)
+        h = doanra_history_make(p, t);
+    if (h)
+        h->plan_code_given = nz(t->ma_ke_hoach) != NULL;
+    apply_facts(p, t, facts, h);
+    PQclear(facts);
+    doanra_trip_resolve_leaders(p, c, t);
+    doanra_rules_check(p, c, t, h, today, findings);
+    decision = doanra_decision(findings);
+    out->decision = decision;
+
+    if (!record) {
+        conn_release(st, conn, 0);
+        return APR_SUCCESS;
+    }
+
+    /* Record the submission and reserve the trip, then commit: the locks
+     * are held until this commit, so no concurrent submission for the same
+     * people can count before this trip is visible. */
+    want_trip = (let_through || decision != DOANRA_DECISION_FAIL) &&
+                span_ok && nm > 0;
+    {
+        const doanra_plan_entry *pe = want_trip ? plan_match(t, h) : NULL;
+        const char *rules = doanra_rules_list(p, findings);
+        const char *v[30];
+        arrlit rl, mk, mc, mn, mp, muc, mun, ml, lc, lf, lt;
+        pq_step steps[2];
+
+        arr_init(&rl, p);
+        if (*rules) {
+            char *list = apr_pstrdup(p, rules), *tok, *save = NULL;
+            for (tok = apr_strtok(list, ",", &save); tok;
+                 tok = apr_strtok(NULL, ",", &save))
+                arr_add(&rl, tok);
+        }
+        arr_init(&mk, p);
+        arr_init(&mc, p);
+        arr_init(&mn, p);
+        arr_init(&mp, p);
+        arr_init(&muc, p);
+        arr_init(&mun, p);
+        arr_init(&ml, p);
+        arr_init(&lc, p);
+        arr_init(&lf, p);
+        arr_init(&lt, p);
+        if (want_trip) {
+            for (i = 0; i < nm; i++) {
+                doanra_member *m =
+                    &APR_ARRAY_IDX(t->members, i, doanra_member);
+                const char *ucode =
+                    nz(m->registry_unit_code)
+                        ? m->registry_unit_code
+                        : (nz(m->unit) ? NULL : nz(t->unit_code));
+                const char *uname =
+                    nz(m->unit) ? m->unit
+                                : (nz(m->registry_unit_code)
+                                       ? NULL
+                                       : (nz(t->don_vi) ? t->don_vi
+                                                        : unit_name));
+                arr_add(&mk, m->identity ? m->identity : "");
+                arr_add(&mc, nz(m->code));
+                arr_add(&mn, m->name ? m->name : "");
+                arr_add(&mp, nz(m->position));
+                arr_add(&muc, ucode);
+                arr_add(&mun, uname);
+                arr_add(&ml, m->is_key_leader ? "t" : "f");
+            }
+            for (i = 0; t->legs && i < t->legs->nelts; i++) {
+                doanra_leg *l = &APR_ARRAY_IDX(t->legs, i, doanra_leg);
+                if (!l->country || !date_ok(l->from) || !date_ok(l->to) ||
+                    l->to < l->from)
+                    continue;
+                arr_add(&lc, l->country->code);
+                arr_add(&lf, doanra_date_iso(p, l->from));
+                arr_add(&lt, doanra_date_iso(p, l->to));
+            }
+        }
+        v[0] = clean_text(p, req && req->location ? req->location : r->uri);
+        v[1] = clean_text(p, req ? nz(req->remote_user) : NULL);
+        v[2] = clean_text(p, req ? nz(req->client_ip) : NULL);
+        v[3] = req && req->mode ? req->mode : "enforce";
+        v[4] = clean_json(p, req && req->fields_json ? req->fields_json
+                                                     : "{}");
+        v[5] = doanra_decision_name(decision);
+        v[6] = clean_json(p, doanra_render_findings_json(p, findings));
+        v[7] = arr_end(&rl);
+        v[8] = want_trip ? "t" : "f";
+        v[9] = clean_text(p, nz(t->unit_code));
+        v[10] = clean_text(p, nz(t->don_vi) ? t->don_vi : unit_name);
+        v[11] = clean_text(p, nz(t->muc_dich));
+        v[12] = clean_text(p, nz(t->doi_tac));
+        v[13] = from_s;
+        v[14] = to_s;
+        v[15] = clean_text(p, funding_code(t));
+        v[16] = t->du_toan >= 0
+                    ? apr_psprintf(p, "%" APR_INT64_T_FMT, t->du_toan)
+                    : NULL;
+        v[17] = pe ? clean_text(p, pe->code) : NULL;
+        v[18] = pe ? "t" : "f";
+        v[19] = clean_text(p, nz(t->ly_do_phat_sinh));
+        v[20] = arr_end(&mk);
+        v[21] = arr_end(&mc);
+        v[22] = arr_end(&mn);
+        v[23] = arr_end(&mp);
+        v[24] = arr_end(&muc);
+        v[25] = arr_end(&mun);
+        v[26] = arr_end(&ml);
+        v[27] = arr_end(&lc);
+        v[28] = arr_end(&lf);
+        v[29] = arr_end(&lt);
+
+        steps[0] = (pq_step){S_RECORD, NULL, 30, v};
+        steps[1] = (pq_step){NULL, "COMMIT", 0, NULL};
+        if (run_pipeline(p, conn, steps, 2, results,
+                         "recording the submission", &e) != 0) {
+            /* Not retried: after a lost connection the commit may or may
+             * not have happened, and a second record must not appear. */
+            log_db_error(st, r, APLOG_ERR, &e);
+            conn_release(st, conn, e.broken);
+            out->decision = DOANRA_DECISION_UNCHECKED;
+            return APR_EGENERAL;
+        }
+        if (PQntuples(results[0]) == 1) {
+            out->submission_id = atoll(PQgetvalue(results[0], 0, 0));
+            if (!PQgetisnull(results[0], 0, 1))
+                out->trip_id = atoll(PQgetvalue(results[0], 0, 1));
+        }
+        PQclear(results[0]);
+        PQclear(results[1]);
+    }
+    conn_release(st, conn, 0);
+    return APR_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Settle                                                               */
+/* ------------------------------------------------------------------ */
+
+apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
+                                 long long submission_id, long long trip_id,
+                                 int backend_status)
+{
+    apr_pool_t *p = r->pool;
+    const char *v[3];
+    PGconn *conn;
+    PGresult *res;
+    db_error e = {0};
+    int attempt;
+
+    if (submission_id <= 0 && trip_id <= 0)
+        return APR_SUCCESS;
+    v[0] = submission_id > 0 ? apr_psprintf(p, "%lld", submission_id) : NULL;
+    v[1] = apr_itoa(p, backend_status);
+    v[2] = trip_id > 0 ? apr_psprintf(p, "%lld", trip_id) : NULL;
+
+    /* Settling is idempotent (only a pending trip moves), so a lost
+     * connection is simply retried once on a fresh one. */
+    for (attempt = 0;; attempt++) {
+        apr_status_t rv = conn_acquire(st, r, &conn);
+        if (rv != APR_SUCCESS)
+            return rv == APR_TIMEUP ? rv : APR_EGENERAL;
+        res = run_one(p, conn, S_SETTLE, 3, v, "settling the submission", &e);
+        if (res) {
+            PQclear(res);
+            conn_release(st, conn, 0);
+            return APR_SUCCESS;
+        }
+        conn_release(st, conn, e.broken);
+        if (e.broken && attempt == 0)
+            continue;
+        log_db_error(st, r, APLOG_ERR, &e);
+        return APR_EGENERAL;
+    }
+}
