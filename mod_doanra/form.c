@@ -1,0 +1,455 @@
+/*
+ * form.c - request bodies to ordered field lists.
+ *
+ * Two encodings reach the module: application/x-www-form-urlencoded and
+ * multipart/form-data.  Both become an apr_array of doanra_field in arrival
+ * order, which is what the trip builder, the refill and the record need.
+ *
+ * These parsers see every byte a client sends and are fuzzed: every read is
+ * bounded by len (bodies are not NUL-terminated), the work is linear in the
+ * body, and the number of fields is bounded by max_fields.  Only decoded
+ * names and values are copied; multipart file contents are skipped.
+ *
+ * Text must be UTF-8.  A NUL byte (%00, or a raw NUL in a multipart value) is
+ * kept in the value, whose length is recorded, so the trip builder can report
+ * it as a `format` finding next to the field it is in, rather than the whole
+ * body being refused.  A NUL in a field name is refused (DOANRA_FORM_BAD_UTF8):
+ * names are compared as C strings and a hidden tail could make one name look
+ * like another.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem */
+#endif
+#include "doanra.h"
+
+#include <string.h>
+
+/* UTF-8 that may contain NUL bytes: a multi-byte sequence never contains a
+ * zero byte, so checking the pieces between NULs is exact. */
+static int utf8_valid_allow_nul(const char *s, apr_size_t len)
+{
+    while (len > 0) {
+        const char *z = memchr(s, '\0', len);
+        apr_size_t n = z ? (apr_size_t)(z - s) : len;
+        if (!doanra_utf8_valid(s, n))
+            return 0;
+        if (!z)
+            break;
+        s = z + 1;
+        len -= n + 1;
+    }
+    return 1;
+}
+
+static int hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decode s[0..len) ('+' is a space, %xx a byte) into a new NUL-terminated
+ * buffer; NULL on a malformed escape. */
+static char *url_decode(apr_pool_t *p, const char *s, apr_size_t len,
+                        apr_size_t *out_len)
+{
+    char *out = apr_palloc(p, len + 1);
+    apr_size_t i = 0, o = 0;
+
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '+') {
+            out[o++] = ' ';
+            i++;
+        }
+        else if (c == '%') {
+            int hi, lo;
+            if (len - i < 3)
+                return NULL;
+            hi = hexval((unsigned char)s[i + 1]);
+            lo = hexval((unsigned char)s[i + 2]);
+            if (hi < 0 || lo < 0)
+                return NULL;
+            out[o++] = (char)(hi * 16 + lo);
+            i += 3;
+        }
+        else {
+            out[o++] = (char)c;
+            i++;
+        }
+    }
+    out[o] = '\0';
+    *out_len = o;
+    return out;
+}
+
+doanra_form_status doanra_form_parse_urlencoded(apr_pool_t *p, const char *body,
+                                                apr_size_t len, int max_fields,
+                                                apr_array_header_t **fields)
+{
+    apr_size_t i = 0;
+
+    *fields = apr_array_make(p, 16, sizeof(doanra_field));
+    if (!body)
+        return DOANRA_FORM_OK;
+    while (i < len) {
+        const char *seg = body + i;
+        const char *amp = memchr(seg, '&', len - i);
+        apr_size_t seglen = amp ? (apr_size_t)(amp - seg) : len - i;
+
+        if (seglen > 0) { /* "a=1&&b=2": empty pairs are skipped */
+            const char *eq = memchr(seg, '=', seglen);
+            apr_size_t nlen = eq ? (apr_size_t)(eq - seg) : seglen;
+            apr_size_t dn, dv;
+            char *name, *value;
+            doanra_field *f;
+
+            if (max_fields > 0 && (*fields)->nelts >= max_fields)
+                return DOANRA_FORM_TOO_MANY;
+            name = url_decode(p, seg, nlen, &dn);
+            if (!name)
+                return DOANRA_FORM_BAD_PERCENT;
+            if (eq)
+                value = url_decode(p, eq + 1, seglen - nlen - 1, &dv);
+            else {
+                value = "";
+                dv = 0;
+            }
+            if (!value)
+                return DOANRA_FORM_BAD_PERCENT;
+            if (!doanra_utf8_valid(name, dn) ||
+                !utf8_valid_allow_nul(value, dv))
+                return DOANRA_FORM_BAD_UTF8;
+            f = apr_array_push(*fields);
+            f->name = name;
+            f->value = value;
+            f->len = dv;
+            f->is_file = 0;
+        }
+        i += seglen + 1;
+    }
+    return DOANRA_FORM_OK;
+}
+
+/* ---- multipart/form-data ---------------------------------------------- */
+
+static int is_lws(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Case-insensitive ASCII comparison of s[0..n) with the C string lit. */
+static int ieq(const char *s, apr_size_t n, const char *lit)
+{
+    return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
+}
+
+/* One "name=value" parameter of a header value such as
+ * `form-data; name="x"; filename="a.pdf"` or
+ * `multipart/form-data; boundary=----x`.  *pos moves past it.  Returns 0 at
+ * the end, -1 on an unterminated quote.  Quoted strings end at the next '"'
+ * with no backslash escapes: browsers send '"' as %22, and old browsers send
+ * Windows paths (C:\x\y.pdf) whose backslashes must survive. */
+static int next_param(const char *s, apr_size_t len, apr_size_t *pos,
+                      const char **pn, apr_size_t *pnl, const char **pv,
+                      apr_size_t *pvl)
+{
+    apr_size_t i = *pos;
+
+    while (i < len && (is_lws(s[i]) || s[i] == ';'))
+        i++;
+    if (i >= len)
+        return 0;
+    *pn = s + i;
+    while (i < len && s[i] != '=' && s[i] != ';' && !is_lws(s[i]))
+        i++;
+    *pnl = (apr_size_t)(s + i - *pn);
+    while (i < len && is_lws(s[i]))
+        i++;
+    *pv = s + i;
+    *pvl = 0;
+    if (i < len && s[i] == '=') {
+        i++;
+        while (i < len && is_lws(s[i]))
+            i++;
+        if (i < len && s[i] == '"') {
+            const char *q;
+            i++;
+            q = memchr(s + i, '"', len - i);
+            if (!q)
+                return -1;
+            *pv = s + i;
+            *pvl = (apr_size_t)(q - (s + i));
+            i = (apr_size_t)(q - s) + 1;
+        }
+        else {
+            *pv = s + i;
+            while (i < len && s[i] != ';' && !is_lws(s[i]))
+                i++;
+            *pvl = (apr_size_t)(s + i - *pv);
+        }
+    }
+    *pos = i;
+    return 1;
+}
+
+/* The boundary parameter of a Content-Type, or NULL. */
+static const char *get_boundary(const char *ct, apr_size_t *blen)
+{
+    apr_size_t len, pos;
+    const char *semi, *pn, *pv;
+    apr_size_t pnl, pvl;
+    int r;
+
+    if (!ct)
+        return NULL;
+    len = strlen(ct);
+    semi = memchr(ct, ';', len);
+    if (!semi)
+        return NULL;
+    pos = (apr_size_t)(semi - ct);
+    while ((r = next_param(ct, len, &pos, &pn, &pnl, &pv, &pvl)) > 0) {
+        /* RFC 2046: 1 to 70 characters; a little slack for odd clients. */
+        if (ieq(pn, pnl, "boundary") && pvl > 0 && pvl <= 200) {
+            *blen = pvl;
+            return pv;
+        }
+    }
+    return NULL;
+}
+
+/* Is body[q..) the rest of a delimiter line: "--" (the close delimiter,
+ * epilogue ignored) or transport padding then (CR)LF? */
+static int delim_tail(const char *body, apr_size_t len, apr_size_t q)
+{
+    if (len - q >= 2 && body[q] == '-' && body[q + 1] == '-')
+        return 1;
+    while (q < len && is_lws(body[q]))
+        q++;
+    if (q < len && body[q] == '\r')
+        q++;
+    return q < len && body[q] == '\n';
+}
+
+/* Offset of the next "--boundary" at or after from that starts a line and
+ * has a proper tail, or -1.  pat is "\n--boundary". */
+static apr_ssize_t find_delim(const char *body, apr_size_t len,
+                              apr_size_t from, const char *pat,
+                              apr_size_t patlen)
+{
+    while (from < len && len - from >= patlen) {
+        const char *m = memmem(body + from, len - from, pat, patlen);
+        apr_size_t at;
+        if (!m)
+            return -1;
+        at = (apr_size_t)(m - body) + 1;
+        if (delim_tail(body, len, at + patlen - 1))
+            return (apr_ssize_t)at;
+        from = at; /* a longer line that only starts like a delimiter */
+    }
+    return -1;
+}
+
+typedef struct {
+    const char *name, *filename;
+    apr_size_t name_len, filename_len;
+    int has_name, has_filename;
+} part_head;
+
+/* Content-Disposition: form-data; name="..."; filename="..." */
+static int parse_disposition(const char *v, apr_size_t len, part_head *h)
+{
+    apr_size_t i = 0, pos;
+    const char *pn, *pv;
+    apr_size_t pnl, pvl;
+    int r;
+
+    while (i < len && is_lws(v[i]))
+        i++;
+    pos = i;
+    while (pos < len && v[pos] != ';' && !is_lws(v[pos]))
+        pos++;
+    if (!ieq(v + i, pos - i, "form-data"))
+        return 0;
+    while ((r = next_param(v, len, &pos, &pn, &pnl, &pv, &pvl)) > 0) {
+        if (ieq(pn, pnl, "name") && !h->has_name) {
+            h->has_name = 1;
+            h->name = pv;
+            h->name_len = pvl;
+        }
+        else if ((ieq(pn, pnl, "filename") || ieq(pn, pnl, "filename*")) &&
+                 !h->has_filename) {
+            h->has_filename = 1;
+            h->filename = pv;
+            h->filename_len = pvl;
+        }
+    }
+    return r == 0;
+}
+
+doanra_form_status doanra_form_parse_multipart(apr_pool_t *p,
+                                               const char *content_type,
+                                               const char *body, apr_size_t len,
+                                               int max_fields,
+                                               apr_array_header_t **fields)
+{
+    const char *b;
+    apr_size_t blen, patlen, dlen;
+    char *pat;
+    apr_ssize_t pos;
+
+    *fields = apr_array_make(p, 16, sizeof(doanra_field));
+    b = get_boundary(content_type, &blen);
+    if (!b || !body)
+        return DOANRA_FORM_MALFORMED;
+    pat = apr_palloc(p, blen + 4);
+    memcpy(pat, "\n--", 3);
+    memcpy(pat + 3, b, blen);
+    patlen = blen + 3;
+    pat[patlen] = '\0';
+    dlen = patlen - 1; /* "--boundary" */
+
+    /* The first delimiter opens the body or follows a preamble. */
+    if (len >= dlen && memcmp(body, pat + 1, dlen) == 0 &&
+        delim_tail(body, len, dlen))
+        pos = 0;
+    else
+        pos = find_delim(body, len, 0, pat, patlen);
+    if (pos < 0)
+        return DOANRA_FORM_MALFORMED;
+
+    for (;;) {
+        apr_size_t i = (apr_size_t)pos + dlen, cs, ce;
+        apr_ssize_t next;
+        part_head h;
+        doanra_field *f;
+
+        if (len - i >= 2 && body[i] == '-' && body[i + 1] == '-')
+            return DOANRA_FORM_OK; /* close delimiter; epilogue ignored */
+        /* delim_tail() vouched for padding and a line end */
+        while (body[i] != '\n')
+            i++;
+        i++;
+
+        /* Part headers, up to an empty line. */
+        memset(&h, 0, sizeof(h));
+        for (;;) {
+            const char *line = body + i, *nl, *colon;
+            apr_size_t ll;
+            if (i >= len)
+                return DOANRA_FORM_MALFORMED;
+            nl = memchr(line, '\n', len - i);
+            if (!nl)
+                return DOANRA_FORM_MALFORMED;
+            ll = (apr_size_t)(nl - line);
+            i += ll + 1;
+            if (ll > 0 && line[ll - 1] == '\r')
+                ll--;
+            if (ll == 0)
+                break;
+            /* A delimiter where a header should be: the part has no
+             * header block end. */
+            if (ll >= dlen && memcmp(line, pat + 1, dlen) == 0)
+                return DOANRA_FORM_MALFORMED;
+            colon = memchr(line, ':', ll);
+            if (colon &&
+                ieq(line, (apr_size_t)(colon - line), "content-disposition")) {
+                apr_size_t vl = ll - (apr_size_t)(colon - line) - 1;
+                if (!parse_disposition(colon + 1, vl, &h))
+                    return DOANRA_FORM_MALFORMED;
+            }
+        }
+        if (!h.has_name)
+            return DOANRA_FORM_MALFORMED;
+
+        /* The content ends at CRLF--boundary (LF alone tolerated).  Start
+         * one byte back so an empty part whose delimiter lacks its own line
+         * break is still found. */
+        cs = i;
+        next = find_delim(body, len, cs - 1, pat, patlen);
+        if (next < 0)
+            return DOANRA_FORM_MALFORMED; /* no closing delimiter */
+        ce = (apr_size_t)next - 1;
+        if (ce > cs && body[ce - 1] == '\r')
+            ce--;
+        if (ce < cs)
+            ce = cs;
+
+        if (max_fields > 0 && (*fields)->nelts >= max_fields)
+            return DOANRA_FORM_TOO_MANY;
+        if (!doanra_utf8_valid(h.name, h.name_len))
+            return DOANRA_FORM_BAD_UTF8;
+        f = apr_array_push(*fields);
+        f->name = apr_pstrmemdup(p, h.name, h.name_len);
+        if (h.has_filename) {
+            /* Files are passed on, not inspected: keep only the name. */
+            if (!doanra_utf8_valid(h.filename, h.filename_len)) {
+                (*fields)->nelts--;
+                return DOANRA_FORM_BAD_UTF8;
+            }
+            f->value = apr_pstrmemdup(p, h.filename, h.filename_len);
+            f->len = h.filename_len;
+            f->is_file = 1;
+        }
+        else {
+            if (!utf8_valid_allow_nul(body + cs, ce - cs)) {
+                (*fields)->nelts--;
+                return DOANRA_FORM_BAD_UTF8;
+            }
+            f->value = apr_pstrmemdup(p, body + cs, ce - cs);
+            f->len = ce - cs;
+            f->is_file = 0;
+        }
+        pos = next;
+    }
+}
+
+/* ---- dispatch ------------------------------------------------------------ */
+
+typedef enum { TYPE_OTHER, TYPE_URLENCODED, TYPE_MULTIPART } body_type;
+
+static body_type type_of(const char *ct)
+{
+    const char *s, *e;
+    if (!ct)
+        return TYPE_OTHER;
+    s = ct;
+    while (is_lws(*s))
+        s++;
+    e = s;
+    while (*e && *e != ';')
+        e++;
+    while (e > s && is_lws(e[-1]))
+        e--;
+    if (ieq(s, (apr_size_t)(e - s), "application/x-www-form-urlencoded"))
+        return TYPE_URLENCODED;
+    if (ieq(s, (apr_size_t)(e - s), "multipart/form-data"))
+        return TYPE_MULTIPART;
+    return TYPE_OTHER;
+}
+
+doanra_form_status doanra_form_parse(apr_pool_t *p, const char *content_type,
+                                     const char *body, apr_size_t len,
+                                     int max_fields,
+                                     apr_array_header_t **fields)
+{
+    switch (type_of(content_type)) {
+    case TYPE_URLENCODED:
+        return doanra_form_parse_urlencoded(p, body, len, max_fields, fields);
+    case TYPE_MULTIPART:
+        return doanra_form_parse_multipart(p, content_type, body, len,
+                                           max_fields, fields);
+    default:
+        *fields = apr_array_make(p, 1, sizeof(doanra_field));
+        return DOANRA_FORM_MALFORMED;
+    }
+}
+
+int doanra_form_type_handled(const char *content_type)
+{
+    return type_of(content_type) != TYPE_OTHER;
+}
