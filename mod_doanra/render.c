@@ -31,12 +31,21 @@ const char *doanra_html_escape(apr_pool_t *p, const char *s)
         return "";
     for (q = s; *q; q++, n++) {
         switch (*q) {
-        case '&': extra += 4; break;  /* &amp; */
+        case '&':
+            extra += 4;
+            break; /* &amp; */
         case '<':
-        case '>': extra += 3; break;  /* &lt; &gt; */
-        case '"': extra += 5; break;  /* &quot; */
-        case '\'': extra += 4; break; /* &#39; */
-        default: break;
+        case '>':
+            extra += 3;
+            break; /* &lt; &gt; */
+        case '"':
+            extra += 5;
+            break; /* &quot; */
+        case '\'':
+            extra += 4;
+            break; /* &#39; */
+        default:
+            break;
         }
     }
     if (!extra)
@@ -44,12 +53,29 @@ const char *doanra_html_escape(apr_pool_t *p, const char *s)
     out = o = apr_palloc(p, n + extra + 1);
     for (q = s; *q; q++) {
         switch (*q) {
-        case '&': memcpy(o, "&amp;", 5); o += 5; break;
-        case '<': memcpy(o, "&lt;", 4); o += 4; break;
-        case '>': memcpy(o, "&gt;", 4); o += 4; break;
-        case '"': memcpy(o, "&quot;", 6); o += 6; break;
-        case '\'': memcpy(o, "&#39;", 5); o += 5; break;
-        default: *o++ = *q; break;
+        case '&':
+            memcpy(o, "&amp;", 5);
+            o += 5;
+            break;
+        case '<':
+            memcpy(o, "&lt;", 4);
+            o += 4;
+            break;
+        case '>':
+            memcpy(o, "&gt;", 4);
+            o += 4;
+            break;
+        case '"':
+            memcpy(o, "&quot;", 6);
+            o += 6;
+            break;
+        case '\'':
+            memcpy(o, "&#39;", 5);
+            o += 5;
+            break;
+        default:
+            *o++ = *q;
+            break;
         }
     }
     *o = '\0';
@@ -67,15 +93,14 @@ static apr_size_t utf8_seq(const unsigned char *s, apr_size_t len)
         return (len >= 2 && (s[1] & 0xC0) == 0x80) ? 2 : 0;
     if (c >= 0xE0 && c <= 0xEF) {
         unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-        return (len >= 3 && s[1] >= lo && s[1] <= hi &&
-                (s[2] & 0xC0) == 0x80)
+        return (len >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80)
                    ? 3
                    : 0;
     }
     if (c >= 0xF0 && c <= 0xF4) {
         unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        return (len >= 4 && s[1] >= lo && s[1] <= hi &&
-                (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80)
+        return (len >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 &&
+                (s[3] & 0xC0) == 0x80)
                    ? 4
                    : 0;
     }
@@ -121,12 +146,30 @@ static const char *json_escape_n(apr_pool_t *p, const char *s, apr_size_t len)
         }
         i++;
         switch (c) {
-        case '"': *o++ = '\\'; *o++ = '"'; break;
-        case '\\': *o++ = '\\'; *o++ = '\\'; break;
-        case '\n': *o++ = '\\'; *o++ = 'n'; break;
-        case '\r': *o++ = '\\'; *o++ = 'r'; break;
-        case '\t': *o++ = '\\'; *o++ = 't'; break;
-        case 0: memcpy(o, "\\ufffd", 6); o += 6; break;
+        case '"':
+            *o++ = '\\';
+            *o++ = '"';
+            break;
+        case '\\':
+            *o++ = '\\';
+            *o++ = '\\';
+            break;
+        case '\n':
+            *o++ = '\\';
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = '\\';
+            *o++ = 'r';
+            break;
+        case '\t':
+            *o++ = '\\';
+            *o++ = 't';
+            break;
+        case 0:
+            memcpy(o, "\\ufffd", 6);
+            o += 6;
+            break;
         default:
             if (c < 0x20 || c == 0x7F || c == '<' || c == '>' || c == '&') {
                 memcpy(o, "\\u00", 4);
@@ -294,8 +337,8 @@ const char *doanra_render_block(apr_pool_t *p, const doanra_config *c,
                                 const apr_array_header_t *findings)
 {
     int lang = c ? c->lang : DOANRA_LANG_VI;
-    int alert = decision == DOANRA_DECISION_FAIL ||
-                decision == DOANRA_DECISION_WARN;
+    int alert =
+        decision == DOANRA_DECISION_FAIL || decision == DOANRA_DECISION_WARN;
     apr_array_header_t *parts = apr_array_make(p, 16, sizeof(const char *));
     int i;
 
@@ -334,8 +377,9 @@ static const char *finding_json(apr_pool_t *p, const doanra_finding *f,
 {
     const char *rule = doanra_rule_name(f->rule);
     return apr_psprintf(
-        p, "{\"rule\":\"%s\",\"severity\":\"%s\",\"field\":\"%s\"%s,"
-           "\"message\":\"%s\"}",
+        p,
+        "{\"rule\":\"%s\",\"severity\":\"%s\",\"field\":\"%s\"%s,"
+        "\"message\":\"%s\"}",
         rule ? rule : "", doanra_severity_name(f->severity),
         doanra_json_escape(p, f->field),
         (always_row || f->row > 0)
@@ -420,9 +464,9 @@ const char *doanra_render_fields_json(apr_pool_t *p,
     APR_ARRAY_PUSH(parts, const char *) = "{";
     for (i = 0; i < groups->nelts; i++) {
         const group *g = &APR_ARRAY_IDX(groups, i, group);
-        APR_ARRAY_PUSH(parts, const char *) = apr_pstrcat(
-            p, i ? "," : "", "\"", doanra_json_escape(p, g->name), "\":",
-            g->values->nelts > 1 ? "[" : "", NULL);
+        APR_ARRAY_PUSH(parts, const char *) =
+            apr_pstrcat(p, i ? "," : "", "\"", doanra_json_escape(p, g->name),
+                        "\":", g->values->nelts > 1 ? "[" : "", NULL);
         for (j = 0; j < g->values->nelts; j++) {
             if (j)
                 APR_ARRAY_PUSH(parts, const char *) = ",";
@@ -479,10 +523,9 @@ static const char *fields_table(apr_pool_t *p, int lang,
     apr_array_header_t *parts = apr_array_make(p, 32, sizeof(const char *));
     int i, shown = 0;
 
-    APR_ARRAY_PUSH(parts, const char *) =
-        apr_psprintf(p, "<h2>%s</h2>\n<p>%s</p>\n",
-                     doanra_msg(lang, "fields_heading"),
-                     doanra_msg(lang, "fields_hint"));
+    APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(
+        p, "<h2>%s</h2>\n<p>%s</p>\n", doanra_msg(lang, "fields_heading"),
+        doanra_msg(lang, "fields_hint"));
     APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(
         p,
         "<table class=\"doanra-fields\">\n<thead><tr><th scope=\"col\">%s"
@@ -545,31 +588,28 @@ const char *doanra_render_block_page(apr_pool_t *p, const doanra_config *c,
                                      const char *back_url)
 {
     int lang = c ? c->lang : DOANRA_LANG_VI;
-    const char *hint = decision == DOANRA_DECISION_FAIL
-                           ? apr_psprintf(p, "<p>%s</p>\n",
-                                          doanra_msg(lang, "fail_hint"))
-                           : "";
-    return apr_pstrcat(p, page_head(p, lang, heading_of(lang, decision)),
-                       doanra_render_block(p, c, decision, findings), hint,
-                       back_link(p, lang, back_url),
-                       fields_table(p, lang, fields),
-                       back_link(p, lang, back_url),
-                       "</main>\n</body>\n</html>\n", NULL);
+    const char *hint =
+        decision == DOANRA_DECISION_FAIL
+            ? apr_psprintf(p, "<p>%s</p>\n", doanra_msg(lang, "fail_hint"))
+            : "";
+    return apr_pstrcat(
+        p, page_head(p, lang, heading_of(lang, decision)),
+        doanra_render_block(p, c, decision, findings), hint,
+        back_link(p, lang, back_url), fields_table(p, lang, fields),
+        back_link(p, lang, back_url), "</main>\n</body>\n</html>\n", NULL);
 }
 
 const char *doanra_render_error_page(apr_pool_t *p, int lang, int status,
-                                     const char *title,
-                                     const char *explanation,
+                                     const char *title, const char *explanation,
                                      const apr_array_header_t *fields)
 {
     return apr_pstrcat(
-        p, page_head(p, lang, title ? title : ""),
-        "<h1>", doanra_html_escape(p, title), "</h1>\n",
-        "<p>", doanra_html_escape(p, explanation), "</p>\n",
-        status > 0 ? apr_psprintf(p,
-                                  "<p class=\"doanra-status\">%s: %d</p>\n",
+        p, page_head(p, lang, title ? title : ""), "<h1>",
+        doanra_html_escape(p, title), "</h1>\n", "<p>",
+        doanra_html_escape(p, explanation), "</p>\n",
+        status > 0 ? apr_psprintf(p, "<p class=\"doanra-status\">%s: %d</p>\n",
                                   doanra_msg(lang, "error_code"), status)
                    : "",
-        fields ? fields_table(p, lang, fields) : "",
-        back_link(p, lang, NULL), "</main>\n</body>\n</html>\n", NULL);
+        fields ? fields_table(p, lang, fields) : "", back_link(p, lang, NULL),
+        "</main>\n</body>\n</html>\n", NULL);
 }

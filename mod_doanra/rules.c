@@ -208,8 +208,7 @@ static const char *region_label(const doanra_config *c, const char *key)
 {
     size_t i;
     for (i = 0; i < sizeof(m49) / sizeof(m49[0]); i++)
-        if (strcmp(key, m49[i].code) == 0 ||
-            strcasecmp(key, m49[i].en) == 0 ||
+        if (strcmp(key, m49[i].code) == 0 || strcasecmp(key, m49[i].en) == 0 ||
             strcmp(key, m49[i].vi) == 0)
             return L(c, m49[i].vi, m49[i].en);
     return key;
@@ -256,9 +255,8 @@ static int check_dates(apr_pool_t *p, const doanra_config *c,
     for (i = 0; legs && i < legs->nelts; i++) {
         const doanra_leg *g = &APR_ARRAY_IDX(legs, i, doanra_leg);
         const char *where =
-            g->country
-                ? apr_psprintf(p, " (%s)", country_label(c, g->country))
-                : "";
+            g->country ? apr_psprintf(p, " (%s)", country_label(c, g->country))
+                       : "";
         if (!date_ok(g->from) || !date_ok(g->to)) {
             ok = 0; /* already reported by the trip builder */
             continue;
@@ -266,8 +264,7 @@ static int check_dates(apr_pool_t *p, const doanra_config *c,
         if (g->to < g->from) {
             ok = 0;
             doanra_add_finding(
-                p, c, findings, DOANRA_R_DATES, DOANRA_F_DEN_NGAY, g->row,
-                "%s",
+                p, c, findings, DOANRA_R_DATES, DOANRA_F_DEN_NGAY, g->row, "%s",
                 apr_psprintf(p,
                              L(c,
                                "Chặng %d%s: ngày kết thúc %s trước ngày bắt "
@@ -281,8 +278,7 @@ static int check_dates(apr_pool_t *p, const doanra_config *c,
         if (date_ok(t->ngay_di) && g->from < t->ngay_di) {
             ok = 0;
             doanra_add_finding(
-                p, c, findings, DOANRA_R_DATES, DOANRA_F_TU_NGAY, g->row,
-                "%s",
+                p, c, findings, DOANRA_R_DATES, DOANRA_F_TU_NGAY, g->row, "%s",
                 apr_psprintf(p,
                              L(c,
                                "Chặng %d%s bắt đầu ngày %s, trước ngày đi "
@@ -295,8 +291,7 @@ static int check_dates(apr_pool_t *p, const doanra_config *c,
         if (date_ok(t->ngay_ve) && g->to > t->ngay_ve) {
             ok = 0;
             doanra_add_finding(
-                p, c, findings, DOANRA_R_DATES, DOANRA_F_DEN_NGAY, g->row,
-                "%s",
+                p, c, findings, DOANRA_R_DATES, DOANRA_F_DEN_NGAY, g->row, "%s",
                 apr_psprintf(p,
                              L(c,
                                "Chặng %d%s kết thúc ngày %s, sau ngày về %s.",
@@ -308,8 +303,7 @@ static int check_dates(apr_pool_t *p, const doanra_config *c,
         if (prev && g->from <= prev->to) {
             ok = 0;
             doanra_add_finding(
-                p, c, findings, DOANRA_R_DATES, DOANRA_F_TU_NGAY, g->row,
-                "%s",
+                p, c, findings, DOANRA_R_DATES, DOANRA_F_TU_NGAY, g->row, "%s",
                 apr_psprintf(p,
                              L(c,
                                "Chặng %d%s bắt đầu ngày %s, không sau ngày "
@@ -393,8 +387,8 @@ static void check_countries(apr_pool_t *p, const doanra_config *c,
         return;
     for (i = 0; i < v->nelts; i++) {
         const visit *x = &APR_ARRAY_IDX(v, i, visit);
-        list = apr_pstrcat(p, list, i ? ", " : "",
-                           country_label(c, x->country), NULL);
+        list = apr_pstrcat(p, list, i ? ", " : "", country_label(c, x->country),
+                           NULL);
     }
     /* Marked on the first leg that goes over the limit. */
     doanra_add_finding(
@@ -422,8 +416,7 @@ static void check_days_per_country(apr_pool_t *p, const doanra_config *c,
                   "%d ngày/nước (không tính ngày đi đường).",
                   "The programme in %s lasts %ld days, over the limit of %d "
                   "days per country (travel days not counted)."),
-                country_label(c, x->country), x->days,
-                c->max_days_per_country);
+                country_label(c, x->country), x->days, c->max_days_per_country);
     }
 }
 
@@ -533,8 +526,8 @@ static void check_travel_days(apr_pool_t *p, const doanra_config *c,
                 p, c, findings, DOANRA_R_TRAVEL_DAYS, DOANRA_F_TU_NGAY, b->row,
                 "Giữa chặng %d (kết thúc %s) và chặng %d (bắt đầu %s) có %ld "
                 "ngày đi đường, vượt quá giới hạn %d ngày.",
-                a->row, fmt_date(p, c, a->to), b->row,
-                fmt_date(p, c, b->from), gap, c->travel_days);
+                a->row, fmt_date(p, c, a->to), b->row, fmt_date(p, c, b->from),
+                gap, c->travel_days);
     }
 
     gap = t->ngay_ve - last->to;
@@ -551,8 +544,8 @@ static void check_travel_days(apr_pool_t *p, const doanra_config *c,
                 p, c, findings, DOANRA_R_TRAVEL_DAYS, DOANRA_F_NGAY_VE, 0,
                 "Từ ngày kết thúc chặng %d là %s đến ngày về %s có %ld ngày "
                 "đi đường, vượt quá giới hạn %d ngày.",
-                last->row, fmt_date(p, c, last->to),
-                fmt_date(p, c, t->ngay_ve), gap, c->travel_days);
+                last->row, fmt_date(p, c, last->to), fmt_date(p, c, t->ngay_ve),
+                gap, c->travel_days);
     }
 }
 
@@ -561,8 +554,7 @@ static void check_travel_days(apr_pool_t *p, const doanra_config *c,
 /* ------------------------------------------------------------------ */
 
 static void check_duplicates(apr_pool_t *p, const doanra_config *c,
-                             const doanra_trip *t,
-                             apr_array_header_t *findings)
+                             const doanra_trip *t, apr_array_header_t *findings)
 {
     const apr_array_header_t *ms = t->members;
     int i, j;
@@ -689,9 +681,8 @@ static void check_lead_time(apr_pool_t *p, const doanra_config *c,
 /* ------------------------------------------------------------------ */
 
 static void check_history_members(apr_pool_t *p, const doanra_config *c,
-                                  const doanra_trip *t,
-                                  const doanra_history *h, long today,
-                                  apr_array_header_t *findings)
+                                  const doanra_trip *t, const doanra_history *h,
+                                  long today, apr_array_header_t *findings)
 {
     const apr_array_header_t *ms = t->members;
     int year = year_of(date_ok(t->ngay_di) ? t->ngay_di : today);

@@ -32,15 +32,15 @@ static int teardown(void **state)
     return 0;
 }
 
-#define assert_contains(hay, needle)                                          \
-    do {                                                                      \
-        if (!strstr((hay), (needle)))                                         \
-            fail_msg("output does not contain \"%s\":\n%s", (needle), (hay)); \
+#define assert_contains(hay, needle)                                           \
+    do {                                                                       \
+        if (!strstr((hay), (needle)))                                          \
+            fail_msg("output does not contain \"%s\":\n%s", (needle), (hay));  \
     } while (0)
-#define assert_not_contains(hay, needle)                                      \
-    do {                                                                      \
-        if (strstr((hay), (needle)))                                          \
-            fail_msg("output contains \"%s\":\n%s", (needle), (hay));         \
+#define assert_not_contains(hay, needle)                                       \
+    do {                                                                       \
+        if (strstr((hay), (needle)))                                           \
+            fail_msg("output contains \"%s\":\n%s", (needle), (hay));          \
     } while (0)
 
 /* ---- a strict JSON checker (RFC 8259), enough to prove validity ---- */
@@ -210,8 +210,7 @@ static void test_html_escape(void **state)
 static void test_json_escape(void **state)
 {
     (void)state;
-    assert_string_equal(doanra_json_escape(pool, "a\"b\\c/d"),
-                        "a\\\"b\\\\c/d");
+    assert_string_equal(doanra_json_escape(pool, "a\"b\\c/d"), "a\\\"b\\\\c/d");
     assert_string_equal(doanra_json_escape(pool, "x\ny\r\tz\x01\x1f\x7f"),
                         "x\\ny\\r\\tz\\u0001\\u001f\\u007f");
     assert_string_equal(doanra_json_escape(pool, "</script>&"),
@@ -236,9 +235,9 @@ static void test_json_escape(void **state)
 static void test_block_exact_markup(void **state)
 {
     (void)state;
-    apr_array_header_t *f = findings_of(
-        1, DOANRA_R_SIZE, DOANRA_SEV_ERROR, "tv_ho_ten", 0,
-        "Đoàn có 12 thành viên, vượt quá giới hạn 10 người/đoàn.");
+    apr_array_header_t *f =
+        findings_of(1, DOANRA_R_SIZE, DOANRA_SEV_ERROR, "tv_ho_ten", 0,
+                    "Đoàn có 12 thành viên, vượt quá giới hạn 10 người/đoàn.");
     const char *b = doanra_render_block(pool, &cfg, DOANRA_DECISION_FAIL, f);
 
     assert_true(strncmp(b, "<style>", 7) == 0);
@@ -258,8 +257,7 @@ static void test_block_exact_markup(void **state)
 static void test_block_style_scoped(void **state)
 {
     (void)state;
-    const char *b = doanra_render_block(pool, &cfg, DOANRA_DECISION_PASS,
-                                        NULL);
+    const char *b = doanra_render_block(pool, &cfg, DOANRA_DECISION_PASS, NULL);
     const char *css = b + 7, *end = strstr(b, "</style>");
     const char *q;
     assert_non_null(end);
@@ -285,8 +283,8 @@ static void test_block_style_scoped(void **state)
 static void test_block_decisions_and_lang(void **state)
 {
     (void)state;
-    apr_array_header_t *w = findings_of(
-        1, DOANRA_R_REGION, DOANRA_SEV_WARNING, "quoc_gia", 2, "Khác vùng.");
+    apr_array_header_t *w = findings_of(1, DOANRA_R_REGION, DOANRA_SEV_WARNING,
+                                        "quoc_gia", 2, "Khác vùng.");
     const char *b = doanra_render_block(pool, &cfg, DOANRA_DECISION_WARN, w);
 
     assert_contains(b, "data-doanra-decision=\"warn\" role=\"alert\" "
@@ -357,10 +355,9 @@ static void test_render_json(void **state)
 static void test_findings_json(void **state)
 {
     (void)state;
-    apr_array_header_t *f =
-        findings_of(2, DOANRA_R_DATES, DOANRA_SEV_ERROR, "tu_ngay", 4, "a\"b",
-                    DOANRA_R_PLAN, DOANRA_SEV_WARNING, "ly_do_phat_sinh", 0,
-                    "c\\d");
+    apr_array_header_t *f = findings_of(
+        2, DOANRA_R_DATES, DOANRA_SEV_ERROR, "tu_ngay", 4, "a\"b",
+        DOANRA_R_PLAN, DOANRA_SEV_WARNING, "ly_do_phat_sinh", 0, "c\\d");
     const char *j = doanra_render_findings_json(pool, f);
     assert_json(j);
     assert_string_equal(
@@ -437,8 +434,7 @@ static void test_block_page(void **state)
 
     /* No address, or one that could run script: history.back() plus a
      * hint that works without JavaScript. */
-    pg = doanra_render_block_page(pool, &cfg, DOANRA_DECISION_FAIL, f, a,
-                                  NULL);
+    pg = doanra_render_block_page(pool, &cfg, DOANRA_DECISION_FAIL, f, a, NULL);
     assert_contains(pg, "href=\"javascript:history.back()\"");
     assert_contains(pg, "nút Quay lại (Back)");
     pg = doanra_render_block_page(pool, &cfg, DOANRA_DECISION_FAIL, f, a,
@@ -474,10 +470,9 @@ static void test_error_page(void **state)
     const char *pg;
 
     add_field(a, "doi_tac", EVIL, 0);
-    pg = doanra_render_error_page(pool, DOANRA_LANG_VI, 503,
-                                  doanra_msg(DOANRA_LANG_VI, "db_down_title"),
-                                  doanra_msg(DOANRA_LANG_VI, "db_down_text"),
-                                  a);
+    pg = doanra_render_error_page(
+        pool, DOANRA_LANG_VI, 503, doanra_msg(DOANRA_LANG_VI, "db_down_title"),
+        doanra_msg(DOANRA_LANG_VI, "db_down_text"), a);
     assert_true(strncmp(pg, "<!DOCTYPE html>\n<html lang=\"vi\">", 31) == 0);
     assert_contains(pg, "<title>Hệ thống kiểm tra hồ sơ đoàn ra tạm thời "
                         "không hoạt động</title>");
@@ -502,10 +497,11 @@ static void test_error_page(void **state)
 static void test_messages(void **state)
 {
     (void)state;
-    static const char *const keys[] = {
-        "db_down_title", "db_down_text", "bad_request_title",
-        "too_large_title", "too_large_text", "bad_utf8", "bad_percent",
-        "too_many_fields", "malformed", "back"};
+    static const char *const keys[] = {"db_down_title",     "db_down_text",
+                                       "bad_request_title", "too_large_title",
+                                       "too_large_text",    "bad_utf8",
+                                       "bad_percent",       "too_many_fields",
+                                       "malformed",         "back"};
     size_t i;
     for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         const char *vi = doanra_msg(DOANRA_LANG_VI, keys[i]);

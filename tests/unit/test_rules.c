@@ -77,8 +77,8 @@ static doanra_member *add_member(doanra_trip *t, const char *name,
     m->name_norm = name ? doanra_text_norm(pool, name) : "";
     m->position_norm = position ? doanra_text_norm(pool, position) : "";
     m->unit_norm = "";
-    m->identity = apr_pstrcat(pool, "n:", m->name_norm, "|",
-                              unit ? unit : "snv", NULL);
+    m->identity =
+        apr_pstrcat(pool, "n:", m->name_norm, "|", unit ? unit : "snv", NULL);
     m->unit_key = unit ? unit : "snv";
     return m;
 }
@@ -108,8 +108,7 @@ static doanra_trip *base_trip(void)
     return t;
 }
 
-static apr_array_header_t *check(const doanra_trip *t,
-                                 const doanra_history *h)
+static apr_array_header_t *check(const doanra_trip *t, const doanra_history *h)
 {
     apr_array_header_t *f = apr_array_make(pool, 8, sizeof(doanra_finding));
     doanra_rules_check(pool, &cfg, t, h, TODAY, f);
@@ -146,18 +145,18 @@ static void dump(const apr_array_header_t *f)
     }
 }
 
-#define assert_contains(hay, needle)                                          \
-    do {                                                                      \
-        if (!strstr((hay), (needle)))                                         \
-            fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle));      \
+#define assert_contains(hay, needle)                                           \
+    do {                                                                       \
+        if (!strstr((hay), (needle)))                                          \
+            fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle));       \
     } while (0)
 
-#define assert_no_findings(f)                                                 \
-    do {                                                                      \
-        if ((f)->nelts) {                                                     \
-            dump(f);                                                          \
-            fail_msg("expected no findings, got %d", (f)->nelts);             \
-        }                                                                     \
+#define assert_no_findings(f)                                                  \
+    do {                                                                       \
+        if ((f)->nelts) {                                                      \
+            dump(f);                                                           \
+            fail_msg("expected no findings, got %d", (f)->nelts);              \
+        }                                                                      \
     } while (0)
 
 /* ------------------------------------------------------------------ */
@@ -410,11 +409,9 @@ static void test_days_per_country(void **state)
 
     t->ngay_ve = D(2027, 3, 10);
     g->to = D(2027, 3, 3); /* 2 days */
-    assert_int_equal(count_rule(check(t, NULL), DOANRA_R_DAYS_PER_COUNTRY),
-                     0);
+    assert_int_equal(count_rule(check(t, NULL), DOANRA_R_DAYS_PER_COUNTRY), 0);
     g->to = D(2027, 3, 4); /* 3 days */
-    assert_int_equal(count_rule(check(t, NULL), DOANRA_R_DAYS_PER_COUNTRY),
-                     0);
+    assert_int_equal(count_rule(check(t, NULL), DOANRA_R_DAYS_PER_COUNTRY), 0);
     g->to = D(2027, 3, 5); /* 4 days */
     r = check(t, NULL);
     assert_int_equal(count_rule(r, DOANRA_R_DAYS_PER_COUNTRY), 1);
@@ -431,15 +428,12 @@ static void test_days_per_country(void **state)
         "country (travel days not counted).");
 
     cfg.max_days_per_country = 4;
-    assert_int_equal(count_rule(check(t, NULL), DOANRA_R_DAYS_PER_COUNTRY),
-                     0);
+    assert_int_equal(count_rule(check(t, NULL), DOANRA_R_DAYS_PER_COUNTRY), 0);
     cfg.max_days_per_country = 1;
     g->to = D(2027, 3, 2);
-    assert_int_equal(count_rule(check(t, NULL), DOANRA_R_DAYS_PER_COUNTRY),
-                     0);
+    assert_int_equal(count_rule(check(t, NULL), DOANRA_R_DAYS_PER_COUNTRY), 0);
     g->to = D(2027, 3, 3);
-    assert_int_equal(count_rule(check(t, NULL), DOANRA_R_DAYS_PER_COUNTRY),
-                     1);
+    assert_int_equal(count_rule(check(t, NULL), DOANRA_R_DAYS_PER_COUNTRY), 1);
 }
 
 static void test_days_per_country_legs_add_up(void **state)
@@ -452,8 +446,7 @@ static void test_days_per_country_legs_add_up(void **state)
     add_leg(t, &JP, D(2027, 3, 2), D(2027, 3, 3)); /* 2 */
     add_leg(t, &KR, D(2027, 3, 4), D(2027, 3, 4)); /* 1 */
     add_leg(t, &JP, D(2027, 3, 5), D(2027, 3, 5)); /* 1: JP = 3 */
-    assert_int_equal(count_rule(check(t, NULL), DOANRA_R_DAYS_PER_COUNTRY),
-                     0);
+    assert_int_equal(count_rule(check(t, NULL), DOANRA_R_DAYS_PER_COUNTRY), 0);
     APR_ARRAY_IDX(t->legs, 2, doanra_leg).to = D(2027, 3, 6); /* JP = 4 */
     r = check(t, NULL);
     assert_int_equal(count_rule(r, DOANRA_R_DAYS_PER_COUNTRY), 1);
@@ -462,8 +455,7 @@ static void test_days_per_country_legs_add_up(void **state)
     assert_contains(get_rule(r, DOANRA_R_DAYS_PER_COUNTRY)->message,
                     "Nhật Bản là 4 ngày");
     cfg.severity[DOANRA_R_DAYS_PER_COUNTRY] = DOANRA_SEV_OFF;
-    assert_int_equal(count_rule(check(t, NULL), DOANRA_R_DAYS_PER_COUNTRY),
-                     0);
+    assert_int_equal(count_rule(check(t, NULL), DOANRA_R_DAYS_PER_COUNTRY), 0);
 }
 
 /* ---- countries ---- */
@@ -865,8 +857,7 @@ static void test_leader_quota(void **state)
     h->trips_this_year[0] = 2; /* the 3rd */
     r = check(t, h);
     assert_int_equal(count_rule(r, DOANRA_R_LEADER_QUOTA), 1);
-    assert_string_equal(get_rule(r, DOANRA_R_LEADER_QUOTA)->field,
-                        "tv_ho_ten");
+    assert_string_equal(get_rule(r, DOANRA_R_LEADER_QUOTA)->field, "tv_ho_ten");
     assert_int_equal(get_rule(r, DOANRA_R_LEADER_QUOTA)->row, 1);
     assert_string_equal(get_rule(r, DOANRA_R_LEADER_QUOTA)->message,
                         "Nguyễn Văn A (Giám đốc) đã có 2 chuyến đi nước ngoài "
@@ -931,8 +922,8 @@ static doanra_plan_entry *entry(apr_array_header_t *list, int year,
                                 const char *unit, const char *countries,
                                 long from, long to)
 {
-    doanra_plan_entry *e = list ? apr_array_push(list)
-                                : apr_pcalloc(pool, sizeof(*e));
+    doanra_plan_entry *e =
+        list ? apr_array_push(list) : apr_pcalloc(pool, sizeof(*e));
     char *dup = apr_pstrdup(pool, countries), *last, *tok;
     e->code = "KH-2027-05";
     e->year = year;
