@@ -93,6 +93,7 @@ struct doanra_store {
     server_rec *s;
     const char *conninfo;
     apr_reslist_t *conns;
+    int hmax;
     /* Guards everything below; st->pool is only touched under it. */
     apr_thread_mutex_t *mutex;
     apr_pool_t *pool;
@@ -425,16 +426,27 @@ static int conn_usable(PGconn *conn)
     return 1;
 }
 
+static int conn_alive(PGconn *conn)
+{
+    PGresult *res = PQexec(conn, "");
+    int ok = PQresultStatus(res) == PGRES_EMPTY_QUERY;
+    PQclear(res);
+    return ok && PQtransactionStatus(conn) == PQTRANS_IDLE;
+}
+
+/* verify: also prove each candidate alive with an empty query (one round
+ * trip).  Used when retrying after a dead connection: the other idle ones
+ * are most likely dead too, and must not cost the request its retry. */
 static apr_status_t conn_acquire(doanra_store *st, request_rec *r,
-                                 PGconn **out)
+                                 PGconn **out, int verify)
 {
     apr_status_t rv;
     int tries;
     void *res;
 
-    /* Skip over connections a database restart left dead; the bound keeps
-     * a strange failure mode from spinning. */
-    for (tries = 0; tries < 8; tries++) {
+    /* Skip over connections a database restart left dead (every idle one
+     * at worst); the bound keeps a strange failure mode from spinning. */
+    for (tries = 0; tries < st->hmax + 2; tries++) {
         rv = apr_reslist_acquire(st->conns, &res);
         if (rv != APR_SUCCESS) {
             /* The constructor logged its own failure already. */
@@ -450,7 +462,7 @@ static apr_status_t conn_acquire(doanra_store *st, request_rec *r,
             }
             return rv;
         }
-        if (conn_usable(res)) {
+        if (conn_usable(res) && (!verify || conn_alive(res))) {
             *out = res;
             return APR_SUCCESS;
         }
@@ -658,6 +670,7 @@ apr_status_t doanra_store_create(apr_pool_t *pchild, server_rec *s,
         threads < 1)
         threads = 1;
     hmax = threads;
+    st->hmax = hmax;
     smax = hmax > 4 ? (hmax + 1) / 2 : hmax;
     rv = apr_reslist_create(&st->conns, 0, smax, hmax, STORE_CONN_TTL,
                             conn_construct, conn_destruct, st, listpool);
@@ -718,7 +731,7 @@ const doanra_countries *doanra_store_countries(doanra_store *st,
     if (try_db && !r && apr_pool_create_unmanaged_ex(&tp, NULL, NULL) !=
                             APR_SUCCESS)
         try_db = 0;
-    if (try_db && conn_acquire(st, r, &conn) == APR_SUCCESS) {
+    if (try_db && conn_acquire(st, r, &conn, 0) == APR_SUCCESS) {
         res = run_one(r ? r->pool : tp, conn, S_COUNTRIES, 0, NULL,
                       "loading doanra.countries", &e);
         if (!res)
@@ -1067,7 +1080,7 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
      * pooled one turns out dead (the database restarted meanwhile).  It
      * has written nothing, so repeating it is safe. */
     for (attempt = 0;; attempt++) {
-        apr_status_t rv = conn_acquire(st, r, &conn);
+        apr_status_t rv = conn_acquire(st, r, &conn, attempt > 0);
         if (rv != APR_SUCCESS)
             return rv == APR_TIMEUP ? rv : APR_EGENERAL;
 
@@ -1273,14 +1286,19 @@ apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
 
     if (submission_id <= 0 && trip_id <= 0)
         return APR_SUCCESS;
-    v[0] = submission_id > 0 ? apr_psprintf(p, "%lld", submission_id) : NULL;
+    /* APR's formatter knows APR_INT64_T_FMT, not %lld. */
+    v[0] = submission_id > 0 ? apr_psprintf(p, "%" APR_INT64_T_FMT,
+                                            (apr_int64_t)submission_id)
+                             : NULL;
     v[1] = apr_itoa(p, backend_status);
-    v[2] = trip_id > 0 ? apr_psprintf(p, "%lld", trip_id) : NULL;
+    v[2] = trip_id > 0
+               ? apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)trip_id)
+               : NULL;
 
     /* Settling is idempotent (only a pending trip moves), so a lost
      * connection is simply retried once on a fresh one. */
     for (attempt = 0;; attempt++) {
-        apr_status_t rv = conn_acquire(st, r, &conn);
+        apr_status_t rv = conn_acquire(st, r, &conn, attempt > 0);
         if (rv != APR_SUCCESS)
             return rv == APR_TIMEUP ? rv : APR_EGENERAL;
         res = run_one(p, conn, S_SETTLE, 3, v, "settling the submission", &e);

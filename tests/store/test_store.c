@@ -1,0 +1,513 @@
+/*
+ * test_store.c - the store (mod_doanra/store.c) against a real PostgreSQL,
+ * outside httpd.
+ *
+ * store.c uses only r->pool, r->server, r->uri and the logging macros of
+ * the request, so a request_rec with those fields set stands in for a real
+ * one; the few httpd functions it calls (logging, ap_mpm_query) are stubbed
+ * below.  Run by tests/store/run (which starts the database and passes
+ * DOANRA_TEST_CONNINFO and the commands that stop and start it).
+ *
+ * Checks: countries from the table; the leader quota with many threads
+ * racing (exactly DoanraMaxTripsPerYear trips); settle; the check handler
+ * records nothing; a unit added a second ago is resolved; jsonb-hostile
+ * input is recorded; a PostgreSQL restart is survived without a failed
+ * request; a database outage fails cleanly and heals.
+ */
+#include "store.h"
+
+#include <http_config.h>
+#include <http_log.h>
+#include <ap_mpm.h>
+#include <apr_thread_proc.h>
+#include <libpq-fe.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- httpd stand-ins ------------------------------------------------ */
+
+module AP_MODULE_DECLARE_DATA doanra_module;
+
+static int log_quiet;
+
+AP_DECLARE(void) ap_log_error_(const char *file, int line, int module_index,
+                               int level, apr_status_t status,
+                               const server_rec *s, const char *fmt, ...)
+{
+    va_list ap;
+    (void)file; (void)line; (void)module_index; (void)status; (void)s;
+    if (log_quiet)
+        return;
+    fprintf(stderr, "  [log %d] ", level);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+AP_DECLARE(void) ap_log_rerror_(const char *file, int line, int module_index,
+                                int level, apr_status_t status,
+                                const request_rec *r, const char *fmt, ...)
+{
+    va_list ap;
+    (void)file; (void)line; (void)module_index; (void)status; (void)r;
+    if (log_quiet)
+        return;
+    fprintf(stderr, "  [rlog %d] ", level);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+AP_DECLARE(apr_status_t) ap_mpm_query(int query_code, int *result)
+{
+    *result = query_code == AP_MPMQ_MAX_THREADS ? 25 : 0;
+    return APR_SUCCESS;
+}
+
+/* Used only when trip.c is not linked in (a strong definition wins). */
+__attribute__((weak)) void doanra_trip_resolve_leaders(apr_pool_t *p,
+                                                       const doanra_config *c,
+                                                       doanra_trip *t)
+{
+    int i, j;
+    for (i = 0; i < t->members->nelts; i++) {
+        doanra_member *m = &APR_ARRAY_IDX(t->members, i, doanra_member);
+        m->is_key_leader = 0;
+        if (m->registry_found)
+            m->is_key_leader = m->registry_key_leader;
+        else
+            for (j = 0; j < c->key_leader_titles->nelts; j++)
+                if (doanra_text_starts_with_title(
+                        m->position_norm,
+                        APR_ARRAY_IDX(c->key_leader_titles, j, const char *)))
+                    m->is_key_leader = 1;
+        m->unit_key = m->registry_unit_code ? m->registry_unit_code
+                      : *m->unit_norm       ? m->unit_norm
+                      : t->unit_code        ? t->unit_code
+                                            : t->unit_norm;
+    }
+    (void)p;
+}
+
+/* ---- helpers -------------------------------------------------------- */
+
+static int failures, checks;
+#define CHECK(cond, ...)                                                   \
+    do {                                                                   \
+        checks++;                                                          \
+        if (!(cond)) {                                                     \
+            failures++;                                                    \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);           \
+            fprintf(stderr, __VA_ARGS__);                                  \
+            fputc('\n', stderr);                                           \
+        }                                                                  \
+    } while (0)
+
+static apr_pool_t *root;
+static server_rec server;
+static doanra_store *store;
+static doanra_config cfg;
+static const doanra_countries *countries;
+static const char *conninfo;
+
+static request_rec *fake_request(apr_pool_t *p)
+{
+    request_rec *r = apr_pcalloc(p, sizeof(*r));
+    r->pool = p;
+    r->server = &server;
+    r->log = &server.log;
+    r->uri = "/doanra/submit";
+    return r;
+}
+
+/* A trip of the key leader LEADER1 and a name-only member, on one day. */
+static doanra_trip *make_trip(apr_pool_t *p, long day, const char *don_vi,
+                              const char *leader_code, const char *other)
+{
+    doanra_trip *t = apr_pcalloc(p, sizeof(*t));
+    doanra_member *m;
+    doanra_leg *l;
+
+    t->don_vi = don_vi;
+    t->unit_norm = doanra_text_norm(p, don_vi);
+    t->muc_dich = "Làm việc với đối tác";
+    t->doi_tac = "Tỉnh Kanagawa";
+    t->nguon_kinh_phi_raw = "doi_tac";
+    t->funding = DOANRA_FUND_DOI_TAC;
+    t->du_toan = -1;
+    t->ly_do_phat_sinh = "Lời mời đột xuất";
+    t->ngay_di = t->ngay_ve = day;
+    t->ngay_di_raw = t->ngay_ve_raw = doanra_date_iso(p, day);
+    t->legs = apr_array_make(p, 1, sizeof(doanra_leg));
+    l = apr_array_push(t->legs);
+    memset(l, 0, sizeof(*l));
+    l->row = 1;
+    l->country_raw = "JP";
+    l->country = doanra_countries_find(countries, "JP");
+    l->from = l->to = day;
+    l->from_raw = l->to_raw = t->ngay_di_raw;
+    t->members = apr_array_make(p, 2, sizeof(doanra_member));
+    m = apr_array_push(t->members);
+    memset(m, 0, sizeof(*m));
+    m->row = 1;
+    m->name = "Trần Văn Lãnh Đạo";
+    m->code = leader_code;
+    m->position = "Giám đốc";
+    m->name_norm = doanra_text_norm(p, m->name);
+    m->position_norm = doanra_text_norm(p, m->position);
+    m->unit_norm = "";
+    m->identity = apr_pstrcat(p, "c:", leader_code, NULL);
+    if (other) {
+        m = apr_array_push(t->members);
+        memset(m, 0, sizeof(*m));
+        m->row = 2;
+        m->name = other;
+        m->position = "Chuyên viên";
+        m->name_norm = doanra_text_norm(p, m->name);
+        m->position_norm = doanra_text_norm(p, m->position);
+        m->unit_norm = "";
+        m->identity = apr_pstrcat(p, "n:", m->name_norm, "|", t->unit_norm,
+                                  NULL);
+    }
+    return t;
+}
+
+static long today(void)
+{
+    apr_time_exp_t tm;
+    apr_time_exp_lt(&tm, apr_time_now());
+    return doanra_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+static apr_status_t evaluate(apr_pool_t *p, doanra_trip *t, int record,
+                             int let_through, const char *fields_json,
+                             doanra_store_result *res,
+                             apr_array_header_t **findings_out)
+{
+    request_rec *r = fake_request(p);
+    apr_array_header_t *findings = apr_array_make(p, 4, sizeof(doanra_finding));
+    doanra_store_request req = {r->uri, NULL, "127.0.0.1",
+                                let_through ? "report" : "enforce",
+                                fields_json ? fields_json : "{}"};
+    apr_status_t rv = doanra_store_evaluate(store, r, &cfg, t, findings,
+                                            today(), record, let_through,
+                                            &req, res);
+    if (findings_out)
+        *findings_out = findings;
+    return rv;
+}
+
+static int has_rule(const apr_array_header_t *f, int rule)
+{
+    int i;
+    for (i = 0; i < f->nelts; i++)
+        if (APR_ARRAY_IDX(f, i, doanra_finding).rule == rule)
+            return 1;
+    return 0;
+}
+
+static PGconn *admin;
+
+static const char *sql1(const char *q)
+{
+    static char buf[256];
+    PGresult *res = PQexec(admin, q);
+    buf[0] = '\0';
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0)
+        apr_cpystrn(buf, PQgetvalue(res, 0, 0), sizeof(buf));
+    else if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+             PQresultStatus(res) != PGRES_TUPLES_OK)
+        fprintf(stderr, "sql error: %s: %s", q, PQerrorMessage(admin));
+    PQclear(res);
+    return buf;
+}
+
+/* ---- the race ------------------------------------------------------- */
+
+#define RACERS 20
+
+typedef struct {
+    int n;
+    apr_status_t rv;
+    doanra_store_result res;
+    int quota_finding;
+} racer;
+
+static void *APR_THREAD_FUNC race_one(apr_thread_t *th, void *data)
+{
+    racer *x = data;
+    apr_pool_t *p;
+    apr_array_header_t *f;
+    apr_pool_create(&p, NULL);
+    /* Distinct days so that only the quota, not overlaps, decides. */
+    x->rv = evaluate(p,
+                     make_trip(p, doanra_date_from_ymd(2030, 3, 1 + x->n),
+                               "Đơn vị  thử", "LEADER1",
+                               apr_psprintf(p, "Người Thứ %d", x->n)),
+                     1, 0, NULL, &x->res, &f);
+    x->quota_finding = has_rule(f, DOANRA_R_LEADER_QUOTA);
+    apr_pool_destroy(p);
+    (void)th; /* returning, not apr_thread_exit: pthread_exit upsets ASan */
+    return NULL;
+}
+
+static void test_race(void)
+{
+    apr_thread_t *th[RACERS];
+    racer x[RACERS];
+    apr_status_t trv;
+    int i, trips = 0, quota = 0, errors = 0;
+
+    for (i = 0; i < RACERS; i++) {
+        x[i].n = i;
+        apr_thread_create(&th[i], NULL, race_one, &x[i], root);
+    }
+    for (i = 0; i < RACERS; i++) {
+        apr_thread_join(&trv, th[i]);
+        if (x[i].rv != APR_SUCCESS)
+            errors++;
+        else if (x[i].res.trip_id)
+            trips++;
+        if (x[i].quota_finding)
+            quota++;
+        CHECK(x[i].rv != APR_SUCCESS || x[i].res.submission_id > 0,
+              "racer %d recorded no submission", i);
+    }
+    CHECK(errors == 0, "%d racers got a database error", errors);
+    CHECK(trips == cfg.max_trips_per_year,
+          "%d trips reserved for one key leader, want %d", trips,
+          cfg.max_trips_per_year);
+    CHECK(quota == RACERS - cfg.max_trips_per_year,
+          "%d leader-quota findings, want %d", quota,
+          RACERS - cfg.max_trips_per_year);
+    CHECK(atoi(sql1("SELECT count(*) FROM doanra.trips t JOIN "
+                    "doanra.trip_members m ON m.trip_id = t.id WHERE "
+                    "m.person_key = 'c:LEADER1' AND t.year = 2030")) ==
+              cfg.max_trips_per_year,
+          "trips rows for LEADER1 in 2030: %s",
+          sql1("SELECT count(*) FROM doanra.trip_members WHERE "
+               "person_key = 'c:LEADER1'"));
+    /* The unit was resolved by its name ("Đơn vị  thử" -> RACE) and the
+     * name-based identity rebuilt with the unit code. */
+    CHECK(atoi(sql1("SELECT count(*) FROM doanra.trip_members WHERE "
+                    "person_key LIKE 'n:người thứ %|RACE'")) ==
+              cfg.max_trips_per_year,
+          "name identities not rebuilt with the unit code");
+    CHECK(strcmp(sql1("SELECT string_agg(DISTINCT unit_code, ',') FROM "
+                      "doanra.trips WHERE year = 2030"),
+                 "RACE") == 0,
+          "trip unit_code not resolved");
+    printf("race: %d threads, %d trips reserved, %d refused by the quota\n",
+           RACERS, trips, quota);
+}
+
+/* ---- the rest ------------------------------------------------------- */
+
+static void test_settle_and_check(void)
+{
+    apr_pool_t *p;
+    doanra_store_result res;
+    apr_array_header_t *f;
+    request_rec *r;
+    char q[256];
+    long long tid, sid;
+
+    apr_pool_create(&p, NULL);
+    r = fake_request(p);
+    tid = atoll(sql1("SELECT min(id) FROM doanra.trips WHERE year = 2030"));
+    sid = atoll(sql1("SELECT min(submission_id) FROM doanra.trips WHERE "
+                     "year = 2030"));
+    CHECK(doanra_store_settle(store, r, sid, tid, 500) == APR_SUCCESS,
+          "settle failed");
+    snprintf(q, sizeof(q),
+             "SELECT t.status || '/' || s.backend_status FROM doanra.trips t"
+             " JOIN doanra.submissions s ON s.id = t.submission_id"
+             " WHERE t.id = %lld", tid);
+    CHECK(strcmp(sql1(q), "void/500") == 0, "after settle 500: %s", sql1(q));
+    /* Settling again moves nothing. */
+    CHECK(doanra_store_settle(store, r, sid, tid, 200) == APR_SUCCESS,
+          "second settle failed");
+    CHECK(strcmp(sql1(q), "void/200") == 0, "second settle: %s", sql1(q));
+
+    /* One place is free again: the check handler says pass and records
+     * nothing. */
+    sql1("SELECT 1"); /* keep the numbering below readable */
+    {
+        long before = atol(sql1("SELECT count(*) FROM doanra.submissions"));
+        CHECK(evaluate(p,
+                       make_trip(p, doanra_date_from_ymd(2030, 5, 1),
+                                 "Đơn vị thử", "LEADER1", NULL),
+                       0, 0, NULL, &res, &f) == APR_SUCCESS,
+              "check evaluate failed");
+        CHECK(res.submission_id == 0 && res.trip_id == 0,
+              "check handler recorded something");
+        CHECK(!has_rule(f, DOANRA_R_LEADER_QUOTA),
+              "quota finding after a trip was voided");
+        CHECK(atol(sql1("SELECT count(*) FROM doanra.submissions")) == before,
+              "check handler wrote a submission");
+    }
+    /* Report mode reserves a trip even when it fails. */
+    CHECK(evaluate(p,
+                   make_trip(p, doanra_date_from_ymd(2030, 5, 2), "Đơn vị thử",
+                             "LEADER1", NULL),
+                   1, 1, NULL, &res, &f) == APR_SUCCESS,
+          "report evaluate failed");
+    CHECK(res.trip_id > 0, "report mode reserved no trip");
+    CHECK(evaluate(p,
+                   make_trip(p, doanra_date_from_ymd(2030, 5, 3), "Đơn vị thử",
+                             "LEADER1", NULL),
+                   1, 1, NULL, &res, &f) == APR_SUCCESS,
+          "report evaluate failed");
+    CHECK(res.trip_id > 0 && res.decision == DOANRA_DECISION_FAIL &&
+              has_rule(f, DOANRA_R_LEADER_QUOTA),
+          "report mode over quota: trip %lld decision %d", res.trip_id,
+          res.decision);
+    /* Overlap: the same leader on a day already taken. */
+    CHECK(evaluate(p,
+                   make_trip(p, doanra_date_from_ymd(2030, 5, 3), "Đơn vị thử",
+                             "LEADER1", NULL),
+                   0, 0, NULL, &res, &f) == APR_SUCCESS &&
+              has_rule(f, DOANRA_R_MEMBER_OVERLAP),
+          "no member-overlap finding");
+    apr_pool_destroy(p);
+}
+
+static void test_new_unit_and_bad_text(void)
+{
+    apr_pool_t *p;
+    doanra_store_result res;
+    doanra_trip *t;
+    char q[200];
+
+    apr_pool_create(&p, NULL);
+    /* Warm the units cache, then add a unit as an admin would. */
+    t = make_trip(p, doanra_date_from_ymd(2030, 6, 1), "Đơn vị thử", "LEADER2",
+                  NULL);
+    CHECK(evaluate(p, t, 0, 0, NULL, &res, NULL) == APR_SUCCESS, "warm-up");
+    sql1("INSERT INTO doanra.units VALUES ('NEW', 'Ban Mới Lập') "
+         "ON CONFLICT DO NOTHING");
+    apr_sleep(apr_time_from_msec(1100));
+    t = make_trip(p, doanra_date_from_ymd(2030, 6, 2), "ban  MỚI lập",
+                  "LEADER2", "Bà Bình");
+    CHECK(evaluate(p, t, 1, 1,
+                   "{\"don_vi\":\"x\\u0000y\",\"z\":\"\\\\u0000\",\"b\":\"\xff\xfe\"}",
+                   &res, NULL) == APR_SUCCESS,
+          "evaluate with hostile fields_json failed");
+    CHECK(t->unit_code && strcmp(t->unit_code, "NEW") == 0,
+          "new unit not resolved: %s", t->unit_code ? t->unit_code : "NULL");
+    snprintf(q, sizeof(q),
+             "SELECT fields->>'don_vi' || '|' || (fields->>'z') FROM "
+             "doanra.submissions WHERE id = %lld", res.submission_id);
+    CHECK(strcmp(sql1(q), "x\xEF\xBF\xBDy|\\u0000") == 0, "fields stored as %s",
+          sql1(q));
+    apr_pool_destroy(p);
+}
+
+static void test_restart(void)
+{
+    apr_pool_t *p;
+    doanra_store_result res;
+    const char *restart = getenv("PG_RESTART_CMD");
+    const char *stop = getenv("PG_STOP_CMD");
+    const char *start = getenv("PG_START_CMD");
+    apr_status_t rv;
+
+    if (!restart || !stop || !start) {
+        printf("restart: skipped (no PG_*_CMD)\n");
+        return;
+    }
+    apr_pool_create(&p, NULL);
+    CHECK(evaluate(p,
+                   make_trip(p, doanra_date_from_ymd(2030, 7, 1), "Đơn vị thử",
+                             "LEADER3", NULL),
+                   1, 0, NULL, &res, NULL) == APR_SUCCESS,
+          "before restart");
+    PQfinish(admin);
+    CHECK(system(restart) == 0, "restart command failed");
+    /* The pooled connections are dead now; the request must not fail. */
+    rv = evaluate(p,
+                  make_trip(p, doanra_date_from_ymd(2030, 7, 2), "Đơn vị thử",
+                            "LEADER3", NULL),
+                  1, 0, NULL, &res, NULL);
+    CHECK(rv == APR_SUCCESS && res.submission_id > 0,
+          "first request after a restart failed");
+
+    /* Down: a clean error, nothing recorded. */
+    CHECK(system(stop) == 0, "stop command failed");
+    log_quiet = 1;
+    rv = evaluate(p,
+                  make_trip(p, doanra_date_from_ymd(2030, 7, 3), "Đơn vị thử",
+                            "LEADER3", NULL),
+                  1, 0, NULL, &res, NULL);
+    log_quiet = 0;
+    CHECK(rv != APR_SUCCESS && res.submission_id == 0,
+          "database down but evaluate said %d", rv);
+    CHECK(system(start) == 0, "start command failed");
+    rv = evaluate(p,
+                  make_trip(p, doanra_date_from_ymd(2030, 7, 4), "Đơn vị thử",
+                            "LEADER3", NULL),
+                  1, 0, NULL, &res, NULL);
+    CHECK(rv == APR_SUCCESS && res.submission_id > 0,
+          "no recovery after the database came back");
+    admin = PQconnectdb(conninfo);
+    printf("restart: survived a restart and an outage\n");
+    apr_pool_destroy(p);
+}
+
+int main(void)
+{
+    apr_pool_t *child;
+
+    conninfo = getenv("DOANRA_TEST_CONNINFO");
+    if (!conninfo) {
+        fprintf(stderr, "DOANRA_TEST_CONNINFO not set\n");
+        return 2;
+    }
+    apr_initialize();
+    apr_pool_create(&root, NULL);
+    server.log.level = APLOG_WARNING;
+    doanra_config_defaults(root, &cfg);
+    admin = PQconnectdb(conninfo);
+    if (PQstatus(admin) != CONNECTION_OK) {
+        fprintf(stderr, "cannot connect: %s", PQerrorMessage(admin));
+        return 2;
+    }
+    sql1("DELETE FROM doanra.trip_legs; DELETE FROM doanra.trip_members;"
+         " DELETE FROM doanra.trips; DELETE FROM doanra.submissions;"
+         " DELETE FROM doanra.officials WHERE code LIKE 'LEADER%';"
+         " DELETE FROM doanra.units WHERE code IN ('RACE', 'NEW')");
+    sql1("INSERT INTO doanra.units VALUES ('RACE', 'Đơn vị Thử')");
+    sql1("INSERT INTO doanra.officials VALUES "
+         "('LEADER1', 'Trần Văn Lãnh Đạo', 'RACE', 'Phó phòng', true),"
+         "('LEADER2', 'Lê Thị Hai', 'RACE', 'Giám đốc', true),"
+         "('LEADER3', 'Phạm Ba', 'RACE', 'Giám đốc', true)");
+
+    /* child_init */
+    apr_pool_create(&child, root);
+    CHECK(doanra_store_create(child, &server, conninfo, &store) ==
+              APR_SUCCESS,
+          "store create");
+    countries = doanra_store_countries(store, fake_request(child));
+    CHECK(countries && doanra_countries_count(countries) >= 240,
+          "countries: %d", countries ? doanra_countries_count(countries) : 0);
+    CHECK(doanra_countries_find(countries, "Nhật Bản") != NULL,
+          "Nhật Bản not found");
+
+    test_race();
+    test_settle_and_check();
+    test_new_unit_and_bad_text();
+    test_restart();
+
+    apr_pool_destroy(child); /* closes the pool's connections */
+    PQfinish(admin);
+    apr_terminate();
+    printf("%s test_store: %d checks, %d failed\n",
+           failures ? "FAIL" : "PASS", checks, failures);
+    return failures ? 1 : 0;
+}
