@@ -565,20 +565,22 @@ static int safe_url(const char *u)
            strncasecmp(u, "https://", 8) == 0;
 }
 
-static const char *back_link(apr_pool_t *p, int lang, const char *back_url)
+static const char *back_link(apr_pool_t *p, int lang, const char *back_url,
+                             int hint)
 {
     if (safe_url(back_url))
         return apr_psprintf(
             p, "<p><a class=\"doanra-back\" href=\"%s\">%s</a></p>\n",
             doanra_html_escape(p, back_url), doanra_msg(lang, "back"));
     /* Without a known form address the link needs JavaScript, so the text
-     * beside it says what to do without it. */
-    return apr_psprintf(p,
-                        "<p><a class=\"doanra-back\" "
-                        "href=\"javascript:history.back()\">%s</a></p>\n"
-                        "<p>%s</p>\n",
-                        doanra_msg(lang, "back"),
-                        doanra_msg(lang, "back_hint"));
+     * beside it (once per page) says what to do without it. */
+    return apr_psprintf(
+        p,
+        "<p><a class=\"doanra-back\" "
+        "href=\"javascript:history.back()\">%s</a></p>\n%s",
+        doanra_msg(lang, "back"),
+        hint ? apr_psprintf(p, "<p>%s</p>\n", doanra_msg(lang, "back_hint"))
+             : "");
 }
 
 const char *doanra_render_block_page(apr_pool_t *p, const doanra_config *c,
@@ -595,8 +597,8 @@ const char *doanra_render_block_page(apr_pool_t *p, const doanra_config *c,
     return apr_pstrcat(
         p, page_head(p, lang, heading_of(lang, decision)),
         doanra_render_block(p, c, decision, findings), hint,
-        back_link(p, lang, back_url), fields_table(p, lang, fields),
-        back_link(p, lang, back_url), "</main>\n</body>\n</html>\n", NULL);
+        back_link(p, lang, back_url, 0), fields_table(p, lang, fields),
+        back_link(p, lang, back_url, 1), "</main>\n</body>\n</html>\n", NULL);
 }
 
 const char *doanra_render_error_page(apr_pool_t *p, int lang, int status,
@@ -610,6 +612,6 @@ const char *doanra_render_error_page(apr_pool_t *p, int lang, int status,
         status > 0 ? apr_psprintf(p, "<p class=\"doanra-status\">%s: %d</p>\n",
                                   doanra_msg(lang, "error_code"), status)
                    : "",
-        fields ? fields_table(p, lang, fields) : "", back_link(p, lang, NULL),
-        "</main>\n</body>\n</html>\n", NULL);
+        fields ? fields_table(p, lang, fields) : "",
+        back_link(p, lang, NULL, 1), "</main>\n</body>\n</html>\n", NULL);
 }
