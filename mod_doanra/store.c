@@ -68,8 +68,8 @@ static const struct {
     {S_FACTS,
      "SELECT kind, idx, code, unit_code, flag, num, id, d1, d2, countries"
      " FROM doanra.trip_facts($1::text[], $2::text[], $3::boolean[],"
-     " $4::int, $5::date, $6::date, $7::text, $8::text, $9::boolean, "
-     LOCK_ALL_MAX ")"},
+     " $4::int, $5::date, $6::date, $7::text, $8::text, "
+     "$9::boolean, " LOCK_ALL_MAX ")"},
     {S_RECORD,
      "SELECT submission_id, trip_id FROM doanra.record_submission("
      "$1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::text,"
@@ -80,9 +80,8 @@ static const struct {
      " $29::date[], $30::date[])"},
     {S_SETTLE, "SELECT doanra.settle($1::bigint, $2::int, $3::bigint)"},
     {S_UNITS, "SELECT code, name FROM doanra.units"},
-    {S_COUNTRIES,
-     "SELECT code, name_vi, name_en, region, subregion"
-     " FROM doanra.countries ORDER BY code"},
+    {S_COUNTRIES, "SELECT code, name_vi, name_en, region, subregion"
+                  " FROM doanra.countries ORDER BY code"},
 };
 
 typedef struct {
@@ -100,8 +99,8 @@ struct doanra_store {
     const doanra_countries *countries_db;  /* NULL until loaded */
     const doanra_countries *countries_icu; /* fallback, built once */
     apr_time_t countries_tried;
-    apr_pool_t *units_pool;     /* replaced as a whole on refresh */
-    apr_array_header_t *units;  /* unit_row; NULL until loaded */
+    apr_pool_t *units_pool;    /* replaced as a whole on refresh */
+    apr_array_header_t *units; /* unit_row; NULL until loaded */
     apr_time_t units_loaded;
 };
 
@@ -137,8 +136,8 @@ static void log_db_error(doanra_store *st, request_rec *r, int level,
                          const db_error *e)
 {
     if (r)
-        ap_log_rerror(APLOG_MARK, level, 0, r,
-                      "doanra: database error %s: %s", e->what, e->msg);
+        ap_log_rerror(APLOG_MARK, level, 0, r, "doanra: database error %s: %s",
+                      e->what, e->msg);
     else
         ap_log_error(APLOG_MARK, level, 0, st->s,
                      "doanra: database error %s: %s", e->what, e->msg);
@@ -163,8 +162,7 @@ static size_t utf8_seq(const unsigned char *s, size_t left)
             lo = 0xA0;
         if (c == 0xED)
             hi = 0x9F;
-        return (left >= 3 && s[1] >= lo && s[1] <= hi &&
-                (s[2] & 0xC0) == 0x80)
+        return (left >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80)
                    ? 3
                    : 0;
     }
@@ -345,8 +343,8 @@ static apr_status_t conn_construct(void **res, void *params, apr_pool_t *pool)
     doanra_store *st = params;
     /* Defaults first: with expand_dbname, what the admin's conninfo says
      * overrides them. */
-    const char *const keys[] = {"connect_timeout", "application_name",
-                                "dbname", NULL};
+    const char *const keys[] = {"connect_timeout", "application_name", "dbname",
+                                NULL};
     const char *const vals[] = {STORE_CONNECT_TIMEOUT, "mod_doanra",
                                 st->conninfo, NULL};
     PGconn *conn = PQconnectdbParams(keys, vals, 1);
@@ -378,14 +376,14 @@ static apr_status_t conn_construct(void **res, void *params, apr_pool_t *pool)
     PQclear(res_);
     /* Prepared on every new connection: a reconnect loses them. */
     for (i = 0; i < sizeof(statements) / sizeof(statements[0]); i++) {
-        res_ = PQprepare(conn, statements[i].name, statements[i].sql, 0,
-                         NULL);
+        res_ = PQprepare(conn, statements[i].name, statements[i].sql, 0, NULL);
         if (PQresultStatus(res_) != PGRES_COMMAND_OK) {
-            ap_log_error(APLOG_MARK, APLOG_ERR, 0, st->s,
-                         "doanra: cannot prepare statement %s (is "
-                         "sql/install.sql loaded?): %s",
-                         statements[i].name,
-                         msg_line(buf, sizeof(buf), PQresultErrorMessage(res_)));
+            ap_log_error(
+                APLOG_MARK, APLOG_ERR, 0, st->s,
+                "doanra: cannot prepare statement %s (is "
+                "sql/install.sql loaded?): %s",
+                statements[i].name,
+                msg_line(buf, sizeof(buf), PQresultErrorMessage(res_)));
             PQclear(res_);
             PQfinish(conn);
             return APR_ECONNREFUSED;
@@ -437,8 +435,8 @@ static int conn_alive(PGconn *conn)
 /* verify: also prove each candidate alive with an empty query (one round
  * trip).  Used when retrying after a dead connection: the other idle ones
  * are most likely dead too, and must not cost the request its retry. */
-static apr_status_t conn_acquire(doanra_store *st, request_rec *r,
-                                 PGconn **out, int verify)
+static apr_status_t conn_acquire(doanra_store *st, request_rec *r, PGconn **out,
+                                 int verify)
 {
     apr_status_t rv;
     int tries;
@@ -530,12 +528,12 @@ static int run_pipeline(apr_pool_t *p, PGconn *conn, const pq_step *steps,
     if (!PQenterPipelineMode(conn))
         goto broken;
     for (i = 0; i < n; i++) {
-        int sent = steps[i].stmt
-                       ? PQsendQueryPrepared(conn, steps[i].stmt,
-                                             steps[i].nparams,
-                                             steps[i].params, NULL, NULL, 0)
-                       : PQsendQueryParams(conn, steps[i].sql, 0, NULL, NULL,
-                                           NULL, NULL, 0);
+        int sent =
+            steps[i].stmt
+                ? PQsendQueryPrepared(conn, steps[i].stmt, steps[i].nparams,
+                                      steps[i].params, NULL, NULL, 0)
+                : PQsendQueryParams(conn, steps[i].sql, 0, NULL, NULL, NULL,
+                                    NULL, 0);
         if (!sent)
             goto broken;
     }
@@ -630,8 +628,7 @@ apr_status_t doanra_store_create(apr_pool_t *pchild, server_rec *s,
     st->s = s;
     st->conninfo = apr_pstrdup(pchild, conninfo ? conninfo : "");
 
-    rv = apr_thread_mutex_create(&st->mutex, APR_THREAD_MUTEX_DEFAULT,
-                                 pchild);
+    rv = apr_thread_mutex_create(&st->mutex, APR_THREAD_MUTEX_DEFAULT, pchild);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
                      "doanra: cannot create the store mutex");
@@ -701,8 +698,7 @@ static const doanra_countries *countries_fallback(doanra_store *st)
     return st->countries_icu;
 }
 
-const doanra_countries *doanra_store_countries(doanra_store *st,
-                                               request_rec *r)
+const doanra_countries *doanra_store_countries(doanra_store *st, request_rec *r)
 {
     const doanra_countries *out;
     apr_time_t now = apr_time_now();
@@ -728,8 +724,8 @@ const doanra_countries *doanra_store_countries(doanra_store *st,
     apr_thread_mutex_unlock(st->mutex);
 
     /* Without a request (never in the module) a pool of our own. */
-    if (try_db && !r && apr_pool_create_unmanaged_ex(&tp, NULL, NULL) !=
-                            APR_SUCCESS)
+    if (try_db && !r &&
+        apr_pool_create_unmanaged_ex(&tp, NULL, NULL) != APR_SUCCESS)
         try_db = 0;
     if (try_db && conn_acquire(st, r, &conn, 0) == APR_SUCCESS) {
         res = run_one(r ? r->pool : tp, conn, S_COUNTRIES, 0, NULL,
@@ -744,7 +740,9 @@ const doanra_countries *doanra_store_countries(doanra_store *st,
         doanra_countries *t = doanra_countries_make(st->pool);
         int i, n = PQntuples(res);
         for (i = 0; i < n; i++) {
-#define COL(c) (PQgetisnull(res, i, c) ? NULL : apr_pstrdup(st->pool, PQgetvalue(res, i, c)))
+#define COL(c)                                                                 \
+    (PQgetisnull(res, i, c) ? NULL                                             \
+                            : apr_pstrdup(st->pool, PQgetvalue(res, i, c)))
             const char *code = COL(0);
             if (!code)
                 continue;
@@ -793,8 +791,8 @@ static int units_find(doanra_store *st, apr_pool_t *p, const char *key,
 static int units_refresh(doanra_store *st, apr_pool_t *p, PGconn *conn,
                          db_error *e)
 {
-    PGresult *res = run_one(p, conn, S_UNITS, 0, NULL,
-                            "reading doanra.units", e);
+    PGresult *res =
+        run_one(p, conn, S_UNITS, 0, NULL, "reading doanra.units", e);
     apr_pool_t *np;
     apr_array_header_t *units;
     int i, n;
@@ -987,13 +985,13 @@ static void apply_facts(apr_pool_t *p, doanra_trip *t, PGresult *res,
         const char *kind = PQgetvalue(res, i, 0);
         int idx = PQgetisnull(res, i, 1) ? 0 : atoi(PQgetvalue(res, i, 1));
         if (kind[0] == 'r' && idx >= 1 && idx <= nm) {
-            doanra_member *m = &APR_ARRAY_IDX(t->members, idx - 1,
-                                              doanra_member);
+            doanra_member *m =
+                &APR_ARRAY_IDX(t->members, idx - 1, doanra_member);
             m->registry_found = 1;
             m->registry_key_leader = PQgetvalue(res, i, 4)[0] == 't';
-            m->registry_unit_code =
-                PQgetisnull(res, i, 3) ? NULL
-                                       : apr_pstrdup(p, PQgetvalue(res, i, 3));
+            m->registry_unit_code = PQgetisnull(res, i, 3)
+                                        ? NULL
+                                        : apr_pstrdup(p, PQgetvalue(res, i, 3));
         } else if (kind[0] == 'm' && idx >= 1 && idx <= nm && h) {
             h->trips_this_year[idx - 1] =
                 PQgetisnull(res, i, 5) ? 0 : atoi(PQgetvalue(res, i, 5));
@@ -1039,8 +1037,7 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
     int span_ok = dates_ok && date_ok(t->ngay_ve) && t->ngay_ve >= t->ngay_di;
     int year = 0, attempt, i, decision, want_trip;
     int *title_leader;
-    const char *unit_name = NULL, *year_s = NULL, *from_s = NULL,
-               *to_s = NULL;
+    const char *unit_name = NULL, *year_s = NULL, *from_s = NULL, *to_s = NULL;
     const char *facts_params[9];
     doanra_history *h = NULL;
     PGconn *conn = NULL;
@@ -1089,8 +1086,7 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
             arr_init(&codes, p);
             arr_init(&tl, p);
             for (i = 0; i < nm; i++) {
-                doanra_member *m =
-                    &APR_ARRAY_IDX(t->members, i, doanra_member);
+                doanra_member *m = &APR_ARRAY_IDX(t->members, i, doanra_member);
                 arr_add(&keys, m->identity ? m->identity : "");
                 arr_add(&codes, nz(m->code));
                 arr_add(&tl, title_leader[i] ? "t" : "f");
@@ -1154,8 +1150,8 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
     /* Record the submission and reserve the trip, then commit: the locks
      * are held until this commit, so no concurrent submission for the same
      * people can count before this trip is visible. */
-    want_trip = (let_through || decision != DOANRA_DECISION_FAIL) &&
-                span_ok && nm > 0;
+    want_trip =
+        (let_through || decision != DOANRA_DECISION_FAIL) && span_ok && nm > 0;
     {
         const doanra_plan_entry *pe = want_trip ? plan_match(t, h) : NULL;
         const char *rules = doanra_rules_list(p, findings);
@@ -1182,18 +1178,17 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
         arr_init(&lt, p);
         if (want_trip) {
             for (i = 0; i < nm; i++) {
-                doanra_member *m =
-                    &APR_ARRAY_IDX(t->members, i, doanra_member);
+                doanra_member *m = &APR_ARRAY_IDX(t->members, i, doanra_member);
                 const char *ucode =
                     nz(m->registry_unit_code)
                         ? m->registry_unit_code
                         : (nz(m->unit) ? NULL : nz(t->unit_code));
                 const char *uname =
-                    nz(m->unit) ? m->unit
-                                : (nz(m->registry_unit_code)
-                                       ? NULL
-                                       : (nz(t->don_vi) ? t->don_vi
-                                                        : unit_name));
+                    nz(m->unit)
+                        ? m->unit
+                        : (nz(m->registry_unit_code)
+                               ? NULL
+                               : (nz(t->don_vi) ? t->don_vi : unit_name));
                 arr_add(&mk, m->identity ? m->identity : "");
                 arr_add(&mc, nz(m->code));
                 arr_add(&mn, m->name ? m->name : "");
@@ -1216,8 +1211,7 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
         v[1] = clean_text(p, req ? nz(req->remote_user) : NULL);
         v[2] = clean_text(p, req ? nz(req->client_ip) : NULL);
         v[3] = req && req->mode ? req->mode : "enforce";
-        v[4] = clean_json(p, req && req->fields_json ? req->fields_json
-                                                     : "{}");
+        v[4] = clean_json(p, req && req->fields_json ? req->fields_json : "{}");
         v[5] = doanra_decision_name(decision);
         v[6] = clean_json(p, doanra_render_findings_json(p, findings));
         v[7] = arr_end(&rl);
@@ -1248,8 +1242,8 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
 
         steps[0] = (pq_step){S_RECORD, NULL, 30, v};
         steps[1] = (pq_step){NULL, "COMMIT", 0, NULL};
-        if (run_pipeline(p, conn, steps, 2, results,
-                         "recording the submission", &e) != 0) {
+        if (run_pipeline(p, conn, steps, 2, results, "recording the submission",
+                         &e) != 0) {
             /* Not retried: after a lost connection the commit may or may
              * not have happened, and a second record must not appear. */
             log_db_error(st, r, APLOG_ERR, &e);

@@ -34,12 +34,16 @@ module AP_MODULE_DECLARE_DATA doanra_module;
 
 static int log_quiet;
 
-AP_DECLARE(void) ap_log_error_(const char *file, int line, int module_index,
-                               int level, apr_status_t status,
-                               const server_rec *s, const char *fmt, ...)
+AP_DECLARE(void)
+ap_log_error_(const char *file, int line, int module_index, int level,
+              apr_status_t status, const server_rec *s, const char *fmt, ...)
 {
     va_list ap;
-    (void)file; (void)line; (void)module_index; (void)status; (void)s;
+    (void)file;
+    (void)line;
+    (void)module_index;
+    (void)status;
+    (void)s;
     if (log_quiet)
         return;
     fprintf(stderr, "  [log %d] ", level);
@@ -49,12 +53,16 @@ AP_DECLARE(void) ap_log_error_(const char *file, int line, int module_index,
     fputc('\n', stderr);
 }
 
-AP_DECLARE(void) ap_log_rerror_(const char *file, int line, int module_index,
-                                int level, apr_status_t status,
-                                const request_rec *r, const char *fmt, ...)
+AP_DECLARE(void)
+ap_log_rerror_(const char *file, int line, int module_index, int level,
+               apr_status_t status, const request_rec *r, const char *fmt, ...)
 {
     va_list ap;
-    (void)file; (void)line; (void)module_index; (void)status; (void)r;
+    (void)file;
+    (void)line;
+    (void)module_index;
+    (void)status;
+    (void)r;
     if (log_quiet)
         return;
     fprintf(stderr, "  [rlog %d] ", level);
@@ -98,15 +106,15 @@ __attribute__((weak)) void doanra_trip_resolve_leaders(apr_pool_t *p,
 /* ---- helpers -------------------------------------------------------- */
 
 static int failures, checks;
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        checks++;                                                          \
-        if (!(cond)) {                                                     \
-            failures++;                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);           \
-            fprintf(stderr, __VA_ARGS__);                                  \
-            fputc('\n', stderr);                                           \
-        }                                                                  \
+#define CHECK(cond, ...)                                                       \
+    do {                                                                       \
+        checks++;                                                              \
+        if (!(cond)) {                                                         \
+            failures++;                                                        \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);               \
+            fprintf(stderr, __VA_ARGS__);                                      \
+            fputc('\n', stderr);                                               \
+        }                                                                      \
     } while (0)
 
 static apr_pool_t *root;
@@ -172,8 +180,8 @@ static doanra_trip *make_trip(apr_pool_t *p, long day, const char *don_vi,
         m->name_norm = doanra_text_norm(p, m->name);
         m->position_norm = doanra_text_norm(p, m->position);
         m->unit_norm = "";
-        m->identity = apr_pstrcat(p, "n:", m->name_norm, "|", t->unit_norm,
-                                  NULL);
+        m->identity =
+            apr_pstrcat(p, "n:", m->name_norm, "|", t->unit_norm, NULL);
     }
     return t;
 }
@@ -195,9 +203,8 @@ static apr_status_t evaluate(apr_pool_t *p, doanra_trip *t, int record,
     doanra_store_request req = {r->uri, NULL, "127.0.0.1",
                                 let_through ? "report" : "enforce",
                                 fields_json ? fields_json : "{}"};
-    apr_status_t rv = doanra_store_evaluate(store, r, &cfg, t, findings,
-                                            today(), record, let_through,
-                                            &req, res);
+    apr_status_t rv = doanra_store_evaluate(
+        store, r, &cfg, t, findings, today(), record, let_through, &req, res);
     if (findings_out)
         *findings_out = findings;
     return rv;
@@ -328,7 +335,8 @@ static void test_settle_and_check(void)
     snprintf(q, sizeof(q),
              "SELECT t.status || '/' || s.backend_status FROM doanra.trips t"
              " JOIN doanra.submissions s ON s.id = t.submission_id"
-             " WHERE t.id = %lld", tid);
+             " WHERE t.id = %lld",
+             tid);
     CHECK(strcmp(sql1(q), "void/500") == 0, "after settle 500: %s", sql1(q));
     /* Settling again moves nothing. */
     CHECK(doanra_store_settle(store, r, sid, tid, 200) == APR_SUCCESS,
@@ -395,15 +403,18 @@ static void test_new_unit_and_bad_text(void)
     apr_sleep(apr_time_from_msec(1100));
     t = make_trip(p, doanra_date_from_ymd(2030, 6, 2), "ban  MỚI lập",
                   "LEADER2", "Bà Bình");
-    CHECK(evaluate(p, t, 1, 1,
-                   "{\"don_vi\":\"x\\u0000y\",\"z\":\"\\\\u0000\",\"b\":\"\xff\xfe\"}",
-                   &res, NULL) == APR_SUCCESS,
-          "evaluate with hostile fields_json failed");
+    CHECK(
+        evaluate(
+            p, t, 1, 1,
+            "{\"don_vi\":\"x\\u0000y\",\"z\":\"\\\\u0000\",\"b\":\"\xff\xfe\"}",
+            &res, NULL) == APR_SUCCESS,
+        "evaluate with hostile fields_json failed");
     CHECK(t->unit_code && strcmp(t->unit_code, "NEW") == 0,
           "new unit not resolved: %s", t->unit_code ? t->unit_code : "NULL");
     snprintf(q, sizeof(q),
              "SELECT fields->>'don_vi' || '|' || (fields->>'z') FROM "
-             "doanra.submissions WHERE id = %lld", res.submission_id);
+             "doanra.submissions WHERE id = %lld",
+             res.submission_id);
     CHECK(strcmp(sql1(q), "x\xEF\xBF\xBDy|\\u0000") == 0, "fields stored as %s",
           sql1(q));
     apr_pool_destroy(p);
@@ -490,8 +501,7 @@ int main(void)
 
     /* child_init */
     apr_pool_create(&child, root);
-    CHECK(doanra_store_create(child, &server, conninfo, &store) ==
-              APR_SUCCESS,
+    CHECK(doanra_store_create(child, &server, conninfo, &store) == APR_SUCCESS,
           "store create");
     countries = doanra_store_countries(store, fake_request(child));
     CHECK(countries && doanra_countries_count(countries) >= 240,
@@ -507,7 +517,7 @@ int main(void)
     apr_pool_destroy(child); /* closes the pool's connections */
     PQfinish(admin);
     apr_terminate();
-    printf("%s test_store: %d checks, %d failed\n",
-           failures ? "FAIL" : "PASS", checks, failures);
+    printf("%s test_store: %d checks, %d failed\n", failures ? "FAIL" : "PASS",
+           checks, failures);
     return failures ? 1 : 0;
 }
