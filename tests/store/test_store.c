@@ -103,6 +103,13 @@ __attribute__((weak)) void doanra_trip_resolve_leaders(apr_pool_t *p,
     (void)p;
 }
 
+/* Present once trip.c and form.c exist; the form test is skipped before. */
+extern doanra_trip *doanra_trip_build(apr_pool_t *, const doanra_config *,
+                                      const doanra_countries *,
+                                      const apr_array_header_t *,
+                                      apr_array_header_t *)
+    __attribute__((weak));
+
 /* ---- helpers -------------------------------------------------------- */
 
 static int failures, checks;
@@ -420,6 +427,70 @@ static void test_new_unit_and_bad_text(void)
     apr_pool_destroy(p);
 }
 
+/* From a real form body: the same person typed with ma_don_vi in one
+ * submission and with don_vi (different case and spacing) in the next is
+ * one identity, so the second sees the first as an overlapping trip. */
+static doanra_trip *trip_from_body(apr_pool_t *p, const char *body,
+                                   apr_array_header_t *findings)
+{
+    apr_array_header_t *fields;
+    CHECK(doanra_form_parse_urlencoded(p, body, strlen(body), 0, &fields) ==
+              DOANRA_FORM_OK,
+          "form parse");
+    return doanra_trip_build(p, &cfg, countries, fields, findings);
+}
+
+static void test_identity_from_form(void)
+{
+    apr_pool_t *p;
+    apr_array_header_t *f;
+    doanra_store_result res;
+    doanra_store_request req = {"/doanra/submit", NULL, "127.0.0.1", "enforce",
+                                "{}"};
+    request_rec *r;
+    doanra_trip *t;
+    int i, overlap = 0;
+    const char *tail =
+        "&muc_dich=H%E1%BB%8Dc+t%E1%BA%ADp&doi_tac=KOTRA"
+        "&ngay_di=02%2F09%2F2030&ngay_ve=2030-09-04&nguon_kinh_phi=doi_tac"
+        "&ly_do_phat_sinh=M%E1%BB%9Di+%C4%91%E1%BB%99t+xu%E1%BA%A5t"
+        "&quoc_gia=KR&tu_ngay=2030-09-02&den_ngay=2030-09-04"
+        "&tv_chuc_vu=Chuy%C3%AAn+vi%C3%AAn";
+
+    if (!doanra_trip_build)
+        return;
+    apr_pool_create(&p, NULL);
+    r = fake_request(p);
+    f = apr_array_make(p, 4, sizeof(doanra_finding));
+    t = trip_from_body(
+        p,
+        apr_pstrcat(p, "ma_don_vi=RACE&tv_ho_ten=L%C3%BD+Th%E1%BB%8B+M%C6%B0%E1%BB%9Di",
+                    tail, NULL),
+        f);
+    CHECK(doanra_store_evaluate(store, r, &cfg, t, f, today(), 1, 0, &req,
+                                &res) == APR_SUCCESS &&
+              res.trip_id > 0,
+          "form trip 1 not reserved (decision %d)", res.decision);
+    f = apr_array_make(p, 4, sizeof(doanra_finding));
+    t = trip_from_body(
+        p,
+        apr_pstrcat(p, "don_vi=%C4%91%C6%A0N+V%E1%BB%8A++TH%E1%BB%AC"
+                       "&tv_ho_ten=+L%C3%9D+TH%E1%BB%8A+M%C6%AF%E1%BB%9CI+",
+                    tail, NULL),
+        f);
+    CHECK(doanra_store_evaluate(store, r, &cfg, t, f, today(), 1, 0, &req,
+                                &res) == APR_SUCCESS,
+          "form trip 2 failed");
+    for (i = 0; i < f->nelts; i++)
+        if (APR_ARRAY_IDX(f, i, doanra_finding).rule ==
+            DOANRA_R_MEMBER_OVERLAP)
+            overlap = 1;
+    CHECK(overlap && res.trip_id == 0,
+          "same person via ma_don_vi and don_vi not matched (identity %s)",
+          APR_ARRAY_IDX(t->members, 0, doanra_member).identity);
+    apr_pool_destroy(p);
+}
+
 static void test_restart(void)
 {
     apr_pool_t *p;
@@ -512,6 +583,7 @@ int main(void)
     test_race();
     test_settle_and_check();
     test_new_unit_and_bad_text();
+    test_identity_from_form();
     test_restart();
 
     apr_pool_destroy(child); /* closes the pool's connections */
