@@ -1,0 +1,512 @@
+"""test_sql.py - tests of mod_doanra's SQL: install and upgrade, the shipped
+country list, the report views and files, and the least-privilege roles.
+
+Self-contained: a session fixture starts a private PostgreSQL (initdb in a
+temporary directory, Unix socket only, so nothing listens on the network),
+and every test works in its own database of that cluster.
+
+    python3 -m pytest -q tests/sql
+
+Environment: DOANRA_TEST_PGPORT picks the port (default: a free one);
+PG_BINDIR the PostgreSQL server binaries (default: pg_config --bindir, then
+/usr/lib/postgresql/15/bin).
+"""
+import csv
+import datetime
+import io
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SQL = os.path.join(ROOT, "sql")
+INSTALL = os.path.join(SQL, "install.sql")
+DEMO = os.path.join(SQL, "demo-data.sql")
+REPORTS = os.path.join(SQL, "reports")
+
+
+def _bindir():
+    if os.environ.get("PG_BINDIR"):
+        return os.environ["PG_BINDIR"]
+    for cand in ("/usr/lib/postgresql/15/bin",):
+        if os.path.exists(os.path.join(cand, "initdb")):
+            return cand
+    out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PgError(Exception):
+    pass
+
+
+class Cluster:
+    """A private PostgreSQL cluster reached through its socket directory."""
+
+    def __init__(self):
+        self.bindir = _bindir()
+        self.tmp = tempfile.mkdtemp(prefix="doanra-sql-test-")
+        self.data = os.path.join(self.tmp, "data")
+        self.port = str(os.environ.get("DOANRA_TEST_PGPORT") or _free_port())
+        # PostgreSQL refuses to run as root: run the server as postgres.
+        self.as_user = []
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("postgres")
+            os.chown(self.tmp, pw.pw_uid, pw.pw_gid)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        os.chmod(self.tmp, 0o755)
+
+    def _server(self, *args):
+        subprocess.run(self.as_user + list(args), check=True, capture_output=True)
+
+    def start(self):
+        self._server(os.path.join(self.bindir, "initdb"), "-D", self.data, "-A", "trust",
+                     "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        self._server(os.path.join(self.bindir, "pg_ctl"), "-D", self.data, "-w", "-t", "60",
+                     "-l", os.path.join(self.tmp, "server.log"),
+                     "-o", f"-p {self.port} -k {self.tmp} -c listen_addresses='' -c fsync=off",
+                     "start")
+
+    def stop(self):
+        try:
+            self._server(os.path.join(self.bindir, "pg_ctl"), "-D", self.data, "-m", "fast",
+                         "-w", "stop")
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def psql_raw(self, db, args, check=True):
+        cmd = ["psql", "-X", "-h", self.tmp, "-p", self.port, "-U", "postgres", "-d", db,
+               "-v", "ON_ERROR_STOP=1"] + list(args)
+        env = dict(os.environ, PGTZ="UTC", PGCLIENTENCODING="UTF8")
+        r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        if check and r.returncode != 0:
+            raise PgError(r.stderr.strip() or r.stdout.strip())
+        return r
+
+    def run_file(self, db, path, **vars_):
+        args = []
+        for k, v in vars_.items():
+            args += ["-v", f"{k}={v}"]
+        return self.psql_raw(db, args + ["-f", path])
+
+    def query(self, db, sql, role=None):
+        """Rows of the last statement, as lists of strings (None for NULL)."""
+        pre = ["-c", f"SET ROLE {role}"] if role else []
+        r = self.psql_raw(db, ["-q", "--csv", "-P", "null=\\N"] + pre + ["-c", sql])
+        return _parse_csv(r.stdout, header=False)
+
+    def execute(self, db, sql, role=None):
+        """Run sql (several statements allowed); raise PgError on failure."""
+        pre = ["-c", f"SET ROLE {role}"] if role else []
+        self.psql_raw(db, ["-q"] + pre + ["-c", sql])
+
+    def fails(self, db, sql, role=None):
+        """The error message of sql, which must fail."""
+        try:
+            self.execute(db, sql, role)
+        except PgError as e:
+            return str(e)
+        raise AssertionError(f"expected failure: {sql!r} as {role}")
+
+    def scalar(self, db, sql, role=None):
+        rows = self.query(db, sql, role)
+        return rows[0][0]
+
+    def new_db(self):
+        name = "t_" + uuid.uuid4().hex[:10]
+        self.psql_raw("postgres", ["-q", "-c", f"CREATE DATABASE {name}"])
+        return name
+
+
+def _parse_csv(text, header=True):
+    rows = list(csv.reader(io.StringIO(text)))
+    if not header:
+        rows = rows[1:]
+    rows = [[None if c == "\\N" else c for c in row] for row in rows]
+    return rows
+
+
+@pytest.fixture(scope="session")
+def pg():
+    c = Cluster()
+    c.start()
+    try:
+        yield c
+    finally:
+        c.stop()
+
+
+@pytest.fixture
+def db(pg):
+    name = pg.new_db()
+    pg.run_file(name, INSTALL)
+    return name
+
+
+# ---------------------------------------------------------------- install --
+
+def test_install_twice_keeps_data(pg):
+    name = pg.new_db()
+    out = pg.run_file(name, INSTALL)
+    assert "installed" in out.stdout
+    pg.execute(name, """
+        INSERT INTO doanra.units VALUES ('X', 'Đơn vị X');
+        INSERT INTO doanra.officials VALUES ('X-1', 'Nguyễn Văn A', 'X', 'Giám đốc', true);
+        INSERT INTO doanra.plan_entries VALUES ('KH-X', 2030, 'X', '{CN}', '2030-01-01', '2030-12-31', 'p');
+        INSERT INTO doanra.countries VALUES ('XK', 'Kosovo', 'Kosovo', '150', '039');
+        UPDATE doanra.countries SET name_en = 'Viet Nam (local)' WHERE code = 'VN';
+    """)
+    _add_trip(pg, name, "X", "2030-03-01", "2030-03-04", "approved", [("X-1", True)],
+              [("CN", "2030-03-02", "2030-03-03")])
+    before = _counts(pg, name)
+    pg.run_file(name, INSTALL)
+    pg.run_file(name, INSTALL)
+    assert _counts(pg, name) == before
+    # Shipped rows are refreshed, rows added by admins are kept.
+    assert pg.scalar(name, "SELECT name_en FROM doanra.countries WHERE code = 'VN'") == "Vietnam"
+    assert pg.scalar(name, "SELECT name_vi FROM doanra.countries WHERE code = 'XK'") == "Kosovo"
+    assert pg.scalar(name, "SELECT status FROM doanra.trips") == "approved"
+
+
+def _counts(pg, name):
+    return pg.query(name, """
+        SELECT (SELECT count(*) FROM doanra.units), (SELECT count(*) FROM doanra.officials),
+               (SELECT count(*) FROM doanra.plan_entries), (SELECT count(*) FROM doanra.countries),
+               (SELECT count(*) FROM doanra.submissions), (SELECT count(*) FROM doanra.trips),
+               (SELECT count(*) FROM doanra.trip_members), (SELECT count(*) FROM doanra.trip_legs)""")
+
+
+def test_install_in_second_database_reuses_roles(pg):
+    a, b = pg.new_db(), pg.new_db()
+    pg.run_file(a, INSTALL)
+    pg.run_file(b, INSTALL)  # roles exist already: must not fail
+    assert pg.scalar(b, "SELECT count(*) FROM pg_roles WHERE rolname IN ('doanra_module', 'doanra_report')") == "2"
+    assert pg.scalar(b, "SELECT rolcanlogin FROM pg_roles WHERE rolname = 'doanra_module'") == "f"
+
+
+def test_countries(db, pg):
+    n = int(pg.scalar(db, "SELECT count(*) FROM doanra.countries"))
+    assert 245 <= n <= 255
+    assert pg.query(db, "SELECT name_vi, name_en, region, subregion FROM doanra.countries WHERE code = 'VN'") \
+        == [["Việt Nam", "Vietnam", "142", "035"]]
+    assert pg.query(db, "SELECT name_vi, region, subregion FROM doanra.countries WHERE code IN ('CN', 'JP', 'KR') ORDER BY code") \
+        == [["Trung Quốc", "142", "030"], ["Nhật Bản", "142", "030"], ["Hàn Quốc", "142", "030"]]
+    assert pg.scalar(db, "SELECT subregion FROM doanra.countries WHERE code = 'FR'") == "155"
+    # Every country has both names; only a few territories lack a sub-region.
+    assert pg.scalar(db, "SELECT count(*) FROM doanra.countries WHERE name_vi IS NULL OR name_en IS NULL") == "0"
+    assert int(pg.scalar(db, "SELECT count(*) FROM doanra.countries WHERE subregion IS NULL")) <= 3
+
+
+def test_countries_file_is_current(tmp_path):
+    """sql/countries.sql is what tools/gen-countries makes from this machine's data."""
+    if not shutil.which("cc") or not os.path.exists("/usr/include/unicode/uregion.h"):
+        pytest.skip("no C compiler or ICU headers")
+    out = tmp_path / "countries.sql"
+    env = dict(os.environ, BUILD=str(tmp_path))
+    subprocess.run([os.path.join(ROOT, "tools", "gen-countries"), str(out)], check=True,
+                   capture_output=True, env=env)
+    with open(os.path.join(SQL, "countries.sql"), encoding="utf-8") as f:
+        committed = f.read()
+    assert out.read_text(encoding="utf-8") == committed
+
+
+def test_demo_data_idempotent_and_reports_run(db, pg):
+    pg.run_file(db, DEMO)
+    before = _counts(pg, db)
+    pg.run_file(db, DEMO)
+    pg.run_file(db, INSTALL)
+    assert _counts(pg, db) == before
+    assert int(pg.scalar(db, "SELECT count(*) FROM doanra.officials")) >= 30
+    year = int(pg.scalar(db, "SELECT extract(year FROM current_date)::int"))
+    quota = dict(pg.query(db, f"""SELECT official_code, trips FROM doanra.v_key_leader_trips
+                                  WHERE year = {year} AND official_code IN ('QN-MC-01', 'QN-SCT-01')"""))
+    assert quota == {"QN-MC-01": "2", "QN-SCT-01": "1"}
+    for plan_year in (year, year + 1):
+        assert int(pg.scalar(db, f"SELECT count(*) FROM doanra.plan_entries WHERE year = {plan_year}")) >= 5
+    for f in sorted(os.listdir(REPORTS)):
+        rows = _report(pg, db, f)
+        assert rows, f"{f} shows nothing on the demo data"
+
+
+# ------------------------------------------------------------- reports --
+
+def _add_trip(pg, db, unit, di, ve, status, members, legs, planned=True, reason=None,
+              report=None, at=None):
+    """Insert a submission and its trip; members: (official code or name, key leader)."""
+    at = at or f"{di} 09:00:00+00"
+    sid = pg.scalar(db, f"""INSERT INTO doanra.submissions (created_at, location, mode, fields, decision)
+                            VALUES ('{at}', '/t', 'enforce', '{{}}', 'pass') RETURNING id""")
+    tid = pg.scalar(db, f"""
+        INSERT INTO doanra.trips (submission_id, status, unit_code, unit_name, purpose, partner,
+                                  ngay_di, ngay_ve, year, planned, unplanned_reason, member_count,
+                                  report_filed_on, plan_code)
+        VALUES ({sid}, '{status}', '{unit}', 'Tên {unit}', 'Mục đích {unit} {di}', 'Đối tác',
+                '{di}', '{ve}', extract(year FROM DATE '{di}')::int, {str(planned).lower()},
+                {_lit(reason)}, {len(members)}, {_lit(report)}, {_lit('KH-' + unit if planned else None)})
+        RETURNING id""")
+    values = []
+    for i, (who, key) in enumerate(members, 1):
+        code = who if who.startswith("T-") else None
+        pk = f"c:{who}" if code else f"n:{who.lower()}|{unit.lower()}"
+        values.append(f"({tid}, {i}, {_lit(pk)}, {_lit(code)}, {_lit('Người ' + who)}, "
+                      f"{_lit('Giám đốc' if key else 'Chuyên viên')}, '{unit}', {str(key).lower()})")
+    pg.execute(db, "INSERT INTO doanra.trip_members (trip_id, seq, person_key, official_code, full_name, "
+                   "position, unit_code, is_key_leader) VALUES " + ", ".join(values))
+    for i, (c, f, t) in enumerate(legs, 1):
+        pg.execute(db, f"INSERT INTO doanra.trip_legs VALUES ({tid}, {i}, '{c}', '{f}', '{t}')")
+    return int(tid)
+
+
+def _lit(v):
+    if v is None:
+        return "NULL"
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def _report(pg, db, name, **vars_):
+    args = ["--csv"]
+    for k, v in vars_.items():
+        args += ["-v", f"{k}={v}"]
+    r = pg.psql_raw(db, args + ["-f", os.path.join(REPORTS, name)])
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    return rows
+
+
+@pytest.fixture
+def known(db, pg):
+    """A database with a fixed history; returns (db, facts)."""
+    y = int(pg.scalar(db, "SELECT extract(year FROM current_date)::int"))
+    today = datetime.date.fromisoformat(pg.scalar(db, "SELECT current_date"))
+    p = y - 1
+    pg.execute(db, """
+        INSERT INTO doanra.units VALUES ('T-A', 'Đơn vị A'), ('T-B', 'Đơn vị B'), ('T-C', 'Đơn vị C');
+        INSERT INTO doanra.officials VALUES
+            ('T-L1', 'Lãnh đạo Một', 'T-A', 'Giám đốc', true),
+            ('T-D1', 'Phó Một', 'T-A', 'Phó Giám đốc', false),
+            ('T-L2', 'Lãnh đạo Hai', 'T-B', 'Chủ tịch', true),
+            ('T-D3', 'Phó Ba', 'T-C', 'Phó Giám đốc', false);
+    """)
+    ids = {}
+    ids["t1"] = _add_trip(pg, db, "T-A", f"{p}-03-01", f"{p}-03-06", "completed",
+                          [("T-L1", True), ("T-D1", False)], [("CN", f"{p}-03-02", f"{p}-03-04")])
+    ids["t2"] = _add_trip(pg, db, "T-A", f"{p}-05-01", f"{p}-05-08", "completed",
+                          [("T-L1", True), ("T-D1", False), ("Nguyễn Văn X", False)],
+                          [("JP", f"{p}-05-02", f"{p}-05-04"), ("KR", f"{p}-05-05", f"{p}-05-07")],
+                          report=f"{p}-05-15")
+    ids["t3"] = _add_trip(pg, db, "T-B", f"{p}-07-01", f"{p}-07-04", "cancelled",
+                          [("T-L2", True)], [("CN", f"{p}-07-02", f"{p}-07-03")])
+    ids["t4"] = _add_trip(pg, db, "T-B", f"{p}-09-01", f"{p}-09-05", "submitted",
+                          [("T-L2", True)] + [(f"Thành viên {i}", False) for i in range(11)],
+                          [("CN", f"{p}-09-02", f"{p}-09-04")], planned=False, reason="Lời mời đột xuất")
+    ids["t5"] = _add_trip(pg, db, "T-A", f"{y}-12-20", f"{y}-12-24", "pending",
+                          [("T-L1", True)], [("SG", f"{y}-12-21", f"{y}-12-23")])
+    ids["t6"] = _add_trip(pg, db, "T-B", f"{y}-12-10", f"{y}-12-12", "void",
+                          [("T-L2", True)], [("TH", f"{y}-12-11", f"{y}-12-11")], planned=False,
+                          reason="x")
+    # Around the 10-day limit of the overdue report.
+    d = datetime.timedelta
+    ids["t7"] = _add_trip(pg, db, "T-C", str(today - d(15)), str(today - d(11)), "approved",
+                          [("T-D3", False)], [("FR", str(today - d(14)), str(today - d(12)))])
+    ids["t8"] = _add_trip(pg, db, "T-C", str(today - d(14)), str(today - d(10)), "completed",
+                          [("T-D3", False)], [("FR", str(today - d(13)), str(today - d(11)))])
+    # Evaluated submissions with findings (mid-month, so no time zone matters).
+    for at, findings in ((f"{p}-04-15 12:00:00+00", '[{"rule":"size","severity":"error"},{"rule":"region","severity":"warning"}]'),
+                         (f"{p}-04-16 12:00:00+00", '[{"rule":"size","severity":"error"}]'),
+                         (f"{p}-06-15 12:00:00+00", '[{"rule":"plan","severity":"warning"},{"rule":"plan","severity":"warning"}]')):
+        pg.execute(db, f"""INSERT INTO doanra.submissions (created_at, location, mode, fields, decision, findings)
+                           VALUES ('{at}', '/t', 'enforce', '{{}}', 'fail', '{findings}')""")
+    return db, {"y": y, "p": p, "ids": ids}
+
+
+def test_report_trips_per_unit(known, pg):
+    db, k = known
+    rows = [r for r in _report(pg, db, "trips-per-unit.sql", year=k["p"]) if r["Mã đơn vị"] != "T-C"]
+    # Most trips first.
+    assert [(r["Năm"], r["Mã đơn vị"], r["Đơn vị"], r["Số đoàn"], r["Số lượt người"],
+             r["Trong kế hoạch"], r["Phát sinh"]) for r in rows] == [
+        (str(k["p"]), "T-A", "Đơn vị A", "2", "5", "2", "0"),
+        (str(k["p"]), "T-B", "Đơn vị B", "1", "12", "0", "1"),
+    ]
+    all_years = _report(pg, db, "trips-per-unit.sql")
+    assert any(r["Năm"] == str(k["y"]) and r["Mã đơn vị"] == "T-A" and r["Số đoàn"] == "1" for r in all_years)
+
+
+def test_report_key_leader_quota(known, pg):
+    db, k = known
+    rows = {r["Họ tên"]: r for r in _report(pg, db, "key-leader-quota.sql", year=k["p"])}
+    assert set(rows) == {"Lãnh đạo Một", "Lãnh đạo Hai"}
+    assert (rows["Lãnh đạo Một"]["Số chuyến"], rows["Lãnh đạo Một"]["Còn lại"],
+            rows["Lãnh đạo Một"]["Ghi chú"]) == ("2", "0", "Hết lượt")
+    assert rows["Lãnh đạo Một"]["Ngày đi"] == f"{k['p']}-03-01, {k['p']}-05-01"
+    assert (rows["Lãnh đạo Hai"]["Số chuyến"], rows["Lãnh đạo Hai"]["Còn lại"]) == ("1", "1")
+    # Default: the current year; a registry leader with only a void trip has the whole quota.
+    rows = {r["Họ tên"]: r for r in _report(pg, db, "key-leader-quota.sql")}
+    assert (rows["Lãnh đạo Một"]["Số chuyến"], rows["Lãnh đạo Một"]["Còn lại"]) == ("1", "1")
+    assert (rows["Lãnh đạo Hai"]["Số chuyến"], rows["Lãnh đạo Hai"]["Còn lại"]) == ("0", "2")
+    assert all(r["Năm"] == str(k["y"]) for r in rows.values())
+
+
+def test_key_leader_over_quota(known, pg):
+    db, k = known
+    _add_trip(pg, db, "T-A", f"{k['p']}-11-01", f"{k['p']}-11-03", "approved",
+              [("T-L1", True)], [("CN", f"{k['p']}-11-02", f"{k['p']}-11-02")])
+    r = pg.query(db, f"SELECT trips, remaining, over_quota FROM doanra.v_key_leader_trips "
+                     f"WHERE official_code = 'T-L1' AND year = {k['p']}")
+    assert r == [["3", "0", "t"]]
+
+
+def test_report_unplanned(known, pg):
+    db, k = known
+    rows = _report(pg, db, "unplanned-trips.sql", year=k["p"])
+    assert [(r["Mã đoàn"], r["Đơn vị"], r["Lý do phát sinh"], r["Số người"], r["Quốc gia"])
+            for r in rows] == [(str(k["ids"]["t4"]), "Đơn vị B", "Lời mời đột xuất", "12", "CN")]
+    # The void unplanned trip of this year is left out.
+    assert _report(pg, db, "unplanned-trips.sql", year=k["y"]) == []
+
+
+def test_report_findings(known, pg):
+    db, k = known
+    rows = _report(pg, db, "findings-per-rule.sql", year=k["p"])
+    got = [(r["Tháng"], r["Quy tắc"], r["Mức độ"], r["Số lần"], r["Số hồ sơ"]) for r in rows]
+    p = k["p"]
+    assert got == [
+        (f"{p}-06", "plan", "Cảnh báo", "2", "1"),
+        (f"{p}-04", "size", "Lỗi", "2", "2"),
+        (f"{p}-04", "region", "Cảnh báo", "1", "1"),
+    ]
+
+
+def test_report_delegation_sizes(known, pg):
+    db, k = known
+    rows = {r["Số thành viên"]: r for r in _report(pg, db, "delegation-sizes.sql", year=k["p"])}
+    assert rows["2"]["Số đoàn"] == "1"
+    assert rows["3"]["Số đoàn"] == "1"
+    assert (rows["12"]["Số đoàn"], rows["12"]["Ghi chú"]) == ("1", "Vượt 10 người")
+    assert rows["2"]["Ghi chú"] == ""
+
+
+def test_report_countries_visited(known, pg):
+    db, k = known
+    rows = {r["Mã nước"]: r for r in _report(pg, db, "countries-visited.sql", year=k["p"])}
+    assert (rows["CN"]["Quốc gia"], rows["CN"]["Số đoàn"], rows["CN"]["Số ngày"],
+            rows["CN"]["Số lượt người"]) == ("Trung Quốc", "2", "6", "14")
+    assert (rows["JP"]["Số đoàn"], rows["JP"]["Số ngày"], rows["JP"]["Số lượt người"]) == ("1", "3", "3")
+    assert (rows["KR"]["Quốc gia"], rows["KR"]["Số ngày"]) == ("Hàn Quốc", "3")
+    assert "TH" not in rows
+    first = _report(pg, db, "countries-visited.sql", year=k["p"])[0]
+    assert first["Mã nước"] == "CN"
+
+
+def test_report_overdue(known, pg):
+    db, k = known
+    rows = _report(pg, db, "reports-overdue.sql")
+    ids = k["ids"]
+    got = {int(r["Mã đoàn"]): r for r in rows}
+    assert set(got) == {ids["t1"], ids["t4"], ids["t7"]}
+    assert got[ids["t7"]]["Số ngày đã về"] == "11"
+    assert got[ids["t1"]]["Trưởng đoàn"] == "Người T-L1"
+    assert int(rows[0]["Số ngày đã về"]) >= int(rows[-1]["Số ngày đã về"])
+    pg.execute(db, f"UPDATE doanra.trips SET report_filed_on = current_date WHERE id = {ids['t1']}")
+    assert ids["t1"] not in {int(r["Mã đoàn"]) for r in _report(pg, db, "reports-overdue.sql")}
+
+
+# --------------------------------------------------------------- roles --
+
+VIEWS = ["v_trips", "v_trips_per_unit_year", "v_key_leader_trips", "v_unplanned_trips",
+         "v_findings_per_rule_month", "v_delegation_sizes", "v_countries_visited",
+         "v_reports_overdue"]
+
+
+def test_report_role_reads_views_only(known, pg):
+    db, _ = known
+    for v in VIEWS:
+        pg.query(db, f"SELECT * FROM doanra.{v}", role="doanra_report")
+        assert pg.scalar(db, f"SELECT obj_description('doanra.{v}'::regclass)")
+    assert pg.scalar(db, "SELECT count(*) FROM doanra.v_trips", role="doanra_report") == "8"
+    pg.query(db, "SELECT * FROM doanra.countries JOIN doanra.units ON true LIMIT 1", role="doanra_report")
+    for f in sorted(os.listdir(REPORTS)):
+        r = pg.psql_raw(db, ["-c", "SET ROLE doanra_report", "-f", os.path.join(REPORTS, f)])
+        assert r.returncode == 0
+    for sql in ("SELECT * FROM doanra.trips",
+                "SELECT * FROM doanra.submissions",
+                "SELECT * FROM doanra.officials",
+                "INSERT INTO doanra.units VALUES ('Z', 'z')",
+                "UPDATE doanra.countries SET name_vi = 'x'",
+                "DELETE FROM doanra.units",
+                "INSERT INTO doanra.v_trips (trip_id) VALUES (1)",
+                "UPDATE doanra.v_trips SET status = 'void'",
+                "DELETE FROM doanra.v_unplanned_trips",
+                "TRUNCATE doanra.units",
+                "CREATE TABLE doanra.z (a int)",
+                "CREATE VIEW doanra.z AS SELECT 1"):
+        err = pg.fails(db, sql, role="doanra_report")
+        # Views are not updatable whatever the rights; tables refuse by privilege.
+        assert "permission denied" in err or "cannot" in err and "view" in err, (sql, err)
+
+
+def test_module_role_can_record_and_settle(known, pg):
+    db, _ = known
+    m = "doanra_module"
+    for t in ("units", "officials", "countries", "plan_entries", "trips", "trip_members"):
+        pg.query(db, f"SELECT * FROM doanra.{t} LIMIT 1", role=m)
+    pg.execute(db, "SELECT pg_advisory_xact_lock(42)", role=m)
+    sid = pg.scalar(db, """INSERT INTO doanra.submissions (location, mode, fields, decision)
+                           VALUES ('/s', 'enforce', '{"don_vi":"A"}', 'pass') RETURNING id""", role=m)
+    tid = pg.scalar(db, f"""INSERT INTO doanra.trips (submission_id, unit_code, ngay_di, ngay_ve, year, member_count)
+                            VALUES ({sid}, 'T-A', '2031-01-01', '2031-01-02', 2031, 1) RETURNING id""", role=m)
+    pg.execute(db, f"""
+        INSERT INTO doanra.trip_members (trip_id, seq, person_key, full_name) VALUES ({tid}, 1, 'n:a|t-a', 'A');
+        INSERT INTO doanra.trip_legs VALUES ({tid}, 1, 'CN', '2031-01-01', '2031-01-02');
+        UPDATE doanra.trips SET status = 'submitted', updated_at = now() WHERE id = {tid} AND status = 'pending';
+        UPDATE doanra.submissions SET backend_status = 200, settled_at = now() WHERE id = {sid};
+    """, role=m)
+    assert pg.query(db, f"SELECT t.status, s.backend_status FROM doanra.trips t JOIN doanra.submissions s "
+                        f"ON s.id = t.submission_id WHERE t.id = {tid}") == [["submitted", "200"]]
+    # Every function of the schema (the store's) is executable by the module only.
+    assert pg.scalar(db, """SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                            WHERE n.nspname = 'doanra'
+                              AND (NOT has_function_privilege('doanra_module', p.oid, 'EXECUTE')
+                                   OR has_function_privilege('doanra_report', p.oid, 'EXECUTE'))""") == "0"
+
+
+def test_module_role_cannot_change_more(known, pg):
+    db, k = known
+    m = "doanra_module"
+    t1 = k["ids"]["t1"]
+    for sql in ("CREATE TABLE doanra.z (a int)",
+                "CREATE TABLE public.z (a int)",
+                "CREATE FUNCTION doanra.z() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+                "ALTER TABLE doanra.trips ADD COLUMN z int",
+                "ALTER TABLE doanra.trips DROP CONSTRAINT trips_check",
+                "DROP TABLE doanra.trip_legs",
+                "DROP VIEW doanra.v_trips",
+                "DELETE FROM doanra.trips",
+                "DELETE FROM doanra.submissions",
+                "DELETE FROM doanra.trip_members",
+                "TRUNCATE doanra.submissions",
+                "TRUNCATE doanra.trips CASCADE",
+                "INSERT INTO doanra.units VALUES ('Z', 'z')",
+                "INSERT INTO doanra.officials (code, full_name) VALUES ('Z', 'z')",
+                "UPDATE doanra.officials SET is_key_leader = false",
+                "UPDATE doanra.plan_entries SET year = 2000",
+                "UPDATE doanra.countries SET subregion = '035'",
+                f"UPDATE doanra.trips SET report_filed_on = current_date WHERE id = {t1}",
+                f"UPDATE doanra.trips SET ngay_di = ngay_di - 1 WHERE id = {t1}",
+                "UPDATE doanra.submissions SET decision = 'pass'",
+                "SELECT fields FROM doanra.submissions",
+                "SELECT * FROM doanra.v_trips"):
+        err = pg.fails(db, sql, role=m)
+        assert "permission denied" in err or "must be owner" in err or "no privileges" in err, (sql, err)
+    # Nothing was changed.
+    assert pg.scalar(db, "SELECT count(*) FROM doanra.trips") == "8"
