@@ -16,6 +16,7 @@
 -- only added when no demo submission (remote_user 'demo.*') exists yet.
 
 \set ON_ERROR_STOP 1
+\set QUIET 1
 SET client_min_messages = warning;
 
 BEGIN;
@@ -276,4 +277,5 @@ END
 $demo$;
 
 COMMIT;
-\echo demo data loaded.
+\unset QUIET
+\echo mod_doanra demo data loaded.
