@@ -510,3 +510,26 @@ def test_module_role_cannot_change_more(known, pg):
         assert "permission denied" in err or "must be owner" in err or "no privileges" in err, (sql, err)
     # Nothing was changed.
     assert pg.scalar(db, "SELECT count(*) FROM doanra.trips") == "8"
+
+
+def test_module_role_runs_store_functions(known, pg):
+    """The store's functions (sql/functions.sql) work with doanra_module's rights."""
+    db, _ = known
+    if pg.scalar(db, "SELECT to_regproc('doanra.record_submission') IS NOT NULL "
+                     "AND to_regproc('doanra.settle') IS NOT NULL") != "t":
+        pytest.skip("store functions not installed")
+    m = "doanra_module"
+    ids = pg.query(db, """
+        SELECT submission_id, trip_id FROM doanra.record_submission(
+          '/s', NULL, '127.0.0.1', 'enforce', '{}', 'pass', '[]', '{}', true,
+          'T-A', 'Đơn vị A', 'p', 'd', '2031-05-01', '2031-05-04', 'ngan_sach', 1, NULL, false, 'r',
+          ARRAY['c:T-L1'], ARRAY['T-L1'], ARRAY['Lãnh đạo Một'], ARRAY['Giám đốc'], ARRAY['T-A'],
+          ARRAY['Đơn vị A'], ARRAY[true], ARRAY['CN'], ARRAY['2031-05-02'::date],
+          ARRAY['2031-05-03'::date])""", role=m)
+    sid, tid = ids[0]
+    pg.query(db, f"SELECT doanra.settle({sid}, 200, {tid})", role=m)
+    assert pg.scalar(db, f"SELECT status FROM doanra.trips WHERE id = {tid}") == "submitted"
+    if pg.scalar(db, "SELECT to_regproc('doanra.trip_facts') IS NOT NULL") == "t":
+        pg.execute(db, "BEGIN; SELECT * FROM doanra.trip_facts(ARRAY['c:T-L1'], ARRAY['T-L1'], "
+                       "ARRAY[true], 2031, '2031-05-01', '2031-05-04', NULL, 'T-A', true); COMMIT",
+                   role=m)
