@@ -54,9 +54,76 @@ $(BUILD)/unit/%: tests/unit/%.c $(CORE_SRCS) $(HDRS)
 unit: $(UNIT_TESTS)
 	@./tests/run-unit $(UNIT_TESTS)
 
+# ---- the test backend (tests/backend): an Apache handler built with apxs --
+# Built in build/backend so apxs leaves no objects in the source tree.
+ECHO_SO := $(BUILD)/backend/mod_doanra_echo.so
+
+backend: $(ECHO_SO)
+
+$(ECHO_SO): tests/backend/mod_doanra_echo.c
+	@mkdir -p $(BUILD)/backend
+	cp tests/backend/mod_doanra_echo.c $(BUILD)/backend/
+	cd $(BUILD)/backend && $(APXS) -c -Wc,-std=gnu11 -Wc,"$(WARN)" \
+	    mod_doanra_echo.c >build.log 2>&1 || { cat build.log; exit 1; }
+	@grep -E 'warning|error:' $(BUILD)/backend/build.log || true
+	cp $(BUILD)/backend/.libs/mod_doanra_echo.so $@
+
+# ---- make test ---------------------------------------------------------------
+# Debian's interpreter: it has python3-pytest, a pyenv python3 in PATH may not.
+PYTHON     := $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)
+# Suites run by `make test`, in order; each is a make target.  A name with a
+# leading ? runs only when some fragment defines a rule for it (mk/fuzz.mk
+# defines fuzz-short, ...).  Fragments may append: TEST_SUITES += my-suite.
+# tests/run-all adds up each suite's "N passed, N failed" line and prints
+# the closing summary.
+TEST_SUITES := unit ?fuzz-short ?test-store ?test-sql integration ?test-browser
+
+test: all backend
+	@MAKE="$(MAKE)" $(PYTHON) tests/run-all $(TEST_SUITES)
+
+# Integration: a real httpd with the built module and a private PostgreSQL.
+#   make integration PYTEST_ARGS="-k size -x"
+integration: all backend
+	@$(PYTHON) tests/run-pytest integration tests/integration $(PYTEST_ARGS)
+
+# ---- make demo ---------------------------------------------------------------
+# Private PostgreSQL on 127.0.0.1:$(DEMO_PGPORT) and Apache on
+# 127.0.0.1:$(DEMO_PORT), state in ./run (see demo/start).
+DEMO_PORT   ?= 8080
+DEMO_PGPORT ?= 55432
+RUN_DIR     := $(CURDIR)/run
+
+demo:
+	@DEMO_PORT=$(DEMO_PORT) DEMO_PGPORT=$(DEMO_PGPORT) RUN_DIR=$(RUN_DIR) \
+	    MAKE="$(MAKE)" APXS="$(APXS)" demo/start
+
+demo-stop:
+	@RUN_DIR=$(RUN_DIR) demo/stop
+
+# ---- make install (Debian layout: a2enmod doanra) ---------------------------
+APACHE_MODDIR  ?= $(shell $(APXS) -q LIBEXECDIR 2>/dev/null || echo /usr/lib/apache2/modules)
+APACHE_CONFDIR ?= /etc/apache2
+DESTDIR        ?=
+
+install: all
+	install -d $(DESTDIR)$(APACHE_MODDIR) $(DESTDIR)$(APACHE_CONFDIR)/mods-available
+	install -m 644 mod_doanra.so $(DESTDIR)$(APACHE_MODDIR)/mod_doanra.so
+	install -m 644 conf/doanra.load $(DESTDIR)$(APACHE_CONFDIR)/mods-available/doanra.load
+	@if [ -e $(DESTDIR)$(APACHE_CONFDIR)/mods-available/doanra.conf ]; then \
+	    echo "kept existing $(APACHE_CONFDIR)/mods-available/doanra.conf"; \
+	else \
+	    install -m 644 conf/doanra.conf $(DESTDIR)$(APACHE_CONFDIR)/mods-available/doanra.conf; \
+	fi
+	@echo "installed; next: a2enmod doanra && systemctl reload apache2 (see INSTALL)"
+
+.PHONY: backend integration demo-stop
+
 clean:
 	rm -rf $(BUILD) $(BUILD).log mod_doanra.so mod_doanra/.libs mod_doanra/*.lo \
 	       mod_doanra/*.slo mod_doanra/*.la mod_doanra/*.o
 
 format:
 	clang-format -i mod_doanra/*.c mod_doanra/*.h tests/unit/*.c
+
+# Fragments: mk/sql.mk, mk/fuzz.mk, ... add targets and TEST_SUITES entries.
+-include mk/*.mk
