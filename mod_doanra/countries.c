@@ -33,7 +33,7 @@ struct doanra_countries {
     apr_array_header_t *rows; /* doanra_country * in insertion order */
     apr_hash_t *by_code;      /* "JP" -> doanra_country * */
     apr_hash_t *by_name;      /* normalised name -> doanra_country * */
-    apr_hash_t *by_loose;     /* name without diacritics -> row, or &ambiguous */
+    apr_hash_t *by_loose; /* name without diacritics -> row, or &ambiguous */
 };
 
 /* Marks a diacritic-free key shared by two countries: it names neither. */
@@ -335,8 +335,8 @@ const doanra_country *doanra_countries_find(const doanra_countries *t,
     while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
         s++;
     e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
-                     e[-1] == '\n'))
+    while (e > s &&
+           (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
         e--;
     if (e - s == 2 && apr_isalpha(s[0]) && apr_isalpha(s[1])) {
         char key[3] = {(char)apr_toupper(s[0]), (char)apr_toupper(s[1]), 0};

@@ -133,14 +133,12 @@ long doanra_date_parse(const char *s)
         y = a; /* YYYY-MM-DD, what <input type="date"> sends */
         m = b;
         d = c;
-    }
-    else if (sep == '/' && na >= 1 && na <= 2 && nb >= 1 && nb <= 2 &&
-             nc == 4) {
+    } else if (sep == '/' && na >= 1 && na <= 2 && nb >= 1 && nb <= 2 &&
+               nc == 4) {
         d = a; /* DD/MM/YYYY, how dates are written in Viet Nam */
         m = b;
         y = c;
-    }
-    else
+    } else
         return DOANRA_NODATE;
     if (y < 1900 || y > 2200)
         return DOANRA_NODATE;

@@ -65,8 +65,7 @@ static char *url_decode(apr_pool_t *p, const char *s, apr_size_t len,
         if (c == '+') {
             out[o++] = ' ';
             i++;
-        }
-        else if (c == '%') {
+        } else if (c == '%') {
             int hi, lo;
             if (len - i < 3)
                 return NULL;
@@ -76,8 +75,7 @@ static char *url_decode(apr_pool_t *p, const char *s, apr_size_t len,
                 return NULL;
             out[o++] = (char)(hi * 16 + lo);
             i += 3;
-        }
-        else {
+        } else {
             out[o++] = (char)c;
             i++;
         }
@@ -185,8 +183,7 @@ static int next_param(const char *s, apr_size_t len, apr_size_t *pos,
             *pv = s + i;
             *pvl = (apr_size_t)(q - (s + i));
             i = (apr_size_t)(q - s) + 1;
-        }
-        else {
+        } else {
             *pv = s + i;
             while (i < len && s[i] != ';' && !is_lws(s[i]))
                 i++;
@@ -237,9 +234,8 @@ static int delim_tail(const char *body, apr_size_t len, apr_size_t q)
 
 /* Offset of the next "--boundary" at or after from that starts a line and
  * has a proper tail, or -1.  pat is "\n--boundary". */
-static apr_ssize_t find_delim(const char *body, apr_size_t len,
-                              apr_size_t from, const char *pat,
-                              apr_size_t patlen)
+static apr_ssize_t find_delim(const char *body, apr_size_t len, apr_size_t from,
+                              const char *pat, apr_size_t patlen)
 {
     while (from < len && len - from >= patlen) {
         const char *m = memmem(body + from, len - from, pat, patlen);
@@ -280,9 +276,8 @@ static int parse_disposition(const char *v, apr_size_t len, part_head *h)
             h->has_name = 1;
             h->name = pv;
             h->name_len = pvl;
-        }
-        else if ((ieq(pn, pnl, "filename") || ieq(pn, pnl, "filename*")) &&
-                 !h->has_filename) {
+        } else if ((ieq(pn, pnl, "filename") || ieq(pn, pnl, "filename*")) &&
+                   !h->has_filename) {
             h->has_filename = 1;
             h->filename = pv;
             h->filename_len = pvl;
@@ -394,8 +389,7 @@ doanra_form_status doanra_form_parse_multipart(apr_pool_t *p,
             f->value = apr_pstrmemdup(p, h.filename, h.filename_len);
             f->len = h.filename_len;
             f->is_file = 1;
-        }
-        else {
+        } else {
             if (!utf8_valid_allow_nul(body + cs, ce - cs)) {
                 (*fields)->nelts--;
                 return DOANRA_FORM_BAD_UTF8;

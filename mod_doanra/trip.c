@@ -28,17 +28,33 @@
 
 /* Human labels of the fields, as the form shows them. */
 static const char *const label_vi[DOANRA_F_COUNT] = {
-    "Đơn vị cử đoàn", "Mã đơn vị",      "Mục đích",    "Đối tác",
-    "Ngày đi",        "Ngày về",        "Nguồn kinh phí", "Dự toán",
-    "Mã kế hoạch",    "Lý do phát sinh", "Quốc gia",    "Từ ngày",
-    "Đến ngày",       "Họ tên thành viên", "Mã cán bộ", "Chức vụ",
+    "Đơn vị cử đoàn",
+    "Mã đơn vị",
+    "Mục đích",
+    "Đối tác",
+    "Ngày đi",
+    "Ngày về",
+    "Nguồn kinh phí",
+    "Dự toán",
+    "Mã kế hoạch",
+    "Lý do phát sinh",
+    "Quốc gia",
+    "Từ ngày",
+    "Đến ngày",
+    "Họ tên thành viên",
+    "Mã cán bộ",
+    "Chức vụ",
     "Đơn vị của thành viên",
 };
 static const char *const label_en[DOANRA_F_COUNT] = {
-    "Sending unit",   "Unit code",      "Purpose",        "Partner",
-    "Departure date", "Return date",    "Funding source", "Estimated cost",
-    "Plan code",      "Reason for an unplanned trip", "Country", "First day",
-    "Last day",       "Member name",    "Official code",  "Position",
+    "Sending unit",   "Unit code",
+    "Purpose",        "Partner",
+    "Departure date", "Return date",
+    "Funding source", "Estimated cost",
+    "Plan code",      "Reason for an unplanned trip",
+    "Country",        "First day",
+    "Last day",       "Member name",
+    "Official code",  "Position",
     "Member's unit",
 };
 
@@ -52,8 +68,8 @@ static const char *row_suffix(apr_pool_t *p, const doanra_config *c, int row)
 {
     if (row <= 0)
         return "";
-    return apr_psprintf(p, c->lang == DOANRA_LANG_EN ? " (row %d)" : " (dòng %d)",
-                        row);
+    return apr_psprintf(
+        p, c->lang == DOANRA_LANG_EN ? " (row %d)" : " (dòng %d)", row);
 }
 
 /* The value as typed, for quoting in a message: control characters shown as
@@ -75,8 +91,7 @@ static const char *quote(apr_pool_t *p, const char *s, apr_size_t len)
         if (ch < 0x20 || ch == 0x7F) {
             memcpy(out + o, "\xEF\xBF\xBD", 3);
             o += 3;
-        }
-        else
+        } else
             out[o++] = (char)ch;
     }
     if (cut < len) {
@@ -180,8 +195,8 @@ static int field_key_of(const doanra_config *c, const char *name)
         wl = strlen(want);
         if (nl == wl && memcmp(name, want, wl) == 0)
             return k;
-        if (nl == wl + 2 && memcmp(name, want, wl) == 0 &&
-            name[wl] == '[' && name[wl + 1] == ']')
+        if (nl == wl + 2 && memcmp(name, want, wl) == 0 && name[wl] == '[' &&
+            name[wl + 1] == ']')
             return k;
     }
     return -1;
@@ -208,9 +223,10 @@ static int check_chars(apr_pool_t *p, const doanra_config *c,
                                "%s%s \"%s\" is not valid UTF-8 text.",
                                label(c, key), row_suffix(p, c, row), q);
         else
-            doanra_add_finding(p, c, findings, DOANRA_R_FORMAT, key, row,
-                               "%s%s \"%s\" không phải là văn bản UTF-8 hợp lệ.",
-                               label(c, key), row_suffix(p, c, row), q);
+            doanra_add_finding(
+                p, c, findings, DOANRA_R_FORMAT, key, row,
+                "%s%s \"%s\" không phải là văn bản UTF-8 hợp lệ.",
+                label(c, key), row_suffix(p, c, row), q);
         return 1;
     }
     {
@@ -363,7 +379,8 @@ static apr_int64_t parse_amount(const char *s, apr_size_t len)
     return v;
 }
 
-/* ---- building -------------------------------------------------------------- */
+/* ---- building --------------------------------------------------------------
+ */
 
 static void required(apr_pool_t *p, const doanra_config *c,
                      apr_array_header_t *findings, int key, int row,
@@ -435,11 +452,11 @@ static void build_legs(apr_pool_t *p, const doanra_config *c,
         leg->from = leg->to = DOANRA_NODATE;
 
         if (blank(&q))
-            doanra_add_finding(
-                p, c, findings, DOANRA_R_REQUIRED, DOANRA_F_QUOC_GIA, row,
-                en ? "Itinerary row %d: the country is missing."
-                   : "Lịch trình dòng %d: chưa nhập quốc gia.",
-                row);
+            doanra_add_finding(p, c, findings, DOANRA_R_REQUIRED,
+                               DOANRA_F_QUOC_GIA, row,
+                               en ? "Itinerary row %d: the country is missing."
+                                  : "Lịch trình dòng %d: chưa nhập quốc gia.",
+                               row);
         else if (!check_chars(p, c, findings, DOANRA_F_QUOC_GIA, row, &q)) {
             leg->country = doanra_countries_find(countries, q.s);
             if (!leg->country) {
@@ -546,8 +563,7 @@ static void build_members(apr_pool_t *p, const doanra_config *c,
                     m->name ? " (\"" : "",
                     m->name ? quote(p, name.s, name.len) : "",
                     m->name ? "\")" : "");
-        }
-        else
+        } else
             check_chars(p, c, findings, DOANRA_F_TV_CHUC_VU, row, &pos);
         if (!blank(&unit))
             check_chars(p, c, findings, DOANRA_F_TV_DON_VI, row, &unit);
@@ -686,8 +702,8 @@ doanra_trip *doanra_trip_build(apr_pool_t *p, const doanra_config *c,
     if (!blank(&v[DOANRA_F_DU_TOAN]) &&
         !check_chars(p, c, findings, DOANRA_F_DU_TOAN, 0,
                      &v[DOANRA_F_DU_TOAN])) {
-        t->du_toan = parse_amount(v[DOANRA_F_DU_TOAN].s,
-                                              v[DOANRA_F_DU_TOAN].len);
+        t->du_toan =
+            parse_amount(v[DOANRA_F_DU_TOAN].s, v[DOANRA_F_DU_TOAN].len);
         if (t->du_toan < 0)
             doanra_add_finding(
                 p, c, findings, DOANRA_R_FORMAT, DOANRA_F_DU_TOAN, 0,

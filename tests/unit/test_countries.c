@@ -65,7 +65,8 @@ static void by_name(void **state)
     assert_string_equal(code_of("Viet Nam"), "VN");
     assert_string_equal(code_of("viet  nam"), "VN");
     assert_string_equal(code_of("Nhật Bản"), "JP");
-    assert_string_equal(code_of("Nha\xCC\xA3\xCC\x82t Ba\xCC\x89n"), "JP"); /* NFD */
+    assert_string_equal(code_of("Nha\xCC\xA3\xCC\x82t Ba\xCC\x89n"),
+                        "JP"); /* NFD */
     assert_string_equal(code_of("Nhat Ban"), "JP");
     assert_string_equal(code_of("Japan"), "JP");
     assert_string_equal(code_of("japan "), "JP");
@@ -154,9 +155,9 @@ static void loose_ambiguous(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(icu_table),    cmocka_unit_test(by_code),
-        cmocka_unit_test(by_name),      cmocka_unit_test(unknown),
-        cmocka_unit_test(regions),      cmocka_unit_test(manual_table),
+        cmocka_unit_test(icu_table),       cmocka_unit_test(by_code),
+        cmocka_unit_test(by_name),         cmocka_unit_test(unknown),
+        cmocka_unit_test(regions),         cmocka_unit_test(manual_table),
         cmocka_unit_test(loose_ambiguous),
     };
     int r;

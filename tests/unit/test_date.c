@@ -95,13 +95,38 @@ static void parse_formats(void **state)
 static void parse_invalid(void **state)
 {
     static const char *const bad[] = {
-        "",           "   ",         "2026-02-30", "31/04/2026", "31/02/2026",
-        "2026-13-01", "2026-00-10",  "2026-01-00", "00/01/2026", "32/01/2026",
-        "1899-12-31", "2201-01-01",  "26-05-03",   "03/05/26",   "2026/05/03",
-        "03-05-2026", "2026-05-03x", "x2026-05-03", "2026-05",   "2026-05-03-",
-        "2026 05 03", "03/05/2026/", "003/05/2026", "2026-005-03", "20260-05-03",
-        "99999999999999999999-1-1", "2026-05-03 12:00", "٢٠٢٦-٠٥-٠٣",
-        "+2026-05-03", "-2026-05-03", "2026--05-03", "2026-05/03",
+        "",
+        "   ",
+        "2026-02-30",
+        "31/04/2026",
+        "31/02/2026",
+        "2026-13-01",
+        "2026-00-10",
+        "2026-01-00",
+        "00/01/2026",
+        "32/01/2026",
+        "1899-12-31",
+        "2201-01-01",
+        "26-05-03",
+        "03/05/26",
+        "2026/05/03",
+        "03-05-2026",
+        "2026-05-03x",
+        "x2026-05-03",
+        "2026-05",
+        "2026-05-03-",
+        "2026 05 03",
+        "03/05/2026/",
+        "003/05/2026",
+        "2026-005-03",
+        "20260-05-03",
+        "99999999999999999999-1-1",
+        "2026-05-03 12:00",
+        "٢٠٢٦-٠٥-٠٣",
+        "+2026-05-03",
+        "-2026-05-03",
+        "2026--05-03",
+        "2026-05/03",
     };
     size_t i;
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -143,9 +168,12 @@ static void to_ymd_out_of_range(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(epoch),         cmocka_unit_test(round_trip),
-        cmocka_unit_test(leap),          cmocka_unit_test(parse_formats),
-        cmocka_unit_test(parse_invalid), cmocka_unit_test(format),
+        cmocka_unit_test(epoch),
+        cmocka_unit_test(round_trip),
+        cmocka_unit_test(leap),
+        cmocka_unit_test(parse_formats),
+        cmocka_unit_test(parse_invalid),
+        cmocka_unit_test(format),
         cmocka_unit_test(to_ymd_out_of_range),
     };
     int r;

@@ -81,8 +81,9 @@ static void url_edges(void **state)
     assert_string_equal(fld(f, 3)->name, "c");
     assert_string_equal(fld(f, 3)->value, "");
     /* '=' in a value, '+' and %2B, names encoded, [] kept */
-    assert_int_equal(url("x=a%3Db=c&y=1+1%2B1&quoc_gia%5B%5D=JP&z%20w=ok", 0, &f),
-                     DOANRA_FORM_OK);
+    assert_int_equal(
+        url("x=a%3Db=c&y=1+1%2B1&quoc_gia%5B%5D=JP&z%20w=ok", 0, &f),
+        DOANRA_FORM_OK);
     assert_string_equal(fld(f, 0)->value, "a=b=c");
     assert_string_equal(fld(f, 1)->value, "1 1+1");
     assert_string_equal(fld(f, 2)->name, "quoc_gia[]");
@@ -181,7 +182,8 @@ static void mp_basic(void **state)
         "\r\n"
         "\r\n"
         "--XyZ\r\n"
-        "Content-Disposition: form-data; name=\"tep\"; filename=\"C:\\Users\\a\\b\xE1\xBA\xA3n.pdf\"\r\n"
+        "Content-Disposition: form-data; name=\"tep\"; "
+        "filename=\"C:\\Users\\a\\b\xE1\xBA\xA3n.pdf\"\r\n"
         "Content-Type: application/pdf\r\n"
         "\r\n"
         "%PDF-1.4 \x00\xFF\xFE binary --XyZ-not-a-delimiter\r\n"
@@ -204,13 +206,12 @@ static void mp_basic(void **state)
 
 static void mp_quoted_boundary_preamble(void **state)
 {
-    static const char body[] =
-        "This is the preamble.\r\n"
-        "--a'b(c)=d e\r\n"
-        "Content-Disposition: form-data; name=x\r\n"
-        "\r\n"
-        "1\r\n"
-        "--a'b(c)=d e--";
+    static const char body[] = "This is the preamble.\r\n"
+                               "--a'b(c)=d e\r\n"
+                               "Content-Disposition: form-data; name=x\r\n"
+                               "\r\n"
+                               "1\r\n"
+                               "--a'b(c)=d e--";
     apr_array_header_t *f;
     assert_int_equal(mp("Multipart/Form-Data; charset=utf-8; "
                         "BOUNDARY=\"a'b(c)=d e\"",
@@ -220,10 +221,10 @@ static void mp_quoted_boundary_preamble(void **state)
     assert_string_equal(fld(f, 0)->name, "x");
     assert_string_equal(fld(f, 0)->value, "1");
     /* through the dispatcher too */
-    assert_int_equal(doanra_form_parse(pool,
-                                       "multipart/form-data; boundary=\"a'b(c)=d e\"",
-                                       body, sizeof(body) - 1, 0, &f),
-                     DOANRA_FORM_OK);
+    assert_int_equal(
+        doanra_form_parse(pool, "multipart/form-data; boundary=\"a'b(c)=d e\"",
+                          body, sizeof(body) - 1, 0, &f),
+        DOANRA_FORM_OK);
     assert_int_equal(f->nelts, 1);
 }
 
@@ -301,9 +302,10 @@ static void mp_malformed(void **state)
                               "\r\n"
                               "1\r\n"
                               "--XyZ";
-    static const char nohead[] = "--XyZ\r\n"
-                                 "Content-Disposition: form-data; name=\"a\"\r\n"
-                                 "--XyZ--\r\n";
+    static const char nohead[] =
+        "--XyZ\r\n"
+        "Content-Disposition: form-data; name=\"a\"\r\n"
+        "--XyZ--\r\n";
     static const char noname[] = "--XyZ\r\n"
                                  "Content-Disposition: form-data\r\n"
                                  "\r\n"
@@ -330,16 +332,18 @@ static void mp_malformed(void **state)
                                 "\r\n"
                                 "1\r\n"
                                 "--Other--\r\n";
-    static const char longer[] = "--XyZW\r\n"
-                                 "Content-Disposition: form-data; name=\"a\"\r\n"
-                                 "\r\n"
-                                 "1\r\n"
-                                 "--XyZW--\r\n";
+    static const char longer[] =
+        "--XyZW\r\n"
+        "Content-Disposition: form-data; name=\"a\"\r\n"
+        "\r\n"
+        "1\r\n"
+        "--XyZW--\r\n";
     apr_array_header_t *f;
     assert_int_equal(mp(CT, noend, sizeof(noend) - 1, 0, &f),
                      DOANRA_FORM_MALFORMED);
     assert_non_null(f);
-    assert_int_equal(mp(CT, cut, sizeof(cut) - 1, 0, &f), DOANRA_FORM_MALFORMED);
+    assert_int_equal(mp(CT, cut, sizeof(cut) - 1, 0, &f),
+                     DOANRA_FORM_MALFORMED);
     assert_int_equal(mp(CT, nohead, sizeof(nohead) - 1, 0, &f),
                      DOANRA_FORM_MALFORMED);
     assert_int_equal(mp(CT, noname, sizeof(noname) - 1, 0, &f),
@@ -358,18 +362,18 @@ static void mp_malformed(void **state)
     /* no boundary parameter, empty boundary, open quote */
     assert_int_equal(mp("multipart/form-data", cut, sizeof(cut) - 1, 0, &f),
                      DOANRA_FORM_MALFORMED);
-    assert_int_equal(mp("multipart/form-data; boundary=", cut, sizeof(cut) - 1,
-                        0, &f),
-                     DOANRA_FORM_MALFORMED);
-    assert_int_equal(mp("multipart/form-data; boundary=\"\"", cut,
-                        sizeof(cut) - 1, 0, &f),
-                     DOANRA_FORM_MALFORMED);
-    assert_int_equal(mp("multipart/form-data; boundary=\"XyZ", cut,
-                        sizeof(cut) - 1, 0, &f),
-                     DOANRA_FORM_MALFORMED);
-    assert_int_equal(doanra_form_parse_multipart(pool, NULL, cut,
-                                                 sizeof(cut) - 1, 0, &f),
-                     DOANRA_FORM_MALFORMED);
+    assert_int_equal(
+        mp("multipart/form-data; boundary=", cut, sizeof(cut) - 1, 0, &f),
+        DOANRA_FORM_MALFORMED);
+    assert_int_equal(
+        mp("multipart/form-data; boundary=\"\"", cut, sizeof(cut) - 1, 0, &f),
+        DOANRA_FORM_MALFORMED);
+    assert_int_equal(
+        mp("multipart/form-data; boundary=\"XyZ", cut, sizeof(cut) - 1, 0, &f),
+        DOANRA_FORM_MALFORMED);
+    assert_int_equal(
+        doanra_form_parse_multipart(pool, NULL, cut, sizeof(cut) - 1, 0, &f),
+        DOANRA_FORM_MALFORMED);
     assert_non_null(f);
 }
 
@@ -428,7 +432,8 @@ static void dispatch(void **state)
     assert_false(doanra_form_type_handled("application/json"));
     assert_false(doanra_form_type_handled("text/plain"));
     assert_false(doanra_form_type_handled("multipart/mixed; boundary=x"));
-    assert_false(doanra_form_type_handled("application/x-www-form-urlencodedx"));
+    assert_false(
+        doanra_form_type_handled("application/x-www-form-urlencodedx"));
     assert_false(doanra_form_type_handled(""));
     assert_false(doanra_form_type_handled(NULL));
     assert_int_equal(doanra_form_parse(pool,
@@ -437,8 +442,9 @@ static void dispatch(void **state)
                                        "a=1", 3, 0, &f),
                      DOANRA_FORM_OK);
     assert_int_equal(f->nelts, 1);
-    assert_int_equal(doanra_form_parse(pool, "application/json", "{}", 2, 0, &f),
-                     DOANRA_FORM_MALFORMED);
+    assert_int_equal(
+        doanra_form_parse(pool, "application/json", "{}", 2, 0, &f),
+        DOANRA_FORM_MALFORMED);
     assert_non_null(f);
     assert_int_equal(f->nelts, 0);
     assert_int_equal(doanra_form_parse(pool, NULL, "a=1", 3, 0, &f),

@@ -27,13 +27,13 @@ static void utf8_valid(void **state)
     assert_true(doanra_utf8_valid("", 0));
     assert_true(doanra_utf8_valid("abc", 3));
     assert_true(doanra_utf8_valid("Nguyễn Văn A", strlen("Nguyễn Văn A")));
-    assert_true(doanra_utf8_valid("\xF0\x9F\x98\x80", 4)); /* emoji */
-    assert_true(doanra_utf8_valid("\xF4\x8F\xBF\xBF", 4)); /* U+10FFFF */
-    assert_false(doanra_utf8_valid("a\0b", 3));           /* NUL */
-    assert_false(doanra_utf8_valid("\xC3", 1));           /* truncated */
-    assert_false(doanra_utf8_valid("\xC0\xAF", 2));       /* overlong */
-    assert_false(doanra_utf8_valid("\xE0\x80\xAF", 3));   /* overlong */
-    assert_false(doanra_utf8_valid("\xED\xA0\x80", 3));   /* surrogate */
+    assert_true(doanra_utf8_valid("\xF0\x9F\x98\x80", 4));  /* emoji */
+    assert_true(doanra_utf8_valid("\xF4\x8F\xBF\xBF", 4));  /* U+10FFFF */
+    assert_false(doanra_utf8_valid("a\0b", 3));             /* NUL */
+    assert_false(doanra_utf8_valid("\xC3", 1));             /* truncated */
+    assert_false(doanra_utf8_valid("\xC0\xAF", 2));         /* overlong */
+    assert_false(doanra_utf8_valid("\xE0\x80\xAF", 3));     /* overlong */
+    assert_false(doanra_utf8_valid("\xED\xA0\x80", 3));     /* surrogate */
     assert_false(doanra_utf8_valid("\xF4\x90\x80\x80", 4)); /* > 10FFFF */
     assert_false(doanra_utf8_valid("\xF8\x88\x80\x80\x80", 5));
     assert_false(doanra_utf8_valid("\x80", 1));
@@ -73,7 +73,8 @@ static void norm_space(void **state)
     /* non-breaking space, ideographic space, narrow NBSP, line separator */
     assert_string_equal(
         doanra_text_norm(pool, "\xC2\xA0Nguy\xE1\xBB\x85n\xC2\xA0\xC2\xA0V"
-                               "\xC4\x83n\xE3\x80\x80" "A\xE2\x80\xAF"),
+                               "\xC4\x83n\xE3\x80\x80"
+                               "A\xE2\x80\xAF"),
         "nguyễn văn a");
     assert_string_equal(doanra_text_norm(pool, "Sở\xE2\x80\xA8Ngoại vụ"),
                         "sở ngoại vụ");
@@ -112,16 +113,16 @@ static void titles(void **state)
         doanra_text_norm(pool, "giám đốc sở x"), gd));
     assert_true(doanra_text_starts_with_title(
         doanra_text_norm(pool, "Giám đốc Sở Ngoại vụ"), gd));
-    assert_true(doanra_text_starts_with_title(
-        doanra_text_norm(pool, "GIÁM ĐỐC"), gd));
+    assert_true(
+        doanra_text_starts_with_title(doanra_text_norm(pool, "GIÁM ĐỐC"), gd));
     assert_false(doanra_text_starts_with_title(
         doanra_text_norm(pool, "Phó Giám đốc"), gd));
     assert_false(doanra_text_starts_with_title(
         doanra_text_norm(pool, "Phó Giám đốc Sở"), gd));
-    assert_false(doanra_text_starts_with_title(
-        doanra_text_norm(pool, "giám đốcx"), gd));
-    assert_false(doanra_text_starts_with_title(
-        doanra_text_norm(pool, "giám đốc2"), gd));
+    assert_false(
+        doanra_text_starts_with_title(doanra_text_norm(pool, "giám đốcx"), gd));
+    assert_false(
+        doanra_text_starts_with_title(doanra_text_norm(pool, "giám đốc2"), gd));
     assert_true(doanra_text_starts_with_title(
         doanra_text_norm(pool, "giám đốc, sở y"), gd));
     assert_false(doanra_text_starts_with_title("giám", gd));

@@ -230,10 +230,11 @@ static void formats_vi(void **state)
                         "Từ ngày (dòng 1) \"31/04/2026\" không phải là ngày "
                         "hợp lệ (định dạng YYYY-MM-DD hoặc DD/MM/YYYY).");
     assert_null(find(f, DOANRA_R_FORMAT, "den_ngay", 1));
-    assert_non_null(strstr(find(f, DOANRA_R_FORMAT, "nguon_kinh_phi", 0)->message,
-                           "\"ngan sach\""));
-    assert_non_null(strstr(find(f, DOANRA_R_FORMAT, "du_toan", 0)->message,
-                           "\"1,5\""));
+    assert_non_null(
+        strstr(find(f, DOANRA_R_FORMAT, "nguon_kinh_phi", 0)->message,
+               "\"ngan sach\""));
+    assert_non_null(
+        strstr(find(f, DOANRA_R_FORMAT, "du_toan", 0)->message, "\"1,5\""));
     assert_int_equal(t->legs->nelts, 1);
     assert_null(APR_ARRAY_IDX(t->legs, 0, doanra_leg).country);
     assert_string_equal(APR_ARRAY_IDX(t->legs, 0, doanra_leg).country_raw,
@@ -256,15 +257,37 @@ static apr_int64_t amount(const char *s, int *nfmt)
 static void du_toan(void **state)
 {
     static const char *const ok[] = {
-        "150.000.000", "150,000,000", "150 000 000", "150000000",
-        " 150.000.000 ", "150\xC2\xA0" "000\xC2\xA0" "000",
-        "150\xE2\x80\xAF" "000\xE2\x80\xAF" "000",
+        "150.000.000",
+        "150,000,000",
+        "150 000 000",
+        "150000000",
+        " 150.000.000 ",
+        "150\xC2\xA0"
+        "000\xC2\xA0"
+        "000",
+        "150\xE2\x80\xAF"
+        "000\xE2\x80\xAF"
+        "000",
     };
     static const char *const bad[] = {
-        "-150000",  "150.000,00", "1.5",     "150000.50", "1,50",
-        "150.000,000", "150..000", ".150",   "150.",      "1.0000",
-        "1234.567", "abc",        "150 VND", "150.000.000đ", "+5",
-        "99999999999999999999", "9.223.372.036.854.775.808", "1e6",
+        "-150000",
+        "150.000,00",
+        "1.5",
+        "150000.50",
+        "1,50",
+        "150.000,000",
+        "150..000",
+        ".150",
+        "150.",
+        "1.0000",
+        "1234.567",
+        "abc",
+        "150 VND",
+        "150.000.000đ",
+        "+5",
+        "99999999999999999999",
+        "9.223.372.036.854.775.808",
+        "1e6",
         "150  000",
     };
     size_t i;
@@ -289,10 +312,12 @@ static void du_toan(void **state)
 static void funding_codes(void **state)
 {
     apr_array_header_t *f;
-    assert_int_equal(build(fields("nguon_kinh_phi", "doi_tac", NULL), &f)->funding,
-                     DOANRA_FUND_DOI_TAC);
-    assert_int_equal(build(fields("nguon_kinh_phi", " TU_TUC ", NULL), &f)->funding,
-                     DOANRA_FUND_TU_TUC);
+    assert_int_equal(
+        build(fields("nguon_kinh_phi", "doi_tac", NULL), &f)->funding,
+        DOANRA_FUND_DOI_TAC);
+    assert_int_equal(
+        build(fields("nguon_kinh_phi", " TU_TUC ", NULL), &f)->funding,
+        DOANRA_FUND_TU_TUC);
     assert_int_equal(build(fields("nguon_kinh_phi", "khac", NULL), &f)->funding,
                      DOANRA_FUND_KHAC);
     assert_int_equal(build(fields("nguon_kinh_phi", "xyz", NULL), &f)->funding,
@@ -307,8 +332,8 @@ static void rows_name_and_brackets(void **state)
     doanra_trip *t = build(
         fields("quoc_gia", "JP", "tu_ngay[]", "02/05/2026", "den_ngay",
                "2026-05-03", "quoc_gia[]", "Hàn Quốc", "tu_ngay", "2026-05-04",
-               "den_ngay[]", "2026-05-05", "tv_ho_ten[]", "A", "tv_ho_ten",
-               "B", "tv_chuc_vu", "x", "tv_chuc_vu[]", "y", NULL),
+               "den_ngay[]", "2026-05-05", "tv_ho_ten[]", "A", "tv_ho_ten", "B",
+               "tv_chuc_vu", "x", "tv_chuc_vu[]", "y", NULL),
         &f);
     dump(f);
     assert_int_equal(count_rule(f, DOANRA_R_FORMAT), 0);
@@ -333,16 +358,16 @@ static void blank_rows(void **state)
 {
     apr_array_header_t *f;
     /* forms ship blank rows: they are skipped, numbers stay as submitted */
-    doanra_trip *t = build(
-        fields("quoc_gia[]", "", "quoc_gia[]", "JP", "quoc_gia[]", " ",
-               "quoc_gia[]", "Atlantis", "tu_ngay[]", "", "tu_ngay[]",
-               "2026-05-02", "tu_ngay[]", "", "tu_ngay[]", "2026-05-05",
-               "den_ngay[]", "", "den_ngay[]", "2026-05-03", "den_ngay[]",
-               "\xC2\xA0", "den_ngay[]", "", "tv_ho_ten[]", "", "tv_ho_ten[]",
-               "", "tv_ho_ten[]", "C", "tv_chuc_vu[]", "", "tv_chuc_vu[]",
-               "", "tv_chuc_vu[]", "", "tv_ma[]", "", "tv_ma[]", "", "tv_don_vi[]",
-               "", NULL),
-        &f);
+    doanra_trip *t =
+        build(fields("quoc_gia[]", "", "quoc_gia[]", "JP", "quoc_gia[]", " ",
+                     "quoc_gia[]", "Atlantis", "tu_ngay[]", "", "tu_ngay[]",
+                     "2026-05-02", "tu_ngay[]", "", "tu_ngay[]", "2026-05-05",
+                     "den_ngay[]", "", "den_ngay[]", "2026-05-03", "den_ngay[]",
+                     "\xC2\xA0", "den_ngay[]", "", "tv_ho_ten[]", "",
+                     "tv_ho_ten[]", "", "tv_ho_ten[]", "C", "tv_chuc_vu[]", "",
+                     "tv_chuc_vu[]", "", "tv_chuc_vu[]", "", "tv_ma[]", "",
+                     "tv_ma[]", "", "tv_don_vi[]", "", NULL),
+              &f);
     dump(f);
     assert_int_equal(t->legs->nelts, 2);
     assert_int_equal(APR_ARRAY_IDX(t->legs, 0, doanra_leg).row, 2);
@@ -381,13 +406,13 @@ static void incomplete_rows(void **state)
 static void identities(void **state)
 {
     apr_array_header_t *f;
-    doanra_trip *t = build(
-        fields("don_vi", "UBND  Tỉnh", "tv_ho_ten", "NGUYỄN Văn A",
-               "tv_chuc_vu", "x", "tv_don_vi", "", "tv_ho_ten",
-               "Nguye\xCC\x82\xCC\x83n  van a", "tv_chuc_vu", "x", "tv_don_vi",
-               "Sở Y  Tế", "tv_ho_ten", "B", "tv_chuc_vu", "x", "tv_ma",
-               "", "tv_ma", "", "tv_ma", " cb-9 ", NULL),
-        &f);
+    doanra_trip *t =
+        build(fields("don_vi", "UBND  Tỉnh", "tv_ho_ten", "NGUYỄN Văn A",
+                     "tv_chuc_vu", "x", "tv_don_vi", "", "tv_ho_ten",
+                     "Nguye\xCC\x82\xCC\x83n  van a", "tv_chuc_vu", "x",
+                     "tv_don_vi", "Sở Y  Tế", "tv_ho_ten", "B", "tv_chuc_vu",
+                     "x", "tv_ma", "", "tv_ma", "", "tv_ma", " cb-9 ", NULL),
+              &f);
     assert_int_equal(t->members->nelts, 3);
     assert_string_equal(APR_ARRAY_IDX(t->members, 0, doanra_member).identity,
                         "n:nguyễn văn a|ubnd tỉnh");
@@ -460,7 +485,8 @@ static void control_chars(void **state)
     APR_ARRAY_IDX(in, 1, doanra_field).value = "Hội\0thảo";
     APR_ARRAY_IDX(in, 1, doanra_field).len = strlen("Hội") + 1 + strlen("thảo");
     add(in, "tv_ho_ten[]", "B\x07", 2);
-    add(in, "tv_chuc_vu[]", "Chuyên viên\tphòng\r\n", strlen("Chuyên viên\tphòng\r\n"));
+    add(in, "tv_chuc_vu[]", "Chuyên viên\tphòng\r\n",
+        strlen("Chuyên viên\tphòng\r\n"));
     t = build(in, &f);
     dump(f);
     assert_int_equal(count_rule(f, DOANRA_R_FORMAT), 2);
@@ -468,8 +494,8 @@ static void control_chars(void **state)
                         "Mục đích \"Hội\xEF\xBF\xBDthảo\" có ký tự điều khiển "
                         "U+0000 không được phép (chỉ cho phép chữ, số, dấu "
                         "câu, tab và xuống dòng).");
-    assert_non_null(strstr(find(f, DOANRA_R_FORMAT, "tv_ho_ten", 2)->message,
-                           "U+0007"));
+    assert_non_null(
+        strstr(find(f, DOANRA_R_FORMAT, "tv_ho_ten", 2)->message, "U+0007"));
     assert_null(t->muc_dich);
     assert_null(find(f, DOANRA_R_REQUIRED, "muc_dich", 0));
     assert_string_equal(APR_ARRAY_IDX(t->members, 1, doanra_member).position,
@@ -554,12 +580,24 @@ static void long_value_quoted_short(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(clean_trip),     T(required_all),   T(unit_by_code),
-        T(english),        T(formats_vi),     T(du_toan),
-        T(funding_codes),  T(rows_name_and_brackets), T(blank_rows),
-        T(incomplete_rows), T(identities),    T(leaders),
-        T(scalars_first_nonempty), T(control_chars), T(too_many_rows),
-        T(renamed_fields), T(severity_off),   T(no_countries_table),
+        T(clean_trip),
+        T(required_all),
+        T(unit_by_code),
+        T(english),
+        T(formats_vi),
+        T(du_toan),
+        T(funding_codes),
+        T(rows_name_and_brackets),
+        T(blank_rows),
+        T(incomplete_rows),
+        T(identities),
+        T(leaders),
+        T(scalars_first_nonempty),
+        T(control_chars),
+        T(too_many_rows),
+        T(renamed_fields),
+        T(severity_off),
+        T(no_countries_table),
         T(long_value_quoted_short),
     };
     int r;
