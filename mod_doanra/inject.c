@@ -48,9 +48,9 @@ APLOG_USE_MODULE(doanra);
 #define NOTE_ACCEPT_ENCODING "doanra-accept-encoding"
 
 typedef enum {
-    ST_FRESH = 0,  /* first brigade not seen yet */
-    ST_INFLATING,  /* INFLATE inserted before us; waiting for its output */
-    ST_SCANNING,   /* holding data while looking for the injection point */
+    ST_FRESH = 0, /* first brigade not seen yet */
+    ST_INFLATING, /* INFLATE inserted before us; waiting for its output */
+    ST_SCANNING,  /* holding data while looking for the injection point */
 } inject_state;
 
 typedef struct {
@@ -213,8 +213,7 @@ static apr_status_t place_and_pass(ap_filter_t *f, inject_ctx *ctx,
     rv = apr_brigade_partition(ctx->held, at - ctx->held_off, &after);
     blk = apr_bucket_heap_create(ctx->block, ctx->block_len, NULL,
                                  f->c->bucket_alloc);
-    if (rv != APR_SUCCESS || !after ||
-        after == APR_BRIGADE_SENTINEL(ctx->held))
+    if (rv != APR_SUCCESS || !after || after == APR_BRIGADE_SENTINEL(ctx->held))
         APR_BRIGADE_INSERT_TAIL(ctx->held, blk);
     else
         APR_BUCKET_INSERT_BEFORE(after, blk);
@@ -353,8 +352,8 @@ static apr_status_t inject_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         /* The backend has been asked by now: the client's own
          * Accept-Encoding is what any later compression must honour. */
         restore_accept_encoding(r);
-        if (!ctx->block || r->main || r->header_only ||
-            !status_ok(r->status) || !is_html(r->content_type)) {
+        if (!ctx->block || r->main || r->header_only || !status_ok(r->status) ||
+            !is_html(r->content_type)) {
             return pass_untouched(f, bb);
         }
         enc = content_encoding(r);

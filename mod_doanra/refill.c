@@ -106,8 +106,7 @@ static void flush_to(refill *rf, apr_size_t x)
 }
 
 /* Case-insensitive search for the end tag "</name" from i; len if none. */
-static apr_size_t find_end_tag(const refill *rf, apr_size_t i,
-                               const char *name)
+static apr_size_t find_end_tag(const refill *rf, apr_size_t i, const char *name)
 {
     apr_size_t n = strlen(name);
 
@@ -181,7 +180,7 @@ static const char *decode(apr_pool_t *p, const char *s, apr_size_t n)
     static const struct {
         const char *name;
         char c;
-    } named[] = {{"amp;", '&'}, {"lt;", '<'},   {"gt;", '>'},
+    } named[] = {{"amp;", '&'},  {"lt;", '<'},    {"gt;", '>'},
                  {"quot;", '"'}, {"apos;", '\''}, {NULL, 0}};
     char *out = apr_palloc(p, n + 1), *o = out;
     apr_size_t i = 0;
@@ -399,8 +398,8 @@ static marks mark_control(refill *rf, const tag *t, const char *base, int idx)
     const char *ids = NULL, *msgs = "";
 
     for (int i = 0; rf->findings && i < rf->findings->nelts; i++) {
-        const doanra_finding *f = &APR_ARRAY_IDX(rf->findings, i,
-                                                 doanra_finding);
+        const doanra_finding *f =
+            &APR_ARRAY_IDX(rf->findings, i, doanra_finding);
         if (!rf->finding_base[i] || strcmp(rf->finding_base[i], base) != 0)
             continue;
         if (f->row > 0 ? f->row != idx + 1 : idx != 0)
@@ -420,8 +419,9 @@ static marks mark_control(refill *rf, const tag *t, const char *base, int idx)
         const char *old = attr_value(rf, t, "aria-describedby");
         if (old && *old)
             ids = apr_pstrcat(rf->p, ids, " ", old, NULL);
-        m.attrs = apr_pstrcat(rf->p, " aria-invalid=\"true\" aria-describedby=\"",
-                              doanra_html_escape(rf->p, ids), "\"", NULL);
+        m.attrs =
+            apr_pstrcat(rf->p, " aria-invalid=\"true\" aria-describedby=\"",
+                        doanra_html_escape(rf->p, ids), "\"", NULL);
         m.msgs = msgs;
     }
     return m;
@@ -436,9 +436,9 @@ static const char *const aria_attrs[] = {"aria-invalid", "aria-describedby",
 
 /* Input types whose value attribute is what the user typed or chose. */
 static const char *const fill_types[] = {
-    "text", "search", "email", "tel",  "url",           "date",  "month",
-    "week", "time",   "number", "range", "datetime-local", "color", "hidden",
-    NULL};
+    "text",  "search",         "email", "tel",    "url",
+    "date",  "month",          "week",  "time",   "number",
+    "range", "datetime-local", "color", "hidden", NULL};
 
 static const apr_array_header_t *values_of(const refill *rf, const char *base)
 {
@@ -478,10 +478,11 @@ static void do_input(refill *rf, const tag *t)
         idx = next_index(rf->p, rf->fill_seen, base);
         if (vals && idx < vals->nelts) {
             drop[nd++] = "value";
-            add = apr_pstrcat(
-                rf->p, " value=\"",
-                doanra_html_escape(rf->p, APR_ARRAY_IDX(vals, idx, const char *)),
-                "\"", NULL);
+            add =
+                apr_pstrcat(rf->p, " value=\"",
+                            doanra_html_escape(
+                                rf->p, APR_ARRAY_IDX(vals, idx, const char *)),
+                            "\"", NULL);
         }
     } else {
         return; /* password, file, buttons: never filled, left alone */
@@ -579,8 +580,8 @@ static apr_size_t do_select(refill *rf, tag *t)
         if (vals && multiple) {
             chosen = vals;
         } else if (vals && idx < vals->nelts) {
-            apr_array_header_t *one = apr_array_make(rf->p, 1,
-                                                     sizeof(const char *));
+            apr_array_header_t *one =
+                apr_array_make(rf->p, 1, sizeof(const char *));
             APR_ARRAY_PUSH(one, const char *) =
                 APR_ARRAY_IDX(vals, idx, const char *);
             chosen = one;
@@ -599,7 +600,8 @@ static apr_size_t do_select(refill *rf, tag *t)
             apr_size_t e = after_gt(rf, i);
             if (!e)
                 break;
-            if (rf->len - i >= 8 && strncasecmp(rf->h + i + 2, "select", 6) == 0) {
+            if (rf->len - i >= 8 &&
+                strncasecmp(rf->h + i + 2, "select", 6) == 0) {
                 flush_to(rf, e);
                 emit_str(rf, m.msgs);
                 return e;
@@ -724,8 +726,8 @@ static void walk(refill *rf)
 const char *doanra_refill(apr_pool_t *p, const doanra_config *c,
                           const char *html, apr_size_t len,
                           const apr_array_header_t *fields,
-                          const apr_array_header_t *findings,
-                          const char *block, apr_size_t *out_len)
+                          const apr_array_header_t *findings, const char *block,
+                          apr_size_t *out_len)
 {
     refill rf;
     apr_size_t total, blen;
@@ -744,11 +746,11 @@ const char *doanra_refill(apr_pool_t *p, const doanra_config *c,
     rf.findings = findings;
     rf.marker_at = rf.body_at = -1;
     if (findings && findings->nelts) {
-        rf.finding_base = apr_pcalloc(p, sizeof(const char *) *
-                                             (apr_size_t)findings->nelts);
+        rf.finding_base =
+            apr_pcalloc(p, sizeof(const char *) * (apr_size_t)findings->nelts);
         for (int i = 0; i < findings->nelts; i++) {
-            const doanra_finding *f = &APR_ARRAY_IDX(findings, i,
-                                                     doanra_finding);
+            const doanra_finding *f =
+                &APR_ARRAY_IDX(findings, i, doanra_finding);
             if (f->field && *f->field)
                 rf.finding_base[i] = base_name(p, f->field);
         }

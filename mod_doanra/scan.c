@@ -27,9 +27,9 @@ enum {
 
 /* Elements whose content is not markup: a "<body" or a marker inside them
  * is text.  title and textarea are RCDATA, which is the same for us. */
-static const char *const raw_elements[] = {
-    "script", "style", "textarea", "title", "xmp",
-    "iframe", "noembed", "noframes", NULL};
+static const char *const raw_elements[] = {"script",  "style",    "textarea",
+                                           "title",   "xmp",      "iframe",
+                                           "noembed", "noframes", NULL};
 
 #define MARKER "doanra"
 
@@ -65,7 +65,7 @@ static int comment_is_marker(const doanra_scan *s)
     apr_size_t n, b = 0, e;
 
     if (s->nlen < 2 || s->nlen > sizeof(s->name))
-        return 0; /* too short, or longer than we kept */
+        return 0;    /* too short, or longer than we kept */
     n = s->nlen - 2; /* drop the "--" of "-->" */
     e = n;
     while (b < e && is_space(s->name[b]))

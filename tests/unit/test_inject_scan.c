@@ -52,7 +52,7 @@ static apr_off_t point_all_splits(const char *s)
         used = doanra_scan_feed(&sc, s, a);
         if (used == a)
             doanra_scan_feed(&sc, s + a, strlen(s) - a);
-        assert_int_equal(sc.marker_end >= 0   ? sc.marker_end
+        assert_int_equal(sc.marker_end >= 0 ? sc.marker_end
                          : sc.body_end >= 0 ? sc.body_end
                                             : 0,
                          whole);

@@ -82,14 +82,15 @@ static const char *run(const char *html, apr_array_header_t *fl,
 static void test_text_inputs(void **st)
 {
     (void)st;
-    assert_str(run("<input name=don_vi><input type=date name=ngay_di value=''>"
-                   "<input type=\"number\" name=\"du_toan\" value=\"0\"/>",
-                   fields("don_vi", "Sở Ngoại vụ", "ngay_di", "2026-05-01",
-                          "du_toan", "12.000.000", NULL),
-                   NULL, ""),
-               "<input value=\"Sở Ngoại vụ\" name=don_vi>"
-               "<input value=\"2026-05-01\" type=date name=ngay_di>"
-               "<input value=\"12.000.000\" type=\"number\" name=\"du_toan\"/>");
+    assert_str(
+        run("<input name=don_vi><input type=date name=ngay_di value=''>"
+            "<input type=\"number\" name=\"du_toan\" value=\"0\"/>",
+            fields("don_vi", "Sở Ngoại vụ", "ngay_di", "2026-05-01", "du_toan",
+                   "12.000.000", NULL),
+            NULL, ""),
+        "<input value=\"Sở Ngoại vụ\" name=don_vi>"
+        "<input value=\"2026-05-01\" type=date name=ngay_di>"
+        "<input value=\"12.000.000\" type=\"number\" name=\"du_toan\"/>");
     /* hidden, email, tel, search: filled; password and file: never */
     assert_str(run("<input type=hidden name=h value=old>"
                    "<input type=password name=pw value=x>"
@@ -161,14 +162,13 @@ static void test_textarea(void **st)
 {
     (void)st;
     assert_str(run("<TEXTAREA NAME=muc_dich rows=3>\nmặc định</TEXTAREA>x",
-                   fields("muc_dich", "Học tập <kinh nghiệm>", NULL), NULL,
-                   ""),
+                   fields("muc_dich", "Học tập <kinh nghiệm>", NULL), NULL, ""),
                "<TEXTAREA NAME=muc_dich rows=3>Học tập &lt;kinh nghiệm&gt;"
                "</TEXTAREA>x");
     /* a leading newline survives the parser's dropping of the first one */
-    assert_str(run("<textarea name=t></textarea>", fields("t", "\nA", NULL),
-                   NULL, ""),
-               "<textarea name=t>\n\nA</textarea>");
+    assert_str(
+        run("<textarea name=t></textarea>", fields("t", "\nA", NULL), NULL, ""),
+        "<textarea name=t>\n\nA</textarea>");
     /* markup inside a textarea is its text, not controls */
     assert_str(run("<textarea name=t><input name=x></textarea><input name=x>",
                    fields("x", "1", NULL), NULL, ""),
@@ -208,19 +208,18 @@ static void test_select(void **st)
                "<select multiple name=m><option selected value=1>"
                "<option selected value=2><option value=3></select>");
     /* not submitted: untouched */
-    assert_str(run("<select name=z><option selected>a</select>", NULL, NULL,
-                   ""),
-               "<select name=z><option selected>a</select>");
+    assert_str(
+        run("<select name=z><option selected>a</select>", NULL, NULL, ""),
+        "<select name=z><option selected>a</select>");
 }
 
 static void test_markup_not_fooled(void **st)
 {
-    const char *page =
-        "<!-- <input name=a> -->"
-        "<script>document.write('<input name=a>');</script>"
-        "<style>p::after{content:\"<input name=a>\"}</style>"
-        "<p title=\"<input name=a>\">"
-        "<INPUT TYPE='text' data-x='a>b' NAME='a'>";
+    const char *page = "<!-- <input name=a> -->"
+                       "<script>document.write('<input name=a>');</script>"
+                       "<style>p::after{content:\"<input name=a>\"}</style>"
+                       "<p title=\"<input name=a>\">"
+                       "<INPUT TYPE='text' data-x='a>b' NAME='a'>";
     (void)st;
     assert_str(run(page, fields("a", "1", NULL), NULL, ""),
                "<!-- <input name=a> -->"
@@ -254,37 +253,44 @@ static void test_field_messages(void **st)
     add_finding(fi, "muc_dich", 0, "Thiếu mục đích");
     add_finding(fi, "nguon_kinh_phi", 0, "Nguồn?");
     add_finding(fi, "", 0, "general");
-    assert_str(run("<input name=ngay_di aria-invalid=false>"
-                   "<input name=tv_ho_ten[]><input name=tv_ho_ten[]>"
-                   "<textarea name=muc_dich></textarea>"
-                   "<select name=nguon_kinh_phi><option>a</select>",
-                   fields("ngay_di", "01/01/2020", "tv_ho_ten[]", "A",
-                          "tv_ho_ten[]", "", "muc_dich", "", NULL),
-                   fi, ""),
-               "<input value=\"01/01/2020\" aria-invalid=\"true\" "
-               "aria-describedby=\"doanra-msg-1\" name=ngay_di>"
-               "<span class=\"doanra-field-msg\" id=\"doanra-msg-1\" "
-               "role=\"alert\">Ngày đi đã qua</span>"
-               "<input value=\"A\" name=tv_ho_ten[]>"
-               "<input value=\"\" aria-invalid=\"true\" "
-               "aria-describedby=\"doanra-msg-2\" name=tv_ho_ten[]>"
-               "<span class=\"doanra-field-msg\" id=\"doanra-msg-2\" "
-               "role=\"alert\">Thiếu &lt;tên&gt;</span>"
-               "<textarea aria-invalid=\"true\" aria-describedby=\"doanra-msg-3\""
-               " name=muc_dich></textarea>"
-               "<span class=\"doanra-field-msg\" id=\"doanra-msg-3\" "
-               "role=\"alert\">Thiếu mục đích</span>"
-               "<select aria-invalid=\"true\" aria-describedby=\"doanra-msg-4\""
-               " name=nguon_kinh_phi><option>a</select>"
-               "<span class=\"doanra-field-msg\" id=\"doanra-msg-4\" "
-               "role=\"alert\">Nguồn?</span>");
+    assert_str(
+        run("<input name=ngay_di aria-invalid=false>"
+            "<input name=tv_ho_ten[]><input name=tv_ho_ten[]>"
+            "<textarea name=muc_dich></textarea>"
+            "<select name=nguon_kinh_phi><option>a</select>",
+            fields("ngay_di", "01/01/2020", "tv_ho_ten[]", "A", "tv_ho_ten[]",
+                   "", "muc_dich", "", NULL),
+            fi, ""),
+        "<input value=\"01/01/2020\" aria-invalid=\"true\" "
+        "aria-describedby=\"doanra-msg-1\" name=ngay_di>"
+        "<span class=\"doanra-field-msg\" id=\"doanra-msg-1\" "
+        "role=\"alert\">Ngày đi đã qua</span>"
+        "<input value=\"A\" name=tv_ho_ten[]>"
+        "<input value=\"\" aria-invalid=\"true\" "
+        "aria-describedby=\"doanra-msg-2\" name=tv_ho_ten[]>"
+        "<span class=\"doanra-field-msg\" id=\"doanra-msg-2\" "
+        "role=\"alert\">Thiếu &lt;tên&gt;</span>"
+        "<textarea aria-invalid=\"true\" aria-describedby=\"doanra-msg-3\""
+        " name=muc_dich></textarea>"
+        "<span class=\"doanra-field-msg\" id=\"doanra-msg-3\" "
+        "role=\"alert\">Thiếu mục đích</span>"
+        "<select aria-invalid=\"true\" aria-describedby=\"doanra-msg-4\""
+        " name=nguon_kinh_phi><option>a</select>"
+        "<span class=\"doanra-field-msg\" id=\"doanra-msg-4\" "
+        "role=\"alert\">Nguồn?</span>");
 }
 
 static void test_unterminated_copied(void **st)
 {
-    const char *cases[] = {"<input name=a value=\"x", "<!-- <input name=a>",
-                           "<script><input name=a>", "<select name=a><option",
-                           "<textarea name=a>abc", "<", "<a", "a<", NULL};
+    const char *cases[] = {"<input name=a value=\"x",
+                           "<!-- <input name=a>",
+                           "<script><input name=a>",
+                           "<select name=a><option",
+                           "<textarea name=a>abc",
+                           "<",
+                           "<a",
+                           "a<",
+                           NULL};
     (void)st;
     for (int i = 0; cases[i]; i++) {
         const char *out = run(cases[i], NULL, NULL, "");
