@@ -26,6 +26,12 @@ def pytest_runtest_makereport(item, call):
         _failed.append(item.nodeid)
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """Tests named test_zz_* (health checks over the whole run, e.g. no
+    child crashed) go last, whichever file they are in."""
+    items.sort(key=lambda item: item.name.startswith("test_zz_"))
+
+
 @pytest.fixture(scope="session")
 def env():
     e = harness.Environment()

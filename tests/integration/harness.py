@@ -1080,3 +1080,76 @@ class Environment:
             t = self.trip_of(sid)
             return t if t and t.get("status") == status else None
         return self.wait_for(f, timeout) or self.trip_of(sid)
+
+
+# ---------------------------------------------------------------------------
+# Assertions shared by the test files
+# ---------------------------------------------------------------------------
+
+def json_rules(data, severity=None):
+    """Rule ids of a JSON check answer (optionally of one severity)."""
+    return [v["rule"] for v in (data or {}).get("violations", [])
+            if severity is None or v.get("severity") == severity]
+
+
+def json_violation(data, rule):
+    for v in (data or {}).get("violations", []):
+        if v.get("rule") == rule:
+            return v
+    return None
+
+
+def field_name(f):
+    """A finding's field without a trailing [] (forms may send either)."""
+    return (f or "").rstrip("[]") if f else f
+
+
+def expect_check(env, fields, rule, severity="error", path="/doanra/check"):
+    """The JSON check finds `rule` with `severity`; returns the violation."""
+    status, data, r = env.check(fields, path)
+    assert status == 200, "check answered %d: %s" % (status, r.body[:500])
+    assert r.header("Content-Type", "").startswith("application/json")
+    v = json_violation(data, rule)
+    assert v is not None, "no %s violation in %s" % (rule, data)
+    assert v["severity"] == severity, v
+    assert v["message"], v
+    if severity == "error":
+        assert data["decision"] == "fail", data
+    elif data["decision"] != "fail":
+        assert data["decision"] == "warn", data
+    return v
+
+
+def expect_check_pass(env, fields, path="/doanra/check", allow=()):
+    """The JSON check passes (ignoring rules in allow)."""
+    status, data, r = env.check(fields, path)
+    assert status == 200, "check answered %d: %s" % (status, r.body[:500])
+    left = [v for v in data.get("violations", []) if v["rule"] not in allow]
+    assert not left, left
+    if not allow:
+        assert data["decision"] == "pass", data
+    return data
+
+
+def expect_blocked(env, fields, rule, path="/doanra/submit", status=422, **kw):
+    """enforce + fail: the backend is not called, the answer has the block
+    status and the finding."""
+    r = env.post_form(path, fields, **kw)
+    assert r.status == status, "%r: %s" % (r, r.body[:800])
+    assert not r.reached_backend(), "backend was called for a failing trip"
+    assert r.decision == "fail", r.body[:800]
+    f = r.finding(rule)
+    assert f is not None, "no %s finding in %s" % (rule, r.findings())
+    assert f["severity"] == "error"
+    assert r.header("X-Doanra-Decision") == "fail"
+    return r
+
+
+def expect_passed(env, fields, path="/doanra/submit", decision="pass", **kw):
+    """The backend answered, with X-Doanra-Decision `decision`."""
+    r = env.post_form(path, fields, **kw)
+    assert r.status == 200, "%r: %s" % (r, r.body[:800])
+    assert r.reached_backend(), r.body[:800]
+    assert r.header("X-Doanra-Decision") == decision, (
+        r.header("X-Doanra-Decision"), r.findings())
+    return r
