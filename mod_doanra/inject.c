@@ -352,8 +352,8 @@ static apr_status_t inject_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         /* The backend has been asked by now: the client's own
          * Accept-Encoding is what any later compression must honour. */
         restore_accept_encoding(r);
-        if (!ctx->block || r->main || r->header_only || !status_ok(r->status) ||
-            !is_html(r->content_type)) {
+        if (!ctx->block || !ctx->block_len || r->main || r->header_only ||
+            !status_ok(r->status) || !is_html(r->content_type)) {
             return pass_untouched(f, bb);
         }
         enc = content_encoding(r);
