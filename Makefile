@@ -78,7 +78,7 @@ PYTHON     := $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo p
 # the closing summary.
 TEST_SUITES := unit ?fuzz-short ?test-store ?test-sql integration ?test-browser
 
-test: all backend
+test:
 	@MAKE="$(MAKE)" $(PYTHON) tests/run-all $(TEST_SUITES)
 
 # Integration: a real httpd with the built module and a private PostgreSQL.
