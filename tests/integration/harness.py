@@ -37,7 +37,6 @@ import io
 import itertools
 import json
 import os
-import re
 import shutil
 import socket
 import subprocess
