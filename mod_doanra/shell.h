@@ -30,6 +30,9 @@ typedef enum {
 doanra_capture_status doanra_capture_body(request_rec *r, apr_off_t limit,
                                           const char **body, apr_size_t *len,
                                           int *http_status);
+/* Serve body[0..len) again to the handler of r (an internal redirect drops
+ * the request's input filters): inserts a fresh DOANRA_REPLAY filter. */
+void doanra_capture_replay(request_rec *r, const char *body, apr_size_t len);
 /* Register the DOANRA_REPLAY input filter (register_hooks). */
 void doanra_capture_register(void);
 

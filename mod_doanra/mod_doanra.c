@@ -1,0 +1,1265 @@
+/*
+ * mod_doanra.c - the Apache glue of mod_doanra: directives, per-location
+ * configuration and its merge, the hooks that read and judge a submission,
+ * and the two handlers the module answers with itself (the blocked answer
+ * and the JSON check).
+ *
+ * A submission's way through this file:
+ *   fixups (last)  strip client-sent X-Doanra-*, capture the body (capture.c),
+ *                  parse it, build the trip, evaluate it in one database
+ *                  transaction (store.c), then either let it through with
+ *                  X-Doanra-* request headers and the injection filter
+ *                  (inject.c), or point r->handler at "doanra-blocked";
+ *   handler        "doanra-blocked": the form page refilled (refill.c) or
+ *                  the built-in page, status DoanraBlockStatus;
+ *                  "doanra-check": the same evaluation, nothing recorded,
+ *                  answered as JSON;
+ *   log_transaction  once the backend has answered, settle the reserved
+ *                  trip (submitted or void) with the final status.
+ *
+ * The rules themselves live in the core (doanra.h); nothing here decides
+ * whether a trip is acceptable.
+ */
+#include "shell.h"
+#include "store.h"
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <apr_time.h>
+#include <apr_uri.h>
+#include <http_core.h>
+#include <http_protocol.h>
+#include <http_request.h>
+
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+module AP_MODULE_DECLARE_DATA doanra_module;
+
+#define UNSET (-1)
+
+#define BLOCKED_HANDLER "doanra-blocked"
+#define CHECK_HANDLER "doanra-check"
+#define PAGE_CAPTURE_FILTER "DOANRA_PAGE_CAPTURE"
+
+/* Bounds on what one request may make the module do. */
+#define MAX_FIELDS 10000                 /* name=value pairs per body */
+#define MAX_FORM_PAGE (2 * 1024 * 1024)  /* DoanraFormPage fetched internally */
+#define DEFAULT_MAX_BODY ((apr_off_t)1048576)
+#define DEFAULT_BLOCK_STATUS 422
+
+typedef enum { MODE_OFF = 0, MODE_REPORT = 1, MODE_ENFORCE = 2 } doanra_mode;
+typedef enum { DBERR_REFUSE = 0, DBERR_ALLOW = 1 } doanra_dberr;
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                        */
+/* ------------------------------------------------------------------ */
+
+/* Per server.  `enabled` is set while the configuration is read, by every
+ * DoanraMode enforce|report in the server's sections, so check_config can
+ * refuse a server that needs a database and has none.  The store and the
+ * fallback country table are per process, set in child_init. */
+typedef struct {
+    const char *conninfo;  /* DoanraDatabase, NULL when not given */
+    int enabled;
+    doanra_config defaults; /* SPEC defaults, titles normalised once */
+    doanra_store *store;
+    const doanra_countries *countries_fallback;
+} doanra_server_cfg;
+
+/* Per directory / location.  Every member is "unset" until a directive
+ * sets it, so the merge takes the child's value when set, else the
+ * parent's; defaults apply when a request resolves the configuration. */
+typedef struct {
+    int mode;
+    const char *field_names[DOANRA_F_COUNT];
+    int max_members, max_trips_per_year, max_days_per_country;
+    int max_countries, travel_days, min_lead_days;
+    int region_level;
+    apr_array_header_t *titles; /* normalised, NULL = inherit */
+    int severity[DOANRA_R_COUNT];
+    const char *form_page;
+    int block_status;
+    int show_pass;
+    int lang;
+    int on_db_error;
+    apr_off_t max_body;
+} doanra_dir_cfg;
+
+static void *create_server_cfg(apr_pool_t *p, server_rec *s)
+{
+    doanra_server_cfg *sc = apr_pcalloc(p, sizeof(*sc));
+    doanra_config_defaults(p, &sc->defaults);
+    return sc;
+}
+
+static void *merge_server_cfg(apr_pool_t *p, void *basev, void *addv)
+{
+    doanra_server_cfg *base = basev, *add = addv;
+    doanra_server_cfg *sc = apr_pcalloc(p, sizeof(*sc));
+
+    sc->conninfo = add->conninfo ? add->conninfo : base->conninfo;
+    /* Locations of the main server apply to virtual hosts too. */
+    sc->enabled = add->enabled || base->enabled;
+    sc->defaults = base->defaults;
+    return sc;
+}
+
+static void *create_dir_cfg(apr_pool_t *p, char *dir)
+{
+    doanra_dir_cfg *dc = apr_pcalloc(p, sizeof(*dc));
+    int i;
+
+    dc->mode = UNSET;
+    dc->max_members = dc->max_trips_per_year = dc->max_days_per_country =
+        UNSET;
+    dc->max_countries = dc->travel_days = dc->min_lead_days = UNSET;
+    dc->region_level = UNSET;
+    for (i = 0; i < DOANRA_R_COUNT; i++)
+        dc->severity[i] = DOANRA_SEV_UNSET;
+    dc->block_status = UNSET;
+    dc->show_pass = UNSET;
+    dc->lang = UNSET;
+    dc->on_db_error = UNSET;
+    dc->max_body = UNSET;
+    return dc;
+}
+
+#define MERGE_INT(f) dc->f = (add->f != UNSET) ? add->f : base->f
+
+static void *merge_dir_cfg(apr_pool_t *p, void *basev, void *addv)
+{
+    const doanra_dir_cfg *base = basev, *add = addv;
+    doanra_dir_cfg *dc = apr_palloc(p, sizeof(*dc));
+    int i;
+
+    MERGE_INT(mode);
+    for (i = 0; i < DOANRA_F_COUNT; i++)
+        dc->field_names[i] =
+            add->field_names[i] ? add->field_names[i] : base->field_names[i];
+    MERGE_INT(max_members);
+    MERGE_INT(max_trips_per_year);
+    MERGE_INT(max_days_per_country);
+    MERGE_INT(max_countries);
+    MERGE_INT(travel_days);
+    MERGE_INT(min_lead_days);
+    MERGE_INT(region_level);
+    dc->titles = add->titles ? add->titles : base->titles;
+    for (i = 0; i < DOANRA_R_COUNT; i++)
+        dc->severity[i] = add->severity[i] != DOANRA_SEV_UNSET
+                              ? add->severity[i]
+                              : base->severity[i];
+    dc->form_page = add->form_page ? add->form_page : base->form_page;
+    MERGE_INT(block_status);
+    MERGE_INT(show_pass);
+    MERGE_INT(lang);
+    MERGE_INT(on_db_error);
+    MERGE_INT(max_body);
+    return dc;
+}
+
+/* The core's view of a location: SPEC defaults overridden by what the
+ * location set.  A plain struct fill; the titles were normalised when the
+ * configuration was read. */
+static void resolve_config(request_rec *r, const doanra_dir_cfg *dc,
+                           doanra_config *c)
+{
+    const doanra_server_cfg *sc =
+        ap_get_module_config(r->server->module_config, &doanra_module);
+    int i;
+
+    *c = sc->defaults;
+#define TAKE(f) if (dc->f != UNSET) c->f = dc->f
+    TAKE(max_members);
+    TAKE(max_trips_per_year);
+    TAKE(max_days_per_country);
+    TAKE(max_countries);
+    TAKE(travel_days);
+    TAKE(min_lead_days);
+    TAKE(region_level);
+    TAKE(lang);
+#undef TAKE
+    if (dc->titles)
+        c->key_leader_titles = dc->titles;
+    for (i = 0; i < DOANRA_R_COUNT; i++)
+        if (dc->severity[i] != DOANRA_SEV_UNSET)
+            c->severity[i] = dc->severity[i];
+    for (i = 0; i < DOANRA_F_COUNT; i++)
+        if (dc->field_names[i])
+            c->field_names[i] = dc->field_names[i];
+}
+
+static int dir_mode(const doanra_dir_cfg *dc)
+{
+    return dc->mode == UNSET ? MODE_OFF : dc->mode;
+}
+static apr_off_t dir_max_body(const doanra_dir_cfg *dc)
+{
+    return dc->max_body == UNSET ? DEFAULT_MAX_BODY : dc->max_body;
+}
+static int dir_block_status(const doanra_dir_cfg *dc)
+{
+    return dc->block_status == UNSET ? DEFAULT_BLOCK_STATUS : dc->block_status;
+}
+
+/* ------------------------------------------------------------------ */
+/* Directives                                                           */
+/* ------------------------------------------------------------------ */
+
+/* A whole decimal number within [min, max]; no sign, no suffix. */
+static int parse_whole(const char *arg, long min, long max, long *out)
+{
+    char *end;
+    apr_int64_t v;
+
+    if (!arg || !apr_isdigit(*arg))
+        return 0;
+    errno = 0;
+    v = apr_strtoi64(arg, &end, 10);
+    if (*end || errno == ERANGE || v < min || v > max)
+        return 0;
+    *out = (long)v;
+    return 1;
+}
+
+/* One numeric directive: where it goes and what it accepts. */
+typedef struct {
+    apr_size_t offset;
+    long min, max;
+} int_directive;
+
+static const int_directive max_members_d = {
+    APR_OFFSETOF(doanra_dir_cfg, max_members), 1, 1000};
+static const int_directive max_trips_d = {
+    APR_OFFSETOF(doanra_dir_cfg, max_trips_per_year), 1, 366};
+static const int_directive max_days_d = {
+    APR_OFFSETOF(doanra_dir_cfg, max_days_per_country), 1, 366};
+static const int_directive max_countries_d = {
+    APR_OFFSETOF(doanra_dir_cfg, max_countries), 1, 250};
+static const int_directive travel_days_d = {
+    APR_OFFSETOF(doanra_dir_cfg, travel_days), 0, 366};
+static const int_directive min_lead_d = {
+    APR_OFFSETOF(doanra_dir_cfg, min_lead_days), 0, 3660};
+
+static const char *set_int(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    const int_directive *d = cmd->info;
+    long v;
+
+    if (!parse_whole(arg, d->min, d->max, &v))
+        return apr_psprintf(cmd->pool,
+                            "%s must be a whole number from %ld to %ld, not "
+                            "'%s'",
+                            cmd->cmd->name, d->min, d->max, arg);
+    *(int *)((char *)cfg + d->offset) = (int)v;
+    return NULL;
+}
+
+static const char *set_mode(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    doanra_dir_cfg *dc = cfg;
+    doanra_server_cfg *sc =
+        ap_get_module_config(cmd->server->module_config, &doanra_module);
+
+    if (!strcasecmp(arg, "enforce"))
+        dc->mode = MODE_ENFORCE;
+    else if (!strcasecmp(arg, "report"))
+        dc->mode = MODE_REPORT;
+    else if (!strcasecmp(arg, "off"))
+        dc->mode = MODE_OFF;
+    else
+        return apr_psprintf(cmd->pool,
+                            "DoanraMode must be enforce, report or off, not "
+                            "'%s'",
+                            arg);
+    if (dc->mode != MODE_OFF)
+        sc->enabled = 1;
+    return NULL;
+}
+
+static const char *set_database(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    doanra_server_cfg *sc =
+        ap_get_module_config(cmd->server->module_config, &doanra_module);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+
+    if (err)
+        return apr_pstrcat(cmd->pool, "DoanraDatabase: ", err, NULL);
+    if (!*arg)
+        return "DoanraDatabase needs a libpq conninfo string, e.g. "
+               "\"host=127.0.0.1 dbname=doanra user=doanra_module\"";
+    sc->conninfo = arg;
+    return NULL;
+}
+
+static const char *set_field(cmd_parms *cmd, void *cfg, const char *key,
+                             const char *name)
+{
+    doanra_dir_cfg *dc = cfg;
+    int k = doanra_field_key_lookup(key);
+
+    if (k < 0) {
+        const char *all = doanra_field_default_name(0);
+        int i;
+        for (i = 1; i < DOANRA_F_COUNT; i++)
+            all = apr_pstrcat(cmd->pool, all, ", ",
+                              doanra_field_default_name(i), NULL);
+        return apr_psprintf(cmd->pool,
+                            "DoanraField: unknown field '%s'; KEY must be one "
+                            "of %s",
+                            key, all);
+    }
+    if (!*name)
+        return "DoanraField: NAME must not be empty";
+    dc->field_names[k] = name;
+    return NULL;
+}
+
+static const char *set_region_level(cmd_parms *cmd, void *cfg,
+                                    const char *arg)
+{
+    doanra_dir_cfg *dc = cfg;
+
+    if (!strcasecmp(arg, "subregion"))
+        dc->region_level = DOANRA_LEVEL_SUBREGION;
+    else if (!strcasecmp(arg, "region"))
+        dc->region_level = DOANRA_LEVEL_REGION;
+    else
+        return apr_psprintf(cmd->pool,
+                            "DoanraRegionLevel must be subregion or region, "
+                            "not '%s'",
+                            arg);
+    return NULL;
+}
+
+/* ITERATE: the first title given in a section replaces the inherited list,
+ * the following ones (on the same line or later lines) add to it. */
+static const char *add_title(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    doanra_dir_cfg *dc = cfg;
+    const char *norm = doanra_text_norm(cmd->pool, arg);
+
+    if (!*norm)
+        return "DoanraKeyLeaderTitle needs non-empty titles in UTF-8, e.g. "
+               "DoanraKeyLeaderTitle \"Giám đốc\" \"Chủ tịch\"";
+    if (!dc->titles)
+        dc->titles = apr_array_make(cmd->pool, 8, sizeof(const char *));
+    APR_ARRAY_PUSH(dc->titles, const char *) = norm;
+    return NULL;
+}
+
+static const char *set_severity(cmd_parms *cmd, void *cfg, const char *id,
+                                const char *sev)
+{
+    doanra_dir_cfg *dc = cfg;
+    int rule = doanra_rule_lookup(id);
+    int s;
+
+    if (rule < 0) {
+        const char *all = doanra_rule_name(0);
+        int i;
+        for (i = 1; i < DOANRA_R_COUNT; i++)
+            all = apr_pstrcat(cmd->pool, all, ", ", doanra_rule_name(i),
+                              NULL);
+        return apr_psprintf(cmd->pool,
+                            "DoanraRuleSeverity: unknown rule '%s'; ID must "
+                            "be one of %s",
+                            id, all);
+    }
+    if (!strcasecmp(sev, "error"))
+        s = DOANRA_SEV_ERROR;
+    else if (!strcasecmp(sev, "warning"))
+        s = DOANRA_SEV_WARNING;
+    else if (!strcasecmp(sev, "off"))
+        s = DOANRA_SEV_OFF;
+    else
+        return apr_psprintf(cmd->pool,
+                            "DoanraRuleSeverity: the severity must be error, "
+                            "warning or off, not '%s'",
+                            sev);
+    dc->severity[rule] = s;
+    return NULL;
+}
+
+static const char *set_form_page(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    doanra_dir_cfg *dc = cfg;
+
+    if (arg[0] != '/' || arg[1] == '/')
+        return apr_psprintf(cmd->pool,
+                            "DoanraFormPage must be a URL path on this server "
+                            "starting with /, not '%s'",
+                            arg);
+    dc->form_page = arg;
+    return NULL;
+}
+
+static const char *set_block_status(cmd_parms *cmd, void *cfg,
+                                    const char *arg)
+{
+    doanra_dir_cfg *dc = cfg;
+    long v;
+
+    /* Apache answers an unknown code as 500: accept only codes it knows. */
+    if (!parse_whole(arg, 400, 599, &v) ||
+        atoi(ap_get_status_line((int)v)) != (int)v)
+        return apr_psprintf(cmd->pool,
+                            "DoanraBlockStatus must be an HTTP error status "
+                            "from 400 to 599 that Apache knows (e.g. 422), "
+                            "not '%s'",
+                            arg);
+    dc->block_status = (int)v;
+    return NULL;
+}
+
+static const char *set_show_pass(cmd_parms *cmd, void *cfg, int flag)
+{
+    ((doanra_dir_cfg *)cfg)->show_pass = flag ? 1 : 0;
+    return NULL;
+}
+
+static const char *set_language(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    doanra_dir_cfg *dc = cfg;
+
+    if (!strcasecmp(arg, "vi"))
+        dc->lang = DOANRA_LANG_VI;
+    else if (!strcasecmp(arg, "en"))
+        dc->lang = DOANRA_LANG_EN;
+    else
+        return apr_psprintf(cmd->pool,
+                            "DoanraLanguage must be vi or en, not '%s'", arg);
+    return NULL;
+}
+
+static const char *set_on_db_error(cmd_parms *cmd, void *cfg,
+                                   const char *arg)
+{
+    doanra_dir_cfg *dc = cfg;
+
+    if (!strcasecmp(arg, "refuse"))
+        dc->on_db_error = DBERR_REFUSE;
+    else if (!strcasecmp(arg, "allow"))
+        dc->on_db_error = DBERR_ALLOW;
+    else
+        return apr_psprintf(cmd->pool,
+                            "DoanraOnDatabaseError must be refuse or allow, "
+                            "not '%s'",
+                            arg);
+    return NULL;
+}
+
+/* Bytes, optionally with a K, M or G suffix (powers of 1024). */
+static const char *set_max_body(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    doanra_dir_cfg *dc = cfg;
+    const apr_off_t lo = 1024, hi = (apr_off_t)1024 * 1024 * 1024;
+    apr_int64_t v = -1, mul = 1;
+    char *end = NULL;
+
+    if (apr_isdigit(*arg)) {
+        errno = 0;
+        v = apr_strtoi64(arg, &end, 10);
+        if (errno == ERANGE)
+            v = -1;
+        else if (*end && !end[1]) {
+            switch (apr_toupper(*end)) {
+            case 'K': mul = 1024; break;
+            case 'M': mul = 1024 * 1024; break;
+            case 'G': mul = 1024 * 1024 * 1024; break;
+            default: v = -1;
+            }
+        } else if (*end)
+            v = -1;
+    }
+    if (v >= 0 && v <= hi)
+        v *= mul;
+    else
+        v = -1;
+    if (v < lo || v > hi)
+        return apr_psprintf(cmd->pool,
+                            "DoanraMaxBody must be a number of bytes from "
+                            "1024 to 1073741824 (suffix K, M or G allowed), "
+                            "not '%s'",
+                            arg);
+    dc->max_body = (apr_off_t)v;
+    return NULL;
+}
+
+#define DIR_CTX (RSRC_CONF | ACCESS_CONF)
+
+static const command_rec doanra_cmds[] = {
+    AP_INIT_TAKE1("DoanraMode", set_mode, NULL, DIR_CTX,
+                  "enforce, report or off: what to do with form submissions"),
+    AP_INIT_TAKE1("DoanraDatabase", set_database, NULL, RSRC_CONF,
+                  "libpq conninfo of the doanra database"),
+    AP_INIT_TAKE2("DoanraField", set_field, NULL, DIR_CTX,
+                  "KEY NAME: the form's own name for a default field name"),
+    AP_INIT_TAKE1("DoanraMaxMembers", set_int, (void *)&max_members_d,
+                  DIR_CTX, "most members in one delegation (10)"),
+    AP_INIT_TAKE1("DoanraMaxTripsPerYear", set_int, (void *)&max_trips_d,
+                  DIR_CTX, "most trips a key leader makes in a year (2)"),
+    AP_INIT_TAKE1("DoanraMaxDaysPerCountry", set_int, (void *)&max_days_d,
+                  DIR_CTX, "most days in each country (3)"),
+    AP_INIT_TAKE1("DoanraMaxCountries", set_int, (void *)&max_countries_d,
+                  DIR_CTX, "most countries in one trip (3)"),
+    AP_INIT_TAKE1("DoanraTravelDays", set_int, (void *)&travel_days_d,
+                  DIR_CTX, "travel days allowed before, between and after "
+                           "legs (2)"),
+    AP_INIT_TAKE1("DoanraRegionLevel", set_region_level, NULL, DIR_CTX,
+                  "subregion or region: how close countries must be"),
+    AP_INIT_ITERATE("DoanraKeyLeaderTitle", add_title, NULL, DIR_CTX,
+                    "positions whose holders are key leaders"),
+    AP_INIT_TAKE2("DoanraRuleSeverity", set_severity, NULL, DIR_CTX,
+                  "ID error|warning|off: a rule's severity"),
+    AP_INIT_TAKE1("DoanraFormPage", set_form_page, NULL, DIR_CTX,
+                  "URL path of the form page shown again, refilled, when a "
+                  "submission is blocked"),
+    AP_INIT_TAKE1("DoanraBlockStatus", set_block_status, NULL, DIR_CTX,
+                  "HTTP status of a blocked submission (422)"),
+    AP_INIT_FLAG("DoanraShowPass", set_show_pass, NULL, DIR_CTX,
+                 "show the result block on passing submissions too"),
+    AP_INIT_TAKE1("DoanraLanguage", set_language, NULL, DIR_CTX,
+                  "vi or en: language of messages and pages"),
+    AP_INIT_TAKE1("DoanraOnDatabaseError", set_on_db_error, NULL, DIR_CTX,
+                  "refuse or allow: what to do when the database is down"),
+    AP_INIT_TAKE1("DoanraMaxBody", set_max_body, NULL, DIR_CTX,
+                  "largest request body read, in bytes (1048576)"),
+    AP_INIT_TAKE1("DoanraMinLeadDays", set_int, (void *)&min_lead_d, DIR_CTX,
+                  "days a submission must precede departure (0: off)"),
+    {NULL}};
+
+/* ------------------------------------------------------------------ */
+/* Per-request state                                                    */
+/* ------------------------------------------------------------------ */
+
+typedef enum {
+    ACT_NONE = 0, /* let through (or untouched) */
+    ACT_BLOCK,    /* enforce + fail: the blocked answer */
+    ACT_PAGE      /* a ready page (413, 503) answered as is */
+} doanra_action;
+
+typedef struct {
+    doanra_config cfg;
+    const doanra_dir_cfg *dc;
+    doanra_store *store;
+    int action;
+    int status; /* for ACT_BLOCK and ACT_PAGE */
+    const char *page;
+    const char *body; /* the captured body, replayed after redirects */
+    apr_size_t body_len;
+    apr_array_header_t *fields;
+    apr_array_header_t *findings;
+    int decision;
+    int parse_error;
+    long long submission_id, trip_id;
+    int let_through; /* passed on with a record to settle */
+    int settled;
+} doanra_req;
+
+static ap_filter_rec_t *page_capture_frec;
+
+static doanra_req *req_state(request_rec *r)
+{
+    return ap_get_module_config(r->request_config, &doanra_module);
+}
+
+/* The state of r or of a request it was internally redirected from. */
+static doanra_req *req_state_chain(request_rec *r)
+{
+    for (; r; r = r->prev) {
+        doanra_req *st = req_state(r);
+        if (st)
+            return st;
+    }
+    return NULL;
+}
+
+static doanra_server_cfg *server_cfg(request_rec *r)
+{
+    return ap_get_module_config(r->server->module_config, &doanra_module);
+}
+
+static const doanra_countries *countries_for(request_rec *r,
+                                             doanra_store *store)
+{
+    doanra_server_cfg *sc = server_cfg(r);
+    if (store)
+        return doanra_store_countries(store, r);
+    return sc->countries_fallback;
+}
+
+/* Remove every request header the client sent under X-Doanra-: only this
+ * module may state a verdict to the backend. */
+static int collect_doanra(void *rec, const char *key, const char *value)
+{
+    apr_array_header_t *keys = rec;
+    if (!strncasecmp(key, "X-Doanra-", 9))
+        APR_ARRAY_PUSH(keys, const char *) = key;
+    return 1;
+}
+
+static void strip_client_headers(request_rec *r)
+{
+    apr_array_header_t *keys = apr_array_make(r->pool, 2, sizeof(char *));
+    int i;
+
+    apr_table_do(collect_doanra, keys, r->headers_in, NULL);
+    for (i = 0; i < keys->nelts; i++) {
+        const char *k = APR_ARRAY_IDX(keys, i, const char *);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "doanra: removed client request header %s", k);
+        apr_table_unset(r->headers_in, k);
+    }
+}
+
+static long today_local(void)
+{
+    apr_time_exp_t tm;
+    apr_time_exp_lt(&tm, apr_time_now());
+    return doanra_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1,
+                                tm.tm_mday);
+}
+
+static const char *form_status_key(doanra_form_status fs)
+{
+    switch (fs) {
+    case DOANRA_FORM_BAD_PERCENT: return "bad_percent";
+    case DOANRA_FORM_BAD_UTF8: return "bad_utf8";
+    case DOANRA_FORM_TOO_MANY: return "too_many_fields";
+    default: return "malformed";
+    }
+}
+
+/* A body the parser refused is a `format` error whatever the location set
+ * for that rule: it must never pass as if it had been read. */
+static void add_parse_finding(apr_pool_t *p, apr_array_header_t *findings,
+                              int lang, doanra_form_status fs)
+{
+    doanra_finding *f = apr_array_push(findings);
+    f->rule = DOANRA_R_FORMAT;
+    f->severity = DOANRA_SEV_ERROR;
+    f->field = "";
+    f->row = 0;
+    f->message = doanra_msg(lang, form_status_key(fs));
+}
+
+/* Messages of the JSON check that the shared catalogue does not carry. */
+static const char *msg_post_only(int lang)
+{
+    return lang == DOANRA_LANG_EN ? "Only POST is accepted here."
+                                  : "Địa chỉ này chỉ nhận phương thức POST.";
+}
+static const char *msg_bad_type(int lang)
+{
+    return lang == DOANRA_LANG_EN
+               ? "The body must be application/x-www-form-urlencoded or "
+                 "multipart/form-data."
+               : "Nội dung gửi lên phải ở dạng "
+                 "application/x-www-form-urlencoded hoặc "
+                 "multipart/form-data.";
+}
+static const char *msg_read_error(int lang)
+{
+    return lang == DOANRA_LANG_EN
+               ? "The request body could not be read."
+               : "Không đọc được nội dung gửi lên.";
+}
+
+/* ------------------------------------------------------------------ */
+/* Sending answers                                                      */
+/* ------------------------------------------------------------------ */
+
+static int send_body(request_rec *r, int status, const char *ctype,
+                     const char *body, apr_size_t len)
+{
+    apr_bucket_brigade *bb;
+    apr_status_t rv;
+
+    r->status = status;
+    ap_set_content_type(r, ctype);
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    ap_set_content_length(r, (apr_off_t)len);
+    if (r->header_only)
+        return OK;
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    APR_BRIGADE_INSERT_TAIL(
+        bb, apr_bucket_pool_create(body, len, r->pool,
+                                   r->connection->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(bb,
+                            apr_bucket_eos_create(r->connection->bucket_alloc));
+    rv = ap_pass_brigade(r->output_filters, bb);
+    if (rv != APR_SUCCESS && !r->connection->aborted)
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r,
+                      "doanra: sending the answer failed");
+    return OK;
+}
+
+static int send_html(request_rec *r, int status, const char *html,
+                     apr_size_t len)
+{
+    return send_body(r, status, "text/html; charset=utf-8", html, len);
+}
+
+static int send_json(request_rec *r, int status, const char *json)
+{
+    return send_body(r, status, "application/json; charset=utf-8", json,
+                     strlen(json));
+}
+
+static int send_json_error(request_rec *r, int status, const char *msg)
+{
+    return send_json(r, status,
+                     apr_pstrcat(r->pool, "{\"error\":\"",
+                                 doanra_json_escape(r->pool, msg), "\"}",
+                                 NULL));
+}
+
+/* ------------------------------------------------------------------ */
+/* The form page, fetched by an internal GET subrequest                 */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    apr_bucket_brigade *bb; /* copies, in the main request's pool */
+    apr_off_t len;
+    int overflow;
+} page_capture;
+
+/* Last filter of the subrequest: copies what it gets (the buckets may
+ * belong to the subrequest's pool) and passes nothing on. */
+static apr_status_t page_capture_filter(ap_filter_t *f,
+                                        apr_bucket_brigade *bb)
+{
+    page_capture *pc = f->ctx;
+    apr_bucket *e;
+
+    for (e = APR_BRIGADE_FIRST(bb); e != APR_BRIGADE_SENTINEL(bb);
+         e = APR_BUCKET_NEXT(e)) {
+        const char *data;
+        apr_size_t n;
+        apr_status_t rv;
+
+        if (APR_BUCKET_IS_METADATA(e) || pc->overflow)
+            continue;
+        rv = apr_bucket_read(e, &data, &n, APR_BLOCK_READ);
+        if (rv != APR_SUCCESS)
+            return rv;
+        if (pc->len + (apr_off_t)n > MAX_FORM_PAGE) {
+            pc->overflow = 1;
+            continue;
+        }
+        apr_brigade_write(pc->bb, NULL, NULL, data, n);
+        pc->len += n;
+    }
+    apr_brigade_cleanup(bb);
+    return APR_SUCCESS;
+}
+
+static int fetch_form_page(request_rec *r, const char *uri, char **html,
+                           apr_size_t *len)
+{
+    page_capture pc;
+    ap_filter_t *f;
+    request_rec *rr;
+    int rc, ok;
+
+    pc.bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    pc.len = 0;
+    pc.overflow = 0;
+    f = apr_pcalloc(r->pool, sizeof(*f));
+    f->frec = page_capture_frec;
+    f->ctx = &pc;
+    /* No request: the subrequest inserts its own filters before this one,
+     * and an EOS passed here must not mark r as finished. */
+    f->r = NULL;
+    f->c = r->connection;
+
+    rr = ap_sub_req_lookup_uri(uri, r, f);
+    if (rr->status != HTTP_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "doanra: DoanraFormPage %s cannot be served (status "
+                      "%d); using the built-in page",
+                      uri, rr->status);
+        ap_destroy_sub_req(rr);
+        return 0;
+    }
+    /* A plain, complete page: no compression, no conditional answer. */
+    apr_table_unset(rr->headers_in, "Accept-Encoding");
+    apr_table_unset(rr->headers_in, "Range");
+    apr_table_unset(rr->headers_in, "If-Range");
+    apr_table_unset(rr->headers_in, "If-Modified-Since");
+    apr_table_unset(rr->headers_in, "If-None-Match");
+    rc = ap_run_sub_req(rr);
+    ok = rc == OK && (rr->status == HTTP_OK || rr->status == 0) &&
+         !pc.overflow && pc.len > 0 &&
+         (!rr->content_type ||
+          !strncasecmp(rr->content_type, "text/html", 9));
+    if (!ok)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "doanra: DoanraFormPage %s gave status %d, type %s, "
+                      "%" APR_OFF_T_FMT " bytes%s; using the built-in page",
+                      uri, rr->status,
+                      rr->content_type ? rr->content_type : "-", pc.len,
+                      pc.overflow ? " (too large)" : "");
+    ap_destroy_sub_req(rr);
+    if (!ok)
+        return 0;
+    return apr_brigade_pflatten(pc.bb, html, len, r->pool) == APR_SUCCESS;
+}
+
+/* Where the built-in page links back to: DoanraFormPage, else the Referer
+ * when it is a page of this same site (never another site's address). */
+static const char *back_url(request_rec *r, const doanra_dir_cfg *dc)
+{
+    const char *ref;
+    apr_uri_t u;
+
+    if (dc->form_page)
+        return dc->form_page;
+    ref = apr_table_get(r->headers_in, "Referer");
+    if (!ref || apr_uri_parse(r->pool, ref, &u) != APR_SUCCESS || !u.path ||
+        u.path[0] != '/' || u.path[1] == '/')
+        return NULL;
+    if (u.hostname) {
+        if (!r->hostname || strcasecmp(u.hostname, r->hostname) ||
+            !u.scheme ||
+            (strcasecmp(u.scheme, "http") && strcasecmp(u.scheme, "https")))
+            return NULL;
+    } else if (u.scheme) {
+        return NULL;
+    }
+    return u.query ? apr_pstrcat(r->pool, u.path, "?", u.query, NULL)
+                   : u.path;
+}
+
+/* ------------------------------------------------------------------ */
+/* Handlers                                                             */
+/* ------------------------------------------------------------------ */
+
+static int blocked_handler(request_rec *r)
+{
+    doanra_req *st;
+    const char *page = NULL;
+    apr_size_t len = 0;
+
+    if (!r->handler || strcmp(r->handler, BLOCKED_HANDLER))
+        return DECLINED;
+    st = req_state(r);
+    if (!st || st->action == ACT_NONE)
+        return HTTP_NOT_FOUND; /* only the module itself sends here */
+
+    if (st->action == ACT_PAGE) {
+        page = st->page;
+        len = strlen(page);
+    } else {
+        char *html;
+        apr_size_t hlen;
+        /* A body the parser refused cannot be put back into the form. */
+        if (st->dc->form_page && !st->parse_error &&
+            fetch_form_page(r, st->dc->form_page, &html, &hlen)) {
+            const char *block = doanra_render_block(
+                r->pool, &st->cfg, st->decision, st->findings);
+            page = doanra_refill(r->pool, &st->cfg, html, hlen, st->fields,
+                                 st->findings, block, &len);
+        }
+        if (!page) {
+            page = doanra_render_block_page(r->pool, &st->cfg, st->decision,
+                                            st->findings, st->fields,
+                                            back_url(r, st->dc));
+            len = strlen(page);
+        }
+    }
+    return send_html(r, st->status, page, len);
+}
+
+/* Evaluate for the JSON check: history read, nothing written. */
+static int check_handler(request_rec *r)
+{
+    const doanra_dir_cfg *dc;
+    doanra_server_cfg *sc;
+    doanra_config cfg;
+    const char *ct, *body;
+    apr_size_t len;
+    int http_status, lang;
+    apr_array_header_t *fields, *findings;
+    doanra_form_status fs;
+    doanra_trip *trip;
+    doanra_store_result out;
+    doanra_store_request req;
+    apr_status_t rv = APR_EGENERAL;
+    long today;
+
+    if (!r->handler || strcmp(r->handler, CHECK_HANDLER))
+        return DECLINED;
+    dc = ap_get_module_config(r->per_dir_config, &doanra_module);
+    sc = server_cfg(r);
+    resolve_config(r, dc, &cfg);
+    lang = cfg.lang;
+
+    if (r->method_number != M_POST) {
+        r->allowed = AP_METHOD_BIT << M_POST;
+        apr_table_setn(r->err_headers_out, "Allow", "POST");
+        return send_json_error(r, HTTP_METHOD_NOT_ALLOWED,
+                               msg_post_only(lang));
+    }
+    ct = apr_table_get(r->headers_in, "Content-Type");
+    if (!ct || !doanra_form_type_handled(ct))
+        return send_json_error(r, HTTP_BAD_REQUEST, msg_bad_type(lang));
+
+    switch (doanra_capture_body(r, dir_max_body(dc), &body, &len,
+                                &http_status)) {
+    case DOANRA_CAPTURE_OK:
+        break;
+    case DOANRA_CAPTURE_TOO_LARGE:
+        r->connection->keepalive = AP_CONN_CLOSE;
+        return send_json_error(r, HTTP_REQUEST_ENTITY_TOO_LARGE,
+                               doanra_msg(lang, "too_large_text"));
+    default:
+        if (http_status == AP_FILTER_ERROR)
+            return AP_FILTER_ERROR;
+        r->connection->keepalive = AP_CONN_CLOSE;
+        return send_json_error(r, http_status, msg_read_error(lang));
+    }
+
+    fs = doanra_form_parse(r->pool, ct, body, len, MAX_FIELDS, &fields);
+    if (fs != DOANRA_FORM_OK)
+        return send_json_error(r, HTTP_BAD_REQUEST,
+                               doanra_msg(lang, form_status_key(fs)));
+
+    findings = apr_array_make(r->pool, 8, sizeof(doanra_finding));
+    trip = doanra_trip_build(r->pool, &cfg, countries_for(r, sc->store),
+                             fields, findings);
+    today = today_local();
+    memset(&out, 0, sizeof(out));
+    memset(&req, 0, sizeof(req));
+    req.location = r->uri;
+    req.remote_user = r->user;
+    req.client_ip = r->useragent_ip;
+    req.mode = "check";
+    if (sc->store)
+        rv = doanra_store_evaluate(sc->store, r, &cfg, trip, findings, today,
+                                   0, 0, &req, &out);
+    if (rv != APR_SUCCESS) {
+        if (dc->on_db_error != DBERR_ALLOW)
+            return send_json_error(r, HTTP_SERVICE_UNAVAILABLE,
+                                   doanra_msg(lang, "db_down_text"));
+        /* The store may have added findings before it failed: judge again
+         * from the trip builder's findings only. */
+        findings = apr_array_make(r->pool, 8, sizeof(doanra_finding));
+        trip = doanra_trip_build(r->pool, &cfg, countries_for(r, sc->store),
+                                 fields, findings);
+        doanra_trip_resolve_leaders(r->pool, &cfg, trip);
+        doanra_rules_check(r->pool, &cfg, trip, NULL, today, findings);
+        out.decision = doanra_decision(findings);
+    }
+    return send_json(r, HTTP_OK,
+                     doanra_render_json(r->pool, out.decision, findings));
+}
+
+/* ------------------------------------------------------------------ */
+/* The submission, judged in fixups                                     */
+/* ------------------------------------------------------------------ */
+
+static int answer_with(request_rec *r, doanra_req *st, int action,
+                       int status)
+{
+    st->action = action;
+    st->status = status;
+    r->handler = BLOCKED_HANDLER;
+    return OK;
+}
+
+static int evaluate_submission(request_rec *r, const doanra_dir_cfg *dc,
+                               int mode, const char *ct)
+{
+    doanra_server_cfg *sc = server_cfg(r);
+    doanra_req *st = apr_pcalloc(r->pool, sizeof(*st));
+    const char *body;
+    apr_size_t len;
+    int http_status, lang;
+    doanra_form_status fs;
+    doanra_trip *trip;
+    doanra_store_request req;
+    doanra_store_result out;
+    apr_status_t rv = APR_EGENERAL;
+    const char *decision, *sid;
+
+    st->dc = dc;
+    st->store = sc->store;
+    resolve_config(r, dc, &st->cfg);
+    lang = st->cfg.lang;
+    ap_set_module_config(r->request_config, &doanra_module, st);
+
+    switch (doanra_capture_body(r, dir_max_body(dc), &body, &len,
+                                &http_status)) {
+    case DOANRA_CAPTURE_OK:
+        break;
+    case DOANRA_CAPTURE_TOO_LARGE:
+        /* The rest of the body is not read: the connection closes. */
+        r->connection->keepalive = AP_CONN_CLOSE;
+        st->page = doanra_render_error_page(
+            r->pool, lang, HTTP_REQUEST_ENTITY_TOO_LARGE,
+            doanra_msg(lang, "too_large_title"),
+            doanra_msg(lang, "too_large_text"), NULL);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "doanra: request body over DoanraMaxBody (%" APR_OFF_T_FMT
+                      " bytes): 413",
+                      dir_max_body(dc));
+        return answer_with(r, st, ACT_PAGE, HTTP_REQUEST_ENTITY_TOO_LARGE);
+    default:
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "doanra: request body could not be read (status %d)",
+                      http_status);
+        r->connection->keepalive = AP_CONN_CLOSE;
+        return http_status;
+    }
+
+    st->body = body;
+    st->body_len = len;
+    st->findings = apr_array_make(r->pool, 8, sizeof(doanra_finding));
+    fs = doanra_form_parse(r->pool, ct, body, len, MAX_FIELDS, &st->fields);
+    if (fs != DOANRA_FORM_OK) {
+        st->parse_error = 1;
+        add_parse_finding(r->pool, st->findings, lang, fs);
+    }
+    trip = doanra_trip_build(r->pool, &st->cfg, countries_for(r, st->store),
+                             st->fields, st->findings);
+
+    memset(&req, 0, sizeof(req));
+    memset(&out, 0, sizeof(out));
+    req.location = r->uri;
+    req.remote_user = r->user;
+    req.client_ip = r->useragent_ip;
+    req.mode = mode == MODE_ENFORCE ? "enforce" : "report";
+    req.fields_json = doanra_render_fields_json(r->pool, st->fields);
+    if (st->store)
+        rv = doanra_store_evaluate(st->store, r, &st->cfg, trip, st->findings,
+                                   today_local(), 1, mode == MODE_REPORT,
+                                   &req, &out);
+    else
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "doanra: no database store in this process "
+                      "(DoanraDatabase)");
+
+    if (rv != APR_SUCCESS) {
+        if (dc->on_db_error == DBERR_ALLOW) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          "doanra: database unavailable; passed on unchecked "
+                          "(DoanraOnDatabaseError allow)");
+            st->decision = DOANRA_DECISION_UNCHECKED;
+            apr_table_setn(r->headers_in, "X-Doanra-Decision", "unchecked");
+            apr_table_setn(r->err_headers_out, "X-Doanra-Decision",
+                           "unchecked");
+            return DECLINED;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "doanra: database unavailable; submission refused "
+                      "with 503");
+        st->page = doanra_render_error_page(
+            r->pool, lang, HTTP_SERVICE_UNAVAILABLE,
+            doanra_msg(lang, "db_down_title"),
+            doanra_msg(lang, "db_down_text"), st->fields);
+        apr_table_setn(r->err_headers_out, "Retry-After", "60");
+        return answer_with(r, st, ACT_PAGE, HTTP_SERVICE_UNAVAILABLE);
+    }
+
+    st->decision = out.decision;
+    st->submission_id = out.submission_id;
+    st->trip_id = out.trip_id;
+    decision = doanra_decision_name(st->decision);
+    sid = apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
+                       (apr_int64_t)out.submission_id);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "doanra: submission %s decision %s rules %s (%s)", sid,
+                  decision, doanra_rules_list(r->pool, st->findings),
+                  req.mode);
+
+    apr_table_setn(r->err_headers_out, "X-Doanra-Decision", decision);
+    if (out.submission_id > 0)
+        apr_table_setn(r->err_headers_out, "X-Doanra-Submission", sid);
+
+    if (mode == MODE_ENFORCE && st->decision == DOANRA_DECISION_FAIL)
+        return answer_with(r, st, ACT_BLOCK,
+                           st->parse_error ? HTTP_BAD_REQUEST
+                                           : dir_block_status(dc));
+
+    st->let_through = 1;
+    apr_table_setn(r->headers_in, "X-Doanra-Decision", decision);
+    if (out.submission_id > 0)
+        apr_table_setn(r->headers_in, "X-Doanra-Submission", sid);
+    apr_table_setn(r->headers_in, "X-Doanra-Rules",
+                   doanra_rules_list(r->pool, st->findings));
+    if (st->decision != DOANRA_DECISION_PASS || dc->show_pass == 1) {
+        doanra_inject_prepare_request(r);
+        doanra_inject_add(r, doanra_render_block(r->pool, &st->cfg,
+                                                 st->decision,
+                                                 st->findings));
+    }
+    return DECLINED;
+}
+
+static int doanra_fixups(request_rec *r)
+{
+    const doanra_dir_cfg *dc;
+    const char *ct;
+    int mode;
+
+    if (r->main)
+        return DECLINED;
+    /* An internal redirect (front controller, ErrorDocument) continues the
+     * request already judged: replay its body, judge nothing twice.  The
+     * injection filter puts itself back (inject.c). */
+    if (r->prev) {
+        doanra_req *prev = req_state_chain(r->prev);
+        if (prev) {
+            ap_set_module_config(r->request_config, &doanra_module, prev);
+            if (prev->body)
+                doanra_capture_replay(r, prev->body, prev->body_len);
+            return DECLINED;
+        }
+    }
+    dc = ap_get_module_config(r->per_dir_config, &doanra_module);
+    mode = dir_mode(dc);
+    if (mode == MODE_OFF)
+        return DECLINED;
+    strip_client_headers(r);
+    /* The JSON check reads the body itself and records nothing. */
+    if (r->handler && !strcmp(r->handler, CHECK_HANDLER))
+        return DECLINED;
+    if (r->method_number != M_POST)
+        return DECLINED;
+    ct = apr_table_get(r->headers_in, "Content-Type");
+    if (!ct || !doanra_form_type_handled(ct))
+        return DECLINED;
+    return evaluate_submission(r, dc, mode, ct);
+}
+
+/* Once the answer has gone out: the reserved trip becomes submitted or
+ * void according to the final status (after internal redirects). */
+static int doanra_log_transaction(request_rec *r)
+{
+    request_rec *last = r;
+    doanra_req *st = NULL;
+    int status;
+
+    for (; last; last = last->next) {
+        if (!st)
+            st = req_state(last);
+        if (!last->next)
+            break;
+    }
+    if (!st || !st->let_through || st->settled || !st->store)
+        return DECLINED;
+    st->settled = 1;
+    status = last->status;
+    /* The client went away before any answer was sent: nothing reached the
+     * user, the trip must not count. */
+    if (r->connection->aborted && !last->sent_bodyct && !r->sent_bodyct)
+        status = 0;
+    if (doanra_store_settle(st->store, r, st->submission_id, st->trip_id,
+                            status) != APR_SUCCESS)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "doanra: submission %" APR_INT64_T_FMT
+                      " could not be settled with status %d; its trip stays "
+                      "pending",
+                      (apr_int64_t)st->submission_id, status);
+    return DECLINED;
+}
+
+/* ------------------------------------------------------------------ */
+/* Start-up                                                             */
+/* ------------------------------------------------------------------ */
+
+/* configtest runs this (not post_config): a server where a location turns
+ * the module on needs a database. */
+static int doanra_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                               apr_pool_t *ptemp, server_rec *s)
+{
+    int rc = OK;
+
+    for (; s; s = s->next) {
+        doanra_server_cfg *sc =
+            ap_get_module_config(s->module_config, &doanra_module);
+        if (sc->enabled && !sc->conninfo) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, s,
+                         "doanra: DoanraMode enforce or report is set in "
+                         "server %s (%s:%d) but DoanraDatabase is not: add "
+                         "DoanraDatabase \"conninfo\" to the server or "
+                         "virtual host",
+                         s->server_hostname ? s->server_hostname : "-",
+                         s->defn_name ? s->defn_name : "-",
+                         s->defn_line_number);
+            rc = HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return rc;
+}
+
+/* One store per process and conninfo, opened lazily by the store itself;
+ * created here, never in the parent. */
+static void doanra_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    server_rec *v, *w;
+    doanra_countries *fallback = NULL;
+
+    for (v = s; v; v = v->next) {
+        doanra_server_cfg *sc =
+            ap_get_module_config(v->module_config, &doanra_module);
+        if (sc->conninfo) {
+            for (w = s; w != v; w = w->next) {
+                doanra_server_cfg *o =
+                    ap_get_module_config(w->module_config, &doanra_module);
+                if (o->store && o->conninfo &&
+                    !strcmp(o->conninfo, sc->conninfo)) {
+                    sc->store = o->store;
+                    break;
+                }
+            }
+            if (!sc->store &&
+                doanra_store_create(pchild, v, sc->conninfo, &sc->store) !=
+                    APR_SUCCESS) {
+                ap_log_error(APLOG_MARK, APLOG_ERR, 0, v,
+                             "doanra: cannot create the database store; "
+                             "submissions get DoanraOnDatabaseError");
+                sc->store = NULL;
+            }
+        }
+        if (!sc->store) {
+            /* The JSON check still knows countries without a database. */
+            if (!fallback) {
+                fallback = doanra_countries_make(pchild);
+                doanra_countries_load_icu(fallback);
+            }
+            sc->countries_fallback = fallback;
+        }
+    }
+}
+
+static void doanra_register_hooks(apr_pool_t *p)
+{
+    ap_hook_check_config(doanra_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(doanra_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_fixups(doanra_fixups, NULL, NULL, APR_HOOK_LAST);
+    ap_hook_handler(blocked_handler, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_handler(check_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_log_transaction(doanra_log_transaction, NULL, NULL,
+                            APR_HOOK_MIDDLE);
+    page_capture_frec = ap_register_output_filter(
+        PAGE_CAPTURE_FILTER, page_capture_filter, NULL, AP_FTYPE_PROTOCOL);
+    doanra_capture_register();
+    doanra_inject_register();
+}
+
+AP_DECLARE_MODULE(doanra) = {
+    STANDARD20_MODULE_STUFF,
+    create_dir_cfg,
+    merge_dir_cfg,
+    create_server_cfg,
+    merge_server_cfg,
+    doanra_cmds,
+    doanra_register_hooks,
+#if defined(AP_MODULE_FLAG_ALWAYS_MERGE)
+    AP_MODULE_FLAG_ALWAYS_MERGE
+#endif
+};
