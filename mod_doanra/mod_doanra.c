@@ -799,7 +799,7 @@ static int fetch_form_page(request_rec *r, const char *uri, char **html,
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "doanra: DoanraFormPage %s gave status %d, type %s, "
                       "%" APR_OFF_T_FMT " bytes%s; using the built-in page",
-                      uri, rr->status,
+                      uri, rc != OK ? rc : rr->status,
                       rr->content_type ? rr->content_type : "-", pc.len,
                       pc.overflow ? " (too large)" : "");
     ap_destroy_sub_req(rr);
