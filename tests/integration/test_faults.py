@@ -56,7 +56,10 @@ def test_database_killed_under_load(fenv, capsys, mode):
     figures, problems, load = loadlib.fault_cycle(
         fenv, URI, threads=8, before=1.0, down=1.5, after=2.5, mode=mode)
     show(capsys, loadlib.figures_line("faults: pg stop -m %s under load" % mode,
-                                      figures))
+                                      figures)
+         + " (pg down at %.2fs, up at %.2fs, recorded again %ss after)"
+         % (figures["pg down at"], figures["pg up at"],
+            figures["recorded again after"]))
     assert not problems, "\n".join(problems)
     assert figures["passed unchecked"] == 0
     assert figures["other"] == 0

@@ -94,11 +94,12 @@ def test_pass_recorded_with_typed_values(env):
     assert trip["estimated_cost"] == 350000000
     assert trip["year"] == t.ngay_di.year
     members = env.psql_json("SELECT seq, full_name, official_code, unit_code, "
-                            "is_key_leader FROM doanra.trip_members WHERE trip_id"
-                            " = %d ORDER BY seq" % trip["id"])
+                            "unit_name, is_key_leader FROM doanra.trip_members "
+                            "WHERE trip_id = %d ORDER BY seq" % trip["id"])
     assert [m["full_name"] for m in members] == [m["name"] for m in t.members]
     assert members[1]["official_code"] == "CV001"
-    assert members[2]["unit_code"] == "TST2"
+    assert members[1]["unit_code"] == "TST"            # from the registry
+    assert members[2]["unit_name"] == "Ban Kiểm thử Hai"  # tv_don_vi as typed
     assert not any(m["is_key_leader"] for m in members)
 
 

@@ -134,6 +134,7 @@ class Load:
         self._stop = threading.Event()
         self._seq = 0
         self._workers = []
+        self.backend_before = {}
         self.t0 = None
 
     def _next(self):
@@ -166,7 +167,12 @@ class Load:
                 break
             self._one()
 
-    def start(self):
+    def start(self, apache=None):
+        """apache: count the backend's log lines from here (see account)."""
+        self.backend_before = {}
+        if apache is not None:
+            for b in backend_lines(apache):
+                self.backend_before[b.uri] = self.backend_before.get(b.uri, 0) + 1
         self.t0 = time.time()
         for _ in range(self.threads):
             th = threading.Thread(target=self._run, daemon=True)
@@ -215,7 +221,8 @@ def account(env, load, uri):
                         % (len(missing), missing[:10]))
 
     reached = [o for o in outs if o.reached]
-    blines = wait_backend_log(env.apache, uri, len(reached))
+    before = load.backend_before.get(uri, 0)
+    blines = wait_backend_log(env.apache, uri, before + len(reached))[before:]
     decisions = dict(env.psql("SELECT id, decision FROM doanra.submissions WHERE "
                               "id = ANY('{%s}'::bigint[])"
                               % ",".join(b.submission for b in blines
@@ -260,7 +267,8 @@ def fault_cycle(env, uri, threads=8, before=1.0, down=1.5, after=2.5,
     """Load on uri; PostgreSQL killed `before` seconds in, started again
     `down` seconds later, load goes on `after` seconds more.  Returns
     (figures, problems, load)."""
-    load = Load(env.apache.port, uri, threads=threads, fail_every=fail_every).start()
+    load = Load(env.apache.port, uri, threads=threads,
+                fail_every=fail_every).start(env.apache)
     time.sleep(before)
     pg_stop(env.pg, mode)
     t_down = time.time() - load.t0
@@ -273,6 +281,10 @@ def fault_cycle(env, uri, threads=8, before=1.0, down=1.5, after=2.5,
     figures["pg down at"] = round(t_down, 2)
     figures["pg up at"] = round(t_up, 2)
     # After the restart (and a moment to reconnect), requests are recorded.
+    first = min((o.t for o in load.outcomes if o.submission and o.t > t_up),
+                default=None)
+    figures["recorded again after"] = (round(first - t_up, 2)
+                                       if first is not None else None)
     late = [o for o in load.outcomes if o.t > t_up + 1.0]
     if not any(o.submission for o in late):
         problems.append("nothing recorded in the last %.1fs after the restart"
@@ -284,7 +296,7 @@ def graceful_under_load(env, uri, threads=6, duration=6.0, every=1.5):
     """`apache2 -k graceful` every `every` seconds while load runs.
     Returns (figures, failures, gracefuls) where failures are answers that
     are neither 2xx nor 422, and connection errors."""
-    load = Load(env.apache.port, uri, threads=threads, fail_every=4).start()
+    load = Load(env.apache.port, uri, threads=threads, fail_every=4).start(env.apache)
     n = 0
     end = time.time() + duration
     while time.time() + every < end:

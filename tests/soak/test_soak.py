@@ -124,7 +124,9 @@ def test_soak_graceful_under_wrk(senv, capsys):
     assert r.returncode == 0, out
     assert requests > 0 and c200 + c422 == requests, out
     assert failed == 0, out
-    assert len(lines) == c200
+    # wrk drops the answers still in flight when its time is up (at most one
+    # per connection); the backend did answer those.
+    assert c200 <= len(lines) <= c200 + 8
     assert not unchecked, unchecked[:5]
 
 
