@@ -6,6 +6,7 @@ Rows of results.tsv (tab-separated):
   NAME CONNS RPS P50_MS P90_MS P99_MS NON2XX ERRORS REQUESTS   a measurement
   outcome NAME CONNS RECORDED LET_THROUGH LEADER_QUOTA OVERLAP PENDING
   rss SETUP MAX_KB SUM_KB                                      Apache children
+  figure NAME VALUE                                            printed as is
 
 Figures, per set-up and connection count C:
   NAME_rps_C, NAME_p50_ms_C, NAME_p99_ms_C   (dbbound: transactions/s)
@@ -30,11 +31,13 @@ def fmt(v):
 
 
 def main(path):
-    runs, outcome, rss, order = {}, {}, {}, []
+    runs, outcome, rss, order, extra = {}, {}, {}, [], []
     for line in open(path, encoding="utf-8"):
         f = line.rstrip("\n").split("\t")
         if f[0] == "outcome":
             outcome[(f[1], f[2])] = [int(x) for x in f[3:8]]
+        elif f[0] == "figure":
+            extra.append((f[1], float(f[2])))
         elif f[0] == "rss":
             rss[f[1]] = [int(x) for x in f[2].split()]
         elif len(f) >= 9:
@@ -84,6 +87,7 @@ def main(path):
         if setup in rss:
             out.append(("%s_apache_child_rss_kb" % setup, rss[setup][0]))
 
+    out += extra
     for name, value in out:
         print("%s %s" % (name, fmt(value)))
 
