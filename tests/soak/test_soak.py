@@ -20,8 +20,8 @@ import time
 
 import pytest
 
-import harness
-import loadlib
+import loadlib  # puts tests/integration on sys.path
+import harness  # noqa: E402  (after loadlib)
 
 CYCLES = int(os.environ.get("SOAK_CYCLES", "10"))
 THREADS = int(os.environ.get("SOAK_THREADS", "12"))
