@@ -119,20 +119,24 @@ BEGIN
     IF p_year IS NOT NULL AND n > 0 THEN
         RETURN QUERY
         SELECT 'm'::text, m.i::int, NULL::text, NULL::text, NULL::boolean,
+               -- Start from the person's own rows (index trip_members_person);
+               -- OFFSET 0 keeps the planner from walking every trip of the
+               -- year instead when the statistics are stale.
                (SELECT count(DISTINCT t.id)::int
-                  FROM doanra.trip_members tm
+                  FROM (SELECT tm.trip_id FROM doanra.trip_members tm
+                         WHERE tm.person_key = m.pk OFFSET 0) tm
                   JOIN doanra.trips t ON t.id = tm.trip_id
-                 WHERE tm.person_key = m.pk AND t.year = p_year
+                 WHERE t.year = p_year
                    AND doanra.is_counted(t.status)),
                ov.id, (ov.ngay_di - DATE '1970-01-01'), (ov.ngay_ve - DATE '1970-01-01'),
                NULL::text
           FROM unnest(p_person_keys) WITH ORDINALITY AS m(pk, i)
           LEFT JOIN LATERAL (
                 SELECT t.id, t.ngay_di, t.ngay_ve
-                  FROM doanra.trip_members tm
+                  FROM (SELECT tm.trip_id FROM doanra.trip_members tm
+                         WHERE tm.person_key = m.pk OFFSET 0) tm
                   JOIN doanra.trips t ON t.id = tm.trip_id
-                 WHERE tm.person_key = m.pk
-                   AND p_from IS NOT NULL AND p_to IS NOT NULL
+                 WHERE p_from IS NOT NULL AND p_to IS NOT NULL
                    AND t.ngay_di <= p_to AND t.ngay_ve >= p_from
                    AND doanra.is_counted(t.status)
                  ORDER BY t.ngay_di, t.id
