@@ -293,23 +293,30 @@ static const char *set_database(cmd_parms *cmd, void *cfg, const char *arg)
     return NULL;
 }
 
+/* "a, b, c": every name of a catalogue, for configtest messages. */
+static const char *join_names(apr_pool_t *p, const char *(*name)(int), int n)
+{
+    const char *all = name(0);
+    int i;
+
+    for (i = 1; i < n; i++)
+        all = apr_pstrcat(p, all, ", ", name(i), NULL);
+    return all;
+}
+
 static const char *set_field(cmd_parms *cmd, void *cfg, const char *key,
                              const char *name)
 {
     doanra_dir_cfg *dc = cfg;
     int k = doanra_field_key_lookup(key);
 
-    if (k < 0) {
-        const char *all = doanra_field_default_name(0);
-        int i;
-        for (i = 1; i < DOANRA_F_COUNT; i++)
-            all = apr_pstrcat(cmd->pool, all, ", ",
-                              doanra_field_default_name(i), NULL);
+    if (k < 0)
         return apr_psprintf(cmd->pool,
                             "DoanraField: unknown field '%s'; KEY must be one "
                             "of %s",
-                            key, all);
-    }
+                            key,
+                            join_names(cmd->pool, doanra_field_default_name,
+                                       DOANRA_F_COUNT));
     if (!*name)
         return "DoanraField: NAME must not be empty";
     dc->field_names[k] = name;
@@ -356,17 +363,13 @@ static const char *set_severity(cmd_parms *cmd, void *cfg, const char *id,
     int rule = doanra_rule_lookup(id);
     int s;
 
-    if (rule < 0) {
-        const char *all = doanra_rule_name(0);
-        int i;
-        for (i = 1; i < DOANRA_R_COUNT; i++)
-            all = apr_pstrcat(cmd->pool, all, ", ", doanra_rule_name(i),
-                              NULL);
+    if (rule < 0)
         return apr_psprintf(cmd->pool,
                             "DoanraRuleSeverity: unknown rule '%s'; ID must "
                             "be one of %s",
-                            id, all);
-    }
+                            id,
+                            join_names(cmd->pool, doanra_rule_name,
+                                       DOANRA_R_COUNT));
     if (!strcasecmp(sev, "error"))
         s = DOANRA_SEV_ERROR;
     else if (!strcasecmp(sev, "warning"))
