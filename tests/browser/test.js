@@ -16,6 +16,7 @@
  */
 'use strict';
 
+const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const { chromium } = require('playwright-core');
@@ -228,6 +229,15 @@ test('blocked, corrected in the same page, accepted by the intranet', async () =
 
     /* Correct it where it is, as the official would, and send again. */
     await type(page, FIX);
+    /* The live check takes over from the marks of the blocked submission:
+     * once the answer for the corrected values is in, nothing is marked. */
+    await field(page, 'tv_chuc_vu', 2).blur();
+    await page.waitForFunction(() => {
+        const live = document.querySelector('form .doanra-live');
+        return live && live.querySelector('p') && !live.querySelector('li[data-doanra-severity="error"]') &&
+            !document.querySelector('form [aria-invalid="true"]') &&
+            !document.querySelector('.doanra-field-msg, .doanra-live-msg');
+    });
     const accepted = await submit(page);
     eq(accepted.status(), 200, 'status of the corrected submission');
     const decision = accepted.headers()['x-doanra-decision'];
@@ -238,6 +248,10 @@ test('blocked, corrected in the same page, accepted by the intranet', async () =
            `the backend did not receive X-Doanra-Decision: ${decision}:\n${echo}`);
     assert(/^X-Doanra-Submission: \d+$/mi.test(echo), 'the backend did not receive X-Doanra-Submission');
     assert(/^content-type: application\/x-www-form-urlencoded$/mi.test(echo), 'backend content type');
+    /* The intranet application got exactly the bytes the browser sent. */
+    const sent = accepted.request().postDataBuffer();
+    const sha = crypto.createHash('sha256').update(sent).digest('hex');
+    assert(new RegExp(`^body-sha256: ${sha}$`, 'm').test(echo), `the backend's body differs from the browser's (${sent.length} bytes)`);
     if (decision === 'warn')
         eq(await page.locator('section.doanra-result[data-doanra-decision="warn"]').count(), 1, 'warn block on the backend page');
     else
