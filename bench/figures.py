@@ -18,7 +18,7 @@ Figures, per set-up and connection count C:
   check_added_p50_ms_C                       check p50 - plain p50
   apache_child_rss_kb                        max RSS of one child, module
                                              loaded, after the enforce runs
-  apache_children_rss_kb                     sum over the 3 children
+  apache_children_rss_kb                     sum over the 2 children
   plain_apache_child_rss_kb, modsec_apache_child_rss_kb (max, likewise)
 """
 import sys

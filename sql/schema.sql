@@ -108,6 +108,13 @@ CREATE TABLE IF NOT EXISTS doanra.trip_members (
 );
 COMMENT ON TABLE doanra.trip_members IS 'Members of a trip; person_key identifies a person across trips (c:<official code>, else n:<normalised name>|<unit>).';
 CREATE INDEX IF NOT EXISTS trip_members_person ON doanra.trip_members (person_key);
+-- A person's trips as (person_key, trip_id) pairs, read without the heap:
+-- doanra.trip_facts probes it once per trip of the year when counting a
+-- leader's trips (without it, a year whose statistics still say "almost
+-- empty", e.g. each January, made that count re-read every member row of
+-- the person for every trip of the year: 187 ms instead of 9.5 ms per
+-- decision with 160 trips in the year, bench/README-performance.md).
+CREATE INDEX IF NOT EXISTS trip_members_person_trip ON doanra.trip_members (person_key, trip_id);
 
 CREATE TABLE IF NOT EXISTS doanra.trip_legs (
     trip_id bigint NOT NULL REFERENCES doanra.trips ON DELETE CASCADE,
