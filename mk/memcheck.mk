@@ -14,7 +14,7 @@
 #                        (default 200000) must stay within
 #                        SOAK_MEMORY_TOLERANCE_KB (4096); part of `make soak`.
 
-MEMCHECK_ROUNDS          ?= 6
+MEMCHECK_ROUNDS          ?= 20
 SOAK_MEMORY_REQUESTS     ?= 200000
 SOAK_MEMORY_WARMUP       ?= 20000
 SOAK_MEMORY_TOLERANCE_KB ?= 4096
