@@ -124,7 +124,8 @@ BEGIN
                -- year instead when the statistics are stale.
                (SELECT count(DISTINCT t.id)::int
                   FROM (SELECT tm.trip_id FROM doanra.trip_members tm
-                         WHERE tm.person_key = m.pk OFFSET 0) tm
+                         WHERE tm.person_key = m.pk AND tm.year = p_year
+                        OFFSET 0) tm
                   JOIN doanra.trips t ON t.id = tm.trip_id
                  WHERE t.year = p_year
                    AND doanra.is_counted(t.status)),
@@ -134,7 +135,9 @@ BEGIN
           LEFT JOIN LATERAL (
                 SELECT t.id, t.ngay_di, t.ngay_ve
                   FROM (SELECT tm.trip_id FROM doanra.trip_members tm
-                         WHERE tm.person_key = m.pk OFFSET 0) tm
+                         WHERE tm.person_key = m.pk
+                           AND tm.ngay_ve >= p_from AND tm.ngay_di <= p_to
+                        OFFSET 0) tm
                   JOIN doanra.trips t ON t.id = tm.trip_id
                  WHERE p_from IS NOT NULL AND p_to IS NOT NULL
                    AND t.ngay_di <= p_to AND t.ngay_ve >= p_from
@@ -257,3 +260,44 @@ LANGUAGE sql VOLATILE AS $$
 $$;
 COMMENT ON FUNCTION doanra.settle(bigint, int, bigint) IS
     'Stores the backend status of a submission and moves its pending trip to submitted (2xx/3xx) or void.';
+
+-- Member rows carry their trip's year and dates (see schema.sql), whoever
+-- inserts them: the module through record_submission, or an admin loading
+-- history by hand.  A change of a trip's dates is copied to its members.
+CREATE OR REPLACE FUNCTION doanra.trip_members_copy_dates()
+RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    SELECT t.year, t.ngay_di, t.ngay_ve
+      INTO NEW.year, NEW.ngay_di, NEW.ngay_ve
+      FROM doanra.trips t WHERE t.id = NEW.trip_id;
+    RETURN NEW;
+END
+$$;
+CREATE OR REPLACE TRIGGER trip_members_copy_dates
+    BEFORE INSERT OR UPDATE OF trip_id ON doanra.trip_members
+    FOR EACH ROW EXECUTE FUNCTION doanra.trip_members_copy_dates();
+
+CREATE OR REPLACE FUNCTION doanra.trips_dates_to_members()
+RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE doanra.trip_members
+       SET year = NEW.year, ngay_di = NEW.ngay_di, ngay_ve = NEW.ngay_ve
+     WHERE trip_id = NEW.id;
+    RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER trips_dates_to_members
+    AFTER UPDATE OF year, ngay_di, ngay_ve ON doanra.trips
+    FOR EACH ROW
+    WHEN (OLD.year IS DISTINCT FROM NEW.year
+          OR OLD.ngay_di IS DISTINCT FROM NEW.ngay_di
+          OR OLD.ngay_ve IS DISTINCT FROM NEW.ngay_ve)
+    EXECUTE FUNCTION doanra.trips_dates_to_members();
+
+-- Upgrade: member rows recorded before the copies existed.
+UPDATE doanra.trip_members tm
+   SET year = t.year, ngay_di = t.ngay_di, ngay_ve = t.ngay_ve
+  FROM doanra.trips t
+ WHERE t.id = tm.trip_id AND tm.year IS NULL;

@@ -116,6 +116,19 @@ CREATE INDEX IF NOT EXISTS trip_members_person ON doanra.trip_members (person_ke
 -- decision with 160 trips in the year, bench/README-performance.md).
 CREATE INDEX IF NOT EXISTS trip_members_person_trip ON doanra.trip_members (person_key, trip_id);
 
+-- The trip's year and dates, copied onto each member row (kept in step by
+-- the triggers of functions.sql), so that a person's trips in a year and a
+-- person's trips overlapping given dates are read from these few index
+-- entries instead of joining every past trip of the person.
+ALTER TABLE doanra.trip_members ADD COLUMN IF NOT EXISTS year int;
+ALTER TABLE doanra.trip_members ADD COLUMN IF NOT EXISTS ngay_di date;
+ALTER TABLE doanra.trip_members ADD COLUMN IF NOT EXISTS ngay_ve date;
+COMMENT ON COLUMN doanra.trip_members.year IS 'Copy of doanra.trips.year (maintained by trigger).';
+COMMENT ON COLUMN doanra.trip_members.ngay_di IS 'Copy of doanra.trips.ngay_di (maintained by trigger).';
+COMMENT ON COLUMN doanra.trip_members.ngay_ve IS 'Copy of doanra.trips.ngay_ve (maintained by trigger).';
+CREATE INDEX IF NOT EXISTS trip_members_person_year ON doanra.trip_members (person_key, year);
+CREATE INDEX IF NOT EXISTS trip_members_person_ve ON doanra.trip_members (person_key, ngay_ve);
+
 CREATE TABLE IF NOT EXISTS doanra.trip_legs (
     trip_id bigint NOT NULL REFERENCES doanra.trips ON DELETE CASCADE,
     seq int NOT NULL,

@@ -533,3 +533,23 @@ def test_module_role_runs_store_functions(known, pg):
         pg.execute(db, "BEGIN; SELECT * FROM doanra.trip_facts(ARRAY['c:T-L1'], ARRAY['T-L1'], "
                        "ARRAY[true], 2031, '2031-05-01', '2031-05-04', NULL, 'T-A', true); COMMIT",
                    role=m)
+
+
+def test_member_rows_carry_trip_dates(known, pg):
+    """Member rows loaded by hand get their trip's year and dates, and a
+    change of the trip's dates follows them (trip_facts reads the copies)."""
+    db, k = known
+    t5 = k["ids"]["t5"]
+    y = k["y"]
+    assert pg.query(db, f"SELECT year, ngay_di, ngay_ve FROM doanra.trip_members WHERE trip_id = {t5}") \
+        == [[str(y), f"{y}-12-20", f"{y}-12-24"]]
+    pg.execute(db, f"UPDATE doanra.trips SET ngay_di = '{y}-12-18', ngay_ve = '{y}-12-25' WHERE id = {t5}")
+    assert pg.query(db, f"SELECT ngay_di, ngay_ve FROM doanra.trip_members WHERE trip_id = {t5}") \
+        == [[f"{y}-12-18", f"{y}-12-25"]]
+    # The history read sees the hand-loaded trip: one counted trip this year
+    # for T-L1, overlapping the given dates.
+    rows = pg.query(db, f"""SELECT kind, num, id FROM doanra.trip_facts(
+        ARRAY['c:T-L1'], ARRAY['T-L1'], ARRAY[true], {y},
+        DATE '{y}-12-24', DATE '{y}-12-30', NULL, 'T-A', false)
+        WHERE kind = 'm'""")
+    assert rows == [["m", "1", str(t5)]]
