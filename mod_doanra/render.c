@@ -557,10 +557,16 @@ static const char *fields_table(apr_pool_t *p, int lang,
 /* Only links that cannot run script: a path on this site or http(s). */
 static int safe_url(const char *u)
 {
+    const char *q;
     if (!u || !*u)
         return 0;
+    /* Browsers drop tabs and newlines from a URL and read '\' as '/', so
+     * "/\host" and "/<TAB>/host" are "//host": another site. */
+    for (q = u; *q; q++)
+        if ((unsigned char)*q < 0x20 || *q == '\\')
+            return 0;
     if (u[0] == '/')
-        return 1;
+        return u[1] != '/';
     return strncasecmp(u, "http://", 7) == 0 ||
            strncasecmp(u, "https://", 8) == 0;
 }
