@@ -301,3 +301,31 @@ UPDATE doanra.trip_members tm
    SET year = t.year, ngay_di = t.ngay_di, ngay_ve = t.ngay_ve
   FROM doanra.trips t
  WHERE t.id = tm.trip_id AND tm.year IS NULL;
+
+-- The module's role may create a trip only as `pending` and move it only
+-- from `pending` to `submitted` or `void` (what settle does): approving,
+-- completing, rejecting or cancelling is for admins, so a compromised web
+-- server cannot approve a trip.  Superusers and other roles are not limited.
+CREATE OR REPLACE FUNCTION doanra.trips_guard_module()
+RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF pg_has_role(current_user, 'doanra_module', 'MEMBER')
+       AND NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user) THEN
+        IF TG_OP = 'INSERT' AND NEW.status IS DISTINCT FROM 'pending' THEN
+            RAISE EXCEPTION 'doanra_module may only record trips as pending, not %', NEW.status
+                USING ERRCODE = 'insufficient_privilege';
+        ELSIF TG_OP = 'UPDATE'
+              AND NEW.status IS DISTINCT FROM OLD.status
+              AND NOT (OLD.status = 'pending' AND NEW.status IN ('submitted', 'void')) THEN
+            RAISE EXCEPTION 'doanra_module may only settle pending trips, not move % to %',
+                OLD.status, NEW.status
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE OR REPLACE TRIGGER trips_guard_module
+    BEFORE INSERT OR UPDATE OF status ON doanra.trips
+    FOR EACH ROW EXECUTE FUNCTION doanra.trips_guard_module();

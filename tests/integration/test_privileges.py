@@ -366,11 +366,6 @@ def test_module_login_cannot_leave_its_sandbox(env, module_login, sql):
     assert not env.pg.role_exists("doanra_lp_evil")
 
 
-@pytest.mark.xfail(reason="doanra_module has UPDATE(status) on doanra.trips and "
-                          "INSERT on every column: a compromised web server could "
-                          "mark its own trips approved.  Needs a status-transition "
-                          "check (trigger) or a SECURITY DEFINER settle().",
-                   strict=False)
 def test_module_login_cannot_approve_trips(env, lp, module_login):
     apache, client = lp
     r = client.post_form("/lp/submit", valid_trip())
@@ -380,7 +375,13 @@ def test_module_login_cannot_approve_trips(env, lp, module_login):
                                % trip["id"])
     status = env.trip_of(sid)["status"]
     env.pg.psql("UPDATE doanra.trips SET status = 'submitted' WHERE id = %d" % trip["id"])
+    assert not ok and "may only settle pending trips" in out, out
     assert status == "submitted", "the module's role set status %r" % status
+    # nor record a trip that is approved from the start
+    ok, out = module_login.run(
+        "INSERT INTO doanra.trips (submission_id, status, ngay_di, ngay_ve, year, member_count) "
+        "VALUES (%d, 'approved', current_date, current_date, 2026, 1)" % sid)
+    assert not ok and "only record trips as pending" in out, out
 
 
 # ---------------------------------------------------------------------------
