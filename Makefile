@@ -39,7 +39,8 @@ mod_doanra.so: $(CORE_SRCS) $(SHELL_SRCS) $(HDRS)
 	    -I$(CURDIR)/mod_doanra $(PQ_CFLAGS) $(CORE_SRCS) $(SHELL_SRCS) \
 	    $(ICU_LIBS) $(PQ_LIBS) >$(BUILD).log 2>&1 || { cat $(BUILD).log; exit 1; }
 	@grep -E 'warning|error' $(BUILD).log || true
-	cp mod_doanra/.libs/mod_doanra.so mod_doanra.so
+	@# a new inode: a running httpd keeps its mapping of the old file
+	cp mod_doanra/.libs/mod_doanra.so mod_doanra.so.new && mv -f mod_doanra.so.new mod_doanra.so
 	@echo "built mod_doanra.so"
 
 # ---- unit tests (cmocka, ASan + UBSan) ------------------------------------
@@ -66,7 +67,7 @@ $(ECHO_SO): tests/backend/mod_doanra_echo.c
 	cd $(BUILD)/backend && $(APXS) -c -Wc,-std=gnu11 -Wc,"$(WARN)" \
 	    mod_doanra_echo.c >build.log 2>&1 || { cat build.log; exit 1; }
 	@grep -E 'warning|error:' $(BUILD)/backend/build.log || true
-	cp $(BUILD)/backend/.libs/mod_doanra_echo.so $@
+	cp $(BUILD)/backend/.libs/mod_doanra_echo.so $@.new && mv -f $@.new $@
 
 # ---- make test ---------------------------------------------------------------
 # Debian's interpreter: it has python3-pytest, a pyenv python3 in PATH may not.

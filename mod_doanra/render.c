@@ -318,6 +318,9 @@ static const char block_css[] =
     ".doanra-result[lang=\"en\"] li[data-doanra-severity=\"warning\"]:before{"
     "content:\"Warning: \"}"
     ".doanra-result:focus{outline:3px solid #1a1a1a}"
+    /* The message refill places beside a field (DoanraFormPage). */
+    ".doanra-field-msg{display:block;margin:.2em 0;font-weight:normal;"
+    "font-size:.9em;line-height:1.4;color:#b00020}"
     "</style>\n";
 
 static const char *heading_of(int lang, int decision)
