@@ -11,7 +11,8 @@
  * trip's own countries so that plan matching is really exercised.  History
  * is given only when ngay_di is a date, as the store does.
  *
- * Checked: the trip respects the row bound and its dates are real or
+ * Checked: the same findings (rule, severity, field, row) in both
+ * languages; the trip respects the row bound and its dates are real or
  * DOANRA_NODATE; every finding names a known rule whose severity is not
  * off, has a field, a row >= 0 and a non-empty UTF-8 message; the decision
  * follows from the findings; the rule list names known rules; the block
@@ -163,14 +164,35 @@ static void check_trip(const doanra_config *c, const doanra_trip *t)
     }
 }
 
+/* Fields to findings: trip, history, leaders, rules. */
+static apr_array_header_t *evaluate(apr_pool_t *p, const doanra_config *c,
+                                    const apr_array_header_t *fields,
+                                    const uint8_t *h, long today)
+{
+    apr_array_header_t *findings = apr_array_make(p, 8, sizeof(doanra_finding));
+    doanra_trip *t;
+    doanra_history *hist;
+    int i;
+
+    t = doanra_trip_build(p, c, (h[0] & 16) ? NULL : fz_countries, fields,
+                          findings);
+    check_trip(c, t);
+    hist = make_history(p, t, h + 10);
+    doanra_trip_resolve_leaders(p, c, t);
+    for (i = 0; i < t->members->nelts; i++) {
+        const doanra_member *m = &APR_ARRAY_IDX(t->members, i, doanra_member);
+        FZ_CHECK(m->unit_key != NULL, "member %d without a unit key", i);
+    }
+    doanra_rules_check(p, c, t, (h[0] & 32) ? NULL : hist, today, findings);
+    return findings;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     apr_pool_t *p = fz_pool;
     uint8_t h[HDR];
     doanra_config c = fz_defaults;
     apr_array_header_t *fields = NULL, *findings;
-    doanra_trip *t;
-    doanra_history *hist;
     long today;
     int i, decision;
     char *body;
@@ -211,19 +233,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     today = doanra_date_from_ymd(2027, 1, 1) + (int8_t)h[9] * 3;
 
     doanra_form_parse_urlencoded(p, body, len, 0, &fields);
-    findings = apr_array_make(p, 8, sizeof(doanra_finding));
-    t = doanra_trip_build(p, &c, (h[0] & 16) ? NULL : fz_countries, fields,
-                          findings);
-    check_trip(&c, t);
-    hist = make_history(p, t, h + 10);
-    doanra_trip_resolve_leaders(p, &c, t);
-    for (i = 0; i < t->members->nelts; i++) {
-        const doanra_member *m = &APR_ARRAY_IDX(t->members, i, doanra_member);
-        FZ_CHECK(m->unit_key != NULL, "member %d without a unit key", i);
-    }
-    doanra_rules_check(p, &c, t, (h[0] & 32) ? NULL : hist, today, findings);
+    findings = evaluate(p, &c, fields, h, today);
     check_findings(&c, findings);
     decision = doanra_decision(findings);
+
+    /* The language changes the words, never the verdict. */
+    if (h[0] & 64) {
+        doanra_config other = c;
+        apr_array_header_t *f2;
+        other.lang = !c.lang;
+        f2 = evaluate(p, &other, fields, h, today);
+        FZ_CHECK(f2->nelts == findings->nelts, "%d findings in one language, %d in the other",
+                 findings->nelts, f2->nelts);
+        for (i = 0; i < f2->nelts; i++) {
+            const doanra_finding *a = &APR_ARRAY_IDX(findings, i, doanra_finding);
+            const doanra_finding *b = &APR_ARRAY_IDX(f2, i, doanra_finding);
+            FZ_CHECK(a->rule == b->rule && a->severity == b->severity &&
+                         a->row == b->row && !strcmp(a->field, b->field),
+                     "finding %d differs between languages: %s / %s", i,
+                     a->message, b->message);
+        }
+    }
 
     {
         const char *list = doanra_rules_list(p, findings), *q = list;
