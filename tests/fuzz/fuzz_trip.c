@@ -11,7 +11,8 @@
  * trip's own countries so that plan matching is really exercised.  History
  * is given only when ngay_di is a date, as the store does.
  *
- * Checked: the same findings (rule, severity, field, row) in both
+ * Checked: the normal form of the first 16 field values (trimmed, a fixed
+ * point, the same from NFD); the same findings (rule, severity, field, row) in both
  * languages; the trip respects the row bound and its dates are real or
  * DOANRA_NODATE; every finding names a known rule whose severity is not
  * off, has a field, a row >= 0 and a non-empty UTF-8 message; the decision
@@ -19,6 +20,9 @@
  * and the JSON answers are well-formed.
  */
 #include "fuzz_common.h"
+
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
 
 #define HDR 16
 
@@ -164,6 +168,57 @@ static void check_trip(const doanra_config *c, const doanra_trip *t)
     }
 }
 
+/* s in NFD (how macOS sends accented letters), via ICU directly. */
+static const char *nfd(apr_pool_t *p, const char *s)
+{
+    UErrorCode err = U_ZERO_ERROR;
+    const UNormalizer2 *n = unorm2_getNFDInstance(&err);
+    int32_t len = (int32_t)strlen(s), n16 = 0, nd, n8 = 0;
+    UChar *u16 = apr_palloc(p, sizeof(UChar) * ((size_t)len + 1));
+    UChar *d;
+    char *out;
+    u_strFromUTF8(u16, len + 1, &n16, s, len, &err);
+    if (U_FAILURE(err))
+        return NULL;
+    /* a canonical decomposition is at most 4 code points per input unit */
+    d = apr_palloc(p, sizeof(UChar) * ((size_t)n16 * 8 + 1));
+    nd = unorm2_normalize(n, u16, n16, d, n16 * 8 + 1, &err);
+    if (U_FAILURE(err))
+        return NULL;
+    u_strToUTF8(NULL, 0, &n8, d, nd, &err);
+    err = U_ZERO_ERROR;
+    out = apr_palloc(p, (size_t)n8 + 1);
+    u_strToUTF8(out, n8 + 1, NULL, d, nd, &err);
+    return U_FAILURE(err) ? NULL : out;
+}
+
+/* The normal form names are compared in: UTF-8, trimmed, single spaces,
+ * a fixed point, the same for the NFD spelling of the same text, and a
+ * title of itself. */
+static void check_norm(apr_pool_t *p, const doanra_field *f)
+{
+    const char *n1, *n2, *d;
+    size_t l;
+    if (f->len > 512 || strlen(f->value) != f->len)
+        return;
+    n1 = doanra_text_norm(p, f->value);
+    FZ_CHECK(n1 != NULL, "norm NULL");
+    l = strlen(n1);
+    FZ_CHECK(fz_utf8_ok(n1, l, 0), "norm of '%s' is not UTF-8", f->value);
+    FZ_CHECK(!l || (n1[0] != ' ' && n1[l - 1] != ' ' && !strstr(n1, "  ")),
+             "norm of '%s' is '%s': spaces", f->value, n1);
+    n2 = doanra_text_norm(p, n1);
+    FZ_CHECK(!strcmp(n1, n2), "norm is not a fixed point: '%s' -> '%s' -> '%s'",
+             f->value, n1, n2);
+    d = nfd(p, f->value);
+    if (d)
+        FZ_CHECK(!strcmp(doanra_text_norm(p, d), n1),
+                 "NFD spelling normalises differently: '%s' / '%s'",
+                 doanra_text_norm(p, d), n1);
+    FZ_CHECK(doanra_text_starts_with_title(n1, n1) == (l > 0),
+             "'%s' does not start with itself", n1);
+}
+
 /* Fields to findings: trip, history, leaders, rules. */
 static apr_array_header_t *evaluate(apr_pool_t *p, const doanra_config *c,
                                     const apr_array_header_t *fields,
@@ -233,6 +288,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     today = doanra_date_from_ymd(2027, 1, 1) + (int8_t)h[9] * 3;
 
     doanra_form_parse_urlencoded(p, body, len, 0, &fields);
+    for (i = 0; i < fields->nelts && i < 16; i++)
+        check_norm(p, &APR_ARRAY_IDX(fields, i, doanra_field));
     findings = evaluate(p, &c, fields, h, today);
     check_findings(&c, findings);
     decision = doanra_decision(findings);
