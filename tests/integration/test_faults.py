@@ -18,8 +18,6 @@ import sys
 
 import pytest
 
-import harness
-
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "soak"))
 import loadlib  # noqa: E402
@@ -29,21 +27,7 @@ URI = "/faults/refuse"
 
 @pytest.fixture(scope="module")
 def fenv():
-    e = harness.Environment()
-    try:
-        e.start()
-    except Exception:
-        e.stop(failed=True)
-        raise
-    yield e
-    crashes = e.apache.crashes()
-    if not loadlib.pg_is_up(e.pg):
-        try:
-            loadlib.pg_start(e.pg)
-        except Exception:
-            pass
-    e.stop(failed=bool(crashes))
-    assert not crashes, crashes
+    yield from loadlib.private_environment()
 
 
 def show(capsys, line):

@@ -29,21 +29,7 @@ import loadlib  # noqa: E402
 
 @pytest.fixture(scope="module")
 def oenv():
-    e = harness.Environment()
-    try:
-        e.start()
-    except Exception:
-        e.stop(failed=True)
-        raise
-    yield e
-    crashes = e.apache.crashes()
-    if not loadlib.pg_is_up(e.pg):
-        try:
-            loadlib.pg_start(e.pg)
-        except Exception:
-            pass
-    e.stop(failed=bool(crashes))
-    assert not crashes, crashes
+    yield from loadlib.private_environment()
 
 
 @pytest.fixture(scope="module")

@@ -56,6 +56,28 @@ BackendLine = collections.namedtuple("BackendLine",
                                      "time uri status decision submission")
 
 
+def private_environment():
+    """A PostgreSQL and Apache of their own for a test module that stops and
+    restarts the database (so the session's shared environment is never
+    disturbed).  Use as a generator fixture: `yield from`.  PostgreSQL is
+    brought back before the teardown; a crashed httpd child fails it."""
+    e = harness.Environment()
+    try:
+        e.start()
+    except Exception:
+        e.stop(failed=True)
+        raise
+    yield e
+    crashes = e.apache.crashes()
+    if not pg_is_up(e.pg):
+        try:
+            pg_start(e.pg)
+        except Exception:
+            pass
+    e.stop(failed=bool(crashes))
+    assert not crashes, crashes
+
+
 def backend_lines(apache, uri=None):
     """Requests the echo backend answered: (time, uri, status, the
     X-Doanra-Decision and X-Doanra-Submission request headers it got, '-'

@@ -32,21 +32,7 @@ LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "post.lua")
 
 @pytest.fixture(scope="module")
 def senv():
-    e = harness.Environment()
-    try:
-        e.start()
-    except Exception:
-        e.stop(failed=True)
-        raise
-    yield e
-    crashes = e.apache.crashes()
-    if not loadlib.pg_is_up(e.pg):
-        try:
-            loadlib.pg_start(e.pg)
-        except Exception:
-            pass
-    e.stop(failed=bool(crashes))
-    assert not crashes, crashes
+    yield from loadlib.private_environment()
 
 
 def show(capsys, line):
