@@ -3,12 +3,14 @@
  * same bytes to the handler afterwards.
  *
  * The module must judge a submission before the backend sees it, so the
- * body is read in fixups, through the request's input filters (HTTP_IN
- * de-chunks it and answers Expect: 100-continue), into one buffer in
- * r->pool.  The DOANRA_REPLAY input filter then serves that buffer to
- * whoever reads the body next (mod_proxy, mod_cgi, a handler), honouring
- * the amount asked for, and ends it with EOS.  The buffer is the only copy:
- * replayed buckets point into it.
+ * body is read just before the handler runs (insert_filter), through the
+ * request's input filters (HTTP_IN de-chunks it and answers Expect:
+ * 100-continue; mod_deflate's DEFLATE, when the admin set it, inflates it),
+ * into one buffer in r->pool.  The DOANRA_REPLAY input filter, a resource
+ * filter above those, then serves that buffer to whoever reads the body
+ * next (mod_proxy, mod_cgi, a handler), honouring the amount asked for, and
+ * ends it with EOS: the backend gets what it would have got without the
+ * module.  The buffer is the only copy: replayed buckets point into it.
  *
  * The replayed body is no longer chunked: Content-Length is set to its
  * length and Transfer-Encoding removed, because CGI and FastCGI backends
@@ -27,7 +29,7 @@ APLOG_USE_MODULE(doanra);
 #define REPLAY_FILTER "DOANRA_REPLAY"
 
 typedef struct {
-    const char *body;
+    const char *body; /* NULL while the body is being captured */
     apr_size_t len;
     apr_size_t off; /* next byte to serve */
 } replay_ctx;
@@ -42,6 +44,8 @@ static apr_status_t replay_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     apr_bucket_alloc_t *ba = f->c->bucket_alloc;
     apr_size_t left, n;
 
+    if (!ctx->body) /* still capturing: not ours yet */
+        return ap_get_brigade(f->next, bb, mode, block, readbytes);
     switch (mode) {
     case AP_MODE_READBYTES:
     case AP_MODE_SPECULATIVE:
@@ -83,7 +87,8 @@ static apr_status_t replay_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     return APR_SUCCESS;
 }
 
-void doanra_capture_replay(request_rec *r, const char *body, apr_size_t len)
+/* Put a (still empty) replay filter into r's input chain; returns it. */
+static ap_filter_t *add_replay(request_rec *r)
 {
     replay_ctx *ctx = apr_pcalloc(r->pool, sizeof(*ctx));
     ap_filter_t *f;
@@ -92,9 +97,15 @@ void doanra_capture_replay(request_rec *r, const char *body, apr_size_t len)
     for (f = r->input_filters; f; f = f->next)
         if (f->frec == replay_frec && f->r == r)
             ap_remove_input_filter(f);
+    return ap_add_input_filter_handle(replay_frec, ctx, r, r->connection);
+}
+
+void doanra_capture_replay(request_rec *r, const char *body, apr_size_t len)
+{
+    replay_ctx *ctx = add_replay(r)->ctx;
+
     ctx->body = body;
     ctx->len = len;
-    ap_add_input_filter_handle(replay_frec, ctx, r, r->connection);
 }
 
 /* Content-Length as sent, or -1 when absent or not a plain number. */
@@ -119,6 +130,8 @@ doanra_capture_status doanra_capture_body(request_rec *r, apr_off_t limit,
     apr_bucket_alloc_t *ba = r->connection->bucket_alloc;
     apr_bucket_brigade *bb, *kept = NULL;
     apr_off_t declared = declared_length(r), total = 0;
+    ap_filter_t *replay;
+    replay_ctx *ctx;
     char *buf = NULL;
     int eos = 0;
     apr_status_t rv;
@@ -133,10 +146,16 @@ doanra_capture_status doanra_capture_body(request_rec *r, apr_off_t limit,
         *http_status = HTTP_REQUEST_ENTITY_TOO_LARGE;
         return DOANRA_CAPTURE_TOO_LARGE;
     }
+    /* The replay goes in first, and the body is read from the filter below
+     * it: what sits above (a resource filter of the admin's) will see the
+     * replayed body exactly as it would have seen the original. */
+    replay = add_replay(r);
+    ctx = replay->ctx;
     /* With a declared length the bytes go straight into their final
      * buffer; a chunked body is kept as the buckets HTTP_IN made (no copy)
-     * and flattened once at the end. */
-    if (declared >= 0)
+     * and flattened once at the end.  So is an encoded body: an input
+     * filter (mod_deflate's) may hand over more bytes than were sent. */
+    if (declared >= 0 && !apr_table_get(r->headers_in, "Content-Encoding"))
         buf = apr_palloc(r->pool, (apr_size_t)declared + 1);
     else
         kept = apr_brigade_create(r->pool, ba);
@@ -145,7 +164,7 @@ doanra_capture_status doanra_capture_body(request_rec *r, apr_off_t limit,
     while (!eos) {
         apr_bucket *e;
 
-        rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
+        rv = ap_get_brigade(replay->next, bb, AP_MODE_READBYTES,
                             APR_BLOCK_READ, HUGE_STRING_LEN);
         if (rv != APR_SUCCESS) {
             *http_status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
@@ -229,7 +248,8 @@ doanra_capture_status doanra_capture_body(request_rec *r, apr_off_t limit,
     apr_table_setn(r->headers_in, "Content-Length",
                    apr_off_t_toa(r->pool, total));
     apr_table_unset(r->headers_in, "Transfer-Encoding");
-    doanra_capture_replay(r, buf, (apr_size_t)total);
+    ctx->body = buf;
+    ctx->len = (apr_size_t)total;
     return DOANRA_CAPTURE_OK;
 
 fail:
@@ -241,8 +261,9 @@ fail:
 
 void doanra_capture_register(void)
 {
-    /* Below the resource filters (an INFLATE the admin sets on the input
-     * still sees the raw body) and above HTTP_IN, which is spent. */
+    /* A resource filter: above mod_deflate's DEFLATE input filter
+     * (AP_FTYPE_CONTENT_SET), which has inflated the body the module
+     * judged, and above HTTP_IN; both are spent once it is captured. */
     replay_frec = ap_register_input_filter(REPLAY_FILTER, replay_filter, NULL,
-                                           AP_FTYPE_CONTENT_SET);
+                                           AP_FTYPE_RESOURCE);
 }

@@ -97,6 +97,21 @@ doanra_form_status doanra_form_parse(apr_pool_t *p, const char *content_type,
 /* Is this Content-Type one the module handles (urlencoded or multipart)? */
 int doanra_form_type_handled(const char *content_type);
 
+/* What a request's Content-Type header says (ctype.c). */
+typedef enum {
+    DOANRA_CT_NONE = 0,   /* no header, or an empty one */
+    DOANRA_CT_URLENCODED, /* application/x-www-form-urlencoded */
+    DOANRA_CT_MULTIPART,  /* multipart/form-data with one good boundary */
+    DOANRA_CT_OTHER,      /* one well-formed media type of another kind */
+    DOANRA_CT_INVALID     /* not one media type by RFC 9110's grammar, or
+                             readable two ways (see ctype.c) */
+} doanra_ctype;
+
+/* Read a Content-Type header value.  For DOANRA_CT_MULTIPART *boundary is
+ * the boundary (unquoted, in p); otherwise NULL. */
+doanra_ctype doanra_ctype_parse(apr_pool_t *p, const char *value,
+                                const char **boundary);
+
 /* ------------------------------------------------------------------ */
 /* Text                                                                 */
 /* ------------------------------------------------------------------ */

@@ -42,6 +42,7 @@ module AP_MODULE_DECLARE_DATA doanra_module;
 #define BLOCKED_HANDLER "doanra-blocked"
 #define CHECK_HANDLER "doanra-check"
 #define PAGE_CAPTURE_FILTER "DOANRA_PAGE_CAPTURE"
+#define STATUS_FILTER "DOANRA_STATUS"
 
 /* Bounds on what one request may make the module do. */
 #define MAX_FIELDS 10000                 /* name=value pairs per body */
@@ -51,6 +52,7 @@ module AP_MODULE_DECLARE_DATA doanra_module;
 
 typedef enum { MODE_OFF = 0, MODE_REPORT = 1, MODE_ENFORCE = 2 } doanra_mode;
 typedef enum { DBERR_REFUSE = 0, DBERR_ALLOW = 1 } doanra_dberr;
+typedef enum { OTHER_REFUSE = 0, OTHER_PASS = 1 } doanra_other;
 
 /* ------------------------------------------------------------------ */
 /* Configuration                                                        */
@@ -85,7 +87,16 @@ typedef struct {
     int lang;
     int on_db_error;
     apr_off_t max_body;
+    int other_requests; /* DoanraOtherRequests: OTHER_REFUSE / OTHER_PASS */
+    int same_origin;    /* DoanraSameOrigin flag */
+    apr_array_header_t *accept; /* DoanraAcceptStatus: status_range, NULL =
+                                   inherit (default 200-399) */
 } doanra_dir_cfg;
+
+/* One CODE or LO-HI of DoanraAcceptStatus. */
+typedef struct {
+    int lo, hi;
+} status_range;
 
 static void *create_server_cfg(apr_pool_t *p, server_rec *s)
 {
@@ -123,6 +134,8 @@ static void *create_dir_cfg(apr_pool_t *p, char *dir)
     dc->lang = UNSET;
     dc->on_db_error = UNSET;
     dc->max_body = UNSET;
+    dc->other_requests = UNSET;
+    dc->same_origin = UNSET;
     return dc;
 }
 
@@ -156,6 +169,9 @@ static void *merge_dir_cfg(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(lang);
     MERGE_INT(on_db_error);
     MERGE_INT(max_body);
+    MERGE_INT(other_requests);
+    MERGE_INT(same_origin);
+    dc->accept = add->accept ? add->accept : base->accept;
     return dc;
 }
 
@@ -490,6 +506,63 @@ static const char *set_max_body(cmd_parms *cmd, void *cfg, const char *arg)
     return NULL;
 }
 
+static const char *set_other_requests(cmd_parms *cmd, void *cfg,
+                                      const char *arg)
+{
+    doanra_dir_cfg *dc = cfg;
+
+    if (!strcasecmp(arg, "refuse"))
+        dc->other_requests = OTHER_REFUSE;
+    else if (!strcasecmp(arg, "pass"))
+        dc->other_requests = OTHER_PASS;
+    else
+        return apr_psprintf(cmd->pool,
+                            "DoanraOtherRequests must be refuse or pass, not "
+                            "'%s'",
+                            arg);
+    return NULL;
+}
+
+static const char *set_same_origin(cmd_parms *cmd, void *cfg, int flag)
+{
+    ((doanra_dir_cfg *)cfg)->same_origin = flag ? 1 : 0;
+    return NULL;
+}
+
+/* ITERATE: CODE or LO-HI, 100-599.  The first value in a section replaces
+ * the inherited list, like DoanraKeyLeaderTitle. */
+static const char *add_accept_status(cmd_parms *cmd, void *cfg,
+                                     const char *arg)
+{
+    doanra_dir_cfg *dc = cfg;
+    const char *dash = strchr(arg, '-');
+    long lo, hi;
+    int ok;
+    status_range *sr;
+
+    if (dash) {
+        char *first = apr_pstrmemdup(cmd->temp_pool, arg,
+                                     (apr_size_t)(dash - arg));
+        ok = parse_whole(first, 100, 599, &lo) &&
+             parse_whole(dash + 1, 100, 599, &hi) && lo <= hi;
+    } else {
+        ok = parse_whole(arg, 100, 599, &lo);
+        hi = lo;
+    }
+    if (!ok)
+        return apr_psprintf(cmd->pool,
+                            "DoanraAcceptStatus takes HTTP statuses from 100 "
+                            "to 599, each a CODE or a range LOW-HIGH (e.g. "
+                            "DoanraAcceptStatus 200-299 303), not '%s'",
+                            arg);
+    if (!dc->accept)
+        dc->accept = apr_array_make(cmd->pool, 4, sizeof(status_range));
+    sr = apr_array_push(dc->accept);
+    sr->lo = (int)lo;
+    sr->hi = (int)hi;
+    return NULL;
+}
+
 #define DIR_CTX (RSRC_CONF | ACCESS_CONF)
 
 static const command_rec doanra_cmds[] = {
@@ -531,6 +604,14 @@ static const command_rec doanra_cmds[] = {
                   "largest request body read, in bytes (1048576)"),
     AP_INIT_TAKE1("DoanraMinLeadDays", set_int, (void *)&min_lead_d, DIR_CTX,
                   "days a submission must precede departure (0: off)"),
+    AP_INIT_TAKE1("DoanraOtherRequests", set_other_requests, NULL, DIR_CTX,
+                  "refuse or pass: bodies that are not a POSTed form at an "
+                  "enforce location"),
+    AP_INIT_FLAG("DoanraSameOrigin", set_same_origin, NULL, DIR_CTX,
+                 "refuse cross-site POSTs at an enforce location (on)"),
+    AP_INIT_ITERATE("DoanraAcceptStatus", add_accept_status, NULL, DIR_CTX,
+                    "backend statuses (CODE or LOW-HIGH) that mean the "
+                    "application accepted the trip (200-399)"),
     {NULL}};
 
 /* ------------------------------------------------------------------ */
@@ -540,7 +621,8 @@ static const command_rec doanra_cmds[] = {
 typedef enum {
     ACT_NONE = 0, /* let through (or untouched) */
     ACT_BLOCK,    /* enforce + fail: the blocked answer */
-    ACT_PAGE      /* a ready page (413, 503) answered as is */
+    ACT_PAGE,     /* a ready page (400, 403, 413, 415, 503) answered as is */
+    ACT_STATUS    /* the body could not be read: httpd's own error answer */
 } doanra_action;
 
 typedef struct {
@@ -558,10 +640,11 @@ typedef struct {
     int parse_error;
     long long submission_id, trip_id;
     int let_through; /* passed on with a record to settle */
+    int handler_status; /* r->status as the handler's first output had it */
     int settled;
 } doanra_req;
 
-static ap_filter_rec_t *page_capture_frec;
+static ap_filter_rec_t *page_capture_frec, *status_frec;
 
 static doanra_req *req_state(request_rec *r)
 {
@@ -720,6 +803,28 @@ static int send_json_error(request_rec *r, int status, const char *msg)
 }
 
 /* ------------------------------------------------------------------ */
+/* The handler's own status                                             */
+/* ------------------------------------------------------------------ */
+
+/* Notes r->status when the handler's output first passes, then steps
+ * aside.  An error the handler returns (ap_die) bypasses resource filters;
+ * then the final status of the request is the handler's. */
+static apr_status_t status_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    doanra_req *st = req_state_chain(f->r);
+
+    if (st && !st->handler_status)
+        st->handler_status = f->r->status;
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+static void add_status_filter(request_rec *r)
+{
+    ap_add_output_filter_handle(status_frec, NULL, r, r->connection);
+}
+
+/* ------------------------------------------------------------------ */
 /* The form page, fetched by an internal GET subrequest                 */
 /* ------------------------------------------------------------------ */
 
@@ -851,6 +956,8 @@ static int blocked_handler(request_rec *r)
     st = req_state(r);
     if (!st || st->action == ACT_NONE)
         return HTTP_NOT_FOUND; /* only the module itself sends here */
+    if (st->action == ACT_STATUS)
+        return st->status;
 
     if (st->action == ACT_PAGE) {
         page = st->page;
@@ -882,7 +989,7 @@ static int check_handler(request_rec *r)
     const doanra_dir_cfg *dc;
     doanra_server_cfg *sc;
     doanra_config cfg;
-    const char *ct, *body;
+    const char *ct, *body, *boundary;
     apr_size_t len;
     int http_status, lang;
     apr_array_header_t *fields, *findings;
@@ -907,8 +1014,16 @@ static int check_handler(request_rec *r)
                                msg_post_only(lang));
     }
     ct = apr_table_get(r->headers_in, "Content-Type");
-    if (!ct || !doanra_form_type_handled(ct))
+    switch (doanra_ctype_parse(r->pool, ct, &boundary)) {
+    case DOANRA_CT_URLENCODED:
+    case DOANRA_CT_MULTIPART:
+        break;
+    case DOANRA_CT_INVALID:
+        return send_json_error(r, HTTP_BAD_REQUEST,
+                               doanra_msg(lang, "bad_ctype_text"));
+    default:
         return send_json_error(r, HTTP_BAD_REQUEST, msg_bad_type(lang));
+    }
 
     switch (doanra_capture_body(r, dir_max_body(dc), &body, &len,
                                 &http_status)) {
@@ -961,38 +1076,114 @@ static int check_handler(request_rec *r)
 }
 
 /* ------------------------------------------------------------------ */
-/* The submission, judged in fixups                                     */
+/* The submission, judged just before the handler runs                  */
 /* ------------------------------------------------------------------ */
 
-static int answer_with(request_rec *r, doanra_req *st, int action,
-                       int status)
+/* Point the request at the module's own answer (blocked_handler).  Called
+ * from the insert_filter hook, after which httpd runs r->handler. */
+static void answer_with(request_rec *r, doanra_req *st, int action,
+                        int status)
 {
     st->action = action;
     st->status = status;
     r->handler = BLOCKED_HANDLER;
-    return OK;
 }
 
-static int evaluate_submission(request_rec *r, const doanra_dir_cfg *dc,
-                               int mode, const char *ct)
+/* One of the module's own error pages (400, 403, 413, 415, 503). */
+static void answer_page(request_rec *r, doanra_req *st, int status,
+                        const char *title_key, const char *text_key,
+                        const apr_array_header_t *fields)
 {
-    doanra_server_cfg *sc = server_cfg(r);
+    int lang = st->cfg.lang;
+
+    st->page = doanra_render_error_page(r->pool, lang, status,
+                                        doanra_msg(lang, title_key),
+                                        doanra_msg(lang, text_key), fields);
+    answer_with(r, st, ACT_PAGE, status);
+}
+
+/* A fresh per-request state for r at location dc. */
+static doanra_req *new_state(request_rec *r, const doanra_dir_cfg *dc)
+{
     doanra_req *st = apr_pcalloc(r->pool, sizeof(*st));
-    const char *body;
+
+    st->dc = dc;
+    st->store = server_cfg(r)->store;
+    resolve_config(r, dc, &st->cfg);
+    ap_set_module_config(r->request_config, &doanra_module, st);
+    return st;
+}
+
+/* Does any field of the list carry one of the location's field names? */
+static int has_location_field(const doanra_config *c,
+                              const apr_array_header_t *fields)
+{
+    int i, k;
+
+    for (i = 0; i < fields->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(fields, i, doanra_field).name;
+        apr_size_t n = strlen(name);
+        if (n > 2 && !strcmp(name + n - 2, "[]"))
+            n -= 2;
+        for (k = 0; k < DOANRA_F_COUNT; k++)
+            if (strlen(c->field_names[k]) == n &&
+                !strncmp(c->field_names[k], name, n))
+                return 1;
+    }
+    return 0;
+}
+
+/* Any of the location's fields in the query string: a backend reading
+ * $_REQUEST or a servlet's parameters would take it. */
+static int query_has_location_field(request_rec *r, const doanra_config *c)
+{
+    apr_array_header_t *q;
+
+    if (!r->args || !*r->args)
+        return 0;
+    if (doanra_form_parse_urlencoded(r->pool, r->args, strlen(r->args), 0,
+                                     &q) != DOANRA_FORM_OK)
+        return 1; /* unreadable: the module cannot tell */
+    return has_location_field(c, q);
+}
+
+/* A form field in the query string is a `format` error whatever the
+ * location's severity for `format`: the module cannot know which copy the
+ * backend believes. */
+static void add_query_finding(request_rec *r, apr_array_header_t *findings,
+                              int lang)
+{
+    doanra_finding *f = apr_array_push(findings);
+
+    f->rule = DOANRA_R_FORMAT;
+    f->severity = DOANRA_SEV_ERROR;
+    f->field = "";
+    f->row = 0;
+    f->message =
+        lang == DOANRA_LANG_EN
+            ? "The address (query string) carries fields of the form; the "
+              "application could read them instead of what was submitted. "
+              "Send the form again from its page."
+            : "Địa chỉ gửi (query string) có chứa các trường của biểu mẫu; "
+              "ứng dụng có thể đọc chúng thay cho nội dung đã gửi. Hãy gửi "
+              "lại biểu mẫu từ trang của nó.";
+}
+
+/* Judge the body of r (a form, or nothing at all): capture, parse, build
+ * the trip, evaluate and record it, then let it through or answer it. */
+static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
+                                const char *ct)
+{
+    const doanra_dir_cfg *dc = st->dc;
+    const char *body, *encoding;
     apr_size_t len;
-    int http_status, lang;
+    int http_status, lang = st->cfg.lang;
     doanra_form_status fs;
     doanra_trip *trip;
     doanra_store_request req;
     doanra_store_result out;
     apr_status_t rv = APR_EGENERAL;
     const char *decision, *sid;
-
-    st->dc = dc;
-    st->store = sc->store;
-    resolve_config(r, dc, &st->cfg);
-    lang = st->cfg.lang;
-    ap_set_module_config(r->request_config, &doanra_module, st);
 
     switch (doanra_capture_body(r, dir_max_body(dc), &body, &len,
                                 &http_status)) {
@@ -1001,30 +1192,54 @@ static int evaluate_submission(request_rec *r, const doanra_dir_cfg *dc,
     case DOANRA_CAPTURE_TOO_LARGE:
         /* The rest of the body is not read: the connection closes. */
         r->connection->keepalive = AP_CONN_CLOSE;
-        st->page = doanra_render_error_page(
-            r->pool, lang, HTTP_REQUEST_ENTITY_TOO_LARGE,
-            doanra_msg(lang, "too_large_title"),
-            doanra_msg(lang, "too_large_text"), NULL);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "doanra: request body over DoanraMaxBody (%" APR_OFF_T_FMT
                       " bytes): 413",
                       dir_max_body(dc));
-        return answer_with(r, st, ACT_PAGE, HTTP_REQUEST_ENTITY_TOO_LARGE);
+        answer_page(r, st, HTTP_REQUEST_ENTITY_TOO_LARGE, "too_large_title",
+                    "too_large_text", NULL);
+        return;
     default:
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "doanra: request body could not be read (status %d)",
                       http_status);
         r->connection->keepalive = AP_CONN_CLOSE;
-        return http_status;
+        answer_with(r, st, ACT_STATUS, http_status);
+        return;
     }
-
     st->body = body;
     st->body_len = len;
+
+    /* An encoding nobody in front of the module took off (mod_deflate's
+     * input filter removes the header once it has inflated the body): the
+     * module cannot read it, some backends would. */
+    encoding = apr_table_get(r->headers_in, "Content-Encoding");
+    if (encoding && *encoding && strcasecmp(encoding, "identity")) {
+        if (mode == MODE_ENFORCE) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          "doanra: request body in Content-Encoding %s "
+                          "cannot be judged: 415",
+                          encoding);
+            answer_page(r, st, HTTP_UNSUPPORTED_MEDIA_TYPE,
+                        "unsupported_title", "encoded_text", NULL);
+        }
+        return;
+    }
+
     st->findings = apr_array_make(r->pool, 8, sizeof(doanra_finding));
-    fs = doanra_form_parse(r->pool, ct, body, len, MAX_FIELDS, &st->fields);
+    fs = ct ? doanra_form_parse(r->pool, ct, body, len, MAX_FIELDS,
+                                &st->fields)
+            : doanra_form_parse_urlencoded(r->pool, "", 0, MAX_FIELDS,
+                                           &st->fields);
     if (fs != DOANRA_FORM_OK) {
         st->parse_error = 1;
         add_parse_finding(r->pool, st->findings, lang, fs);
+    } else if (query_has_location_field(r, &st->cfg)) {
+        add_query_finding(r, st->findings, lang);
+    } else if (mode == MODE_REPORT &&
+               !has_location_field(&st->cfg, st->fields)) {
+        /* Not a delegation (a login, a search): untouched, unrecorded. */
+        return;
     }
     trip = doanra_trip_build(r->pool, &st->cfg, countries_for(r, st->store),
                              st->fields, st->findings);
@@ -1045,6 +1260,11 @@ static int evaluate_submission(request_rec *r, const doanra_dir_cfg *dc,
                       "doanra: no database store in this process "
                       "(DoanraDatabase)");
 
+    /* What is judged is what the backend answers to in full: no part of
+     * it, no conditional answer a later filter would turn into 416. */
+    apr_table_unset(r->headers_in, "Range");
+    apr_table_unset(r->headers_in, "If-Range");
+
     if (rv != APR_SUCCESS) {
         if (dc->on_db_error == DBERR_ALLOW) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
@@ -1054,17 +1274,15 @@ static int evaluate_submission(request_rec *r, const doanra_dir_cfg *dc,
             apr_table_setn(r->headers_in, "X-Doanra-Decision", "unchecked");
             apr_table_setn(r->err_headers_out, "X-Doanra-Decision",
                            "unchecked");
-            return DECLINED;
+            return;
         }
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "doanra: database unavailable; submission refused "
                       "with 503");
-        st->page = doanra_render_error_page(
-            r->pool, lang, HTTP_SERVICE_UNAVAILABLE,
-            doanra_msg(lang, "db_down_title"),
-            doanra_msg(lang, "db_down_text"), st->fields);
         apr_table_setn(r->err_headers_out, "Retry-After", "60");
-        return answer_with(r, st, ACT_PAGE, HTTP_SERVICE_UNAVAILABLE);
+        answer_page(r, st, HTTP_SERVICE_UNAVAILABLE, "db_down_title",
+                    "db_down_text", st->fields);
+        return;
     }
 
     st->decision = out.decision;
@@ -1082,10 +1300,11 @@ static int evaluate_submission(request_rec *r, const doanra_dir_cfg *dc,
     if (out.submission_id > 0)
         apr_table_setn(r->err_headers_out, "X-Doanra-Submission", sid);
 
-    if (mode == MODE_ENFORCE && st->decision == DOANRA_DECISION_FAIL)
-        return answer_with(r, st, ACT_BLOCK,
-                           st->parse_error ? HTTP_BAD_REQUEST
-                                           : dir_block_status(dc));
+    if (mode == MODE_ENFORCE && st->decision == DOANRA_DECISION_FAIL) {
+        answer_with(r, st, ACT_BLOCK,
+                    st->parse_error ? HTTP_BAD_REQUEST : dir_block_status(dc));
+        return;
+    }
 
     st->let_through = 1;
     apr_table_setn(r->headers_in, "X-Doanra-Decision", decision);
@@ -1093,23 +1312,152 @@ static int evaluate_submission(request_rec *r, const doanra_dir_cfg *dc,
         apr_table_setn(r->headers_in, "X-Doanra-Submission", sid);
     apr_table_setn(r->headers_in, "X-Doanra-Rules",
                    doanra_rules_list(r->pool, st->findings));
+    add_status_filter(r);
     if (st->decision != DOANRA_DECISION_PASS || dc->show_pass == 1) {
         doanra_inject_prepare_request(r);
         doanra_inject_add(r, doanra_render_block(r->pool, &st->cfg,
                                                  st->decision,
                                                  st->findings));
     }
-    return DECLINED;
 }
 
+/* Does the request carry a body (RFC 9112: a Transfer-Encoding, or a
+ * Content-Length other than 0)? */
+static int has_body(request_rec *r)
+{
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+
+    if (apr_table_get(r->headers_in, "Transfer-Encoding"))
+        return 1;
+    if (!cl)
+        return 0;
+    while (*cl == '0')
+        cl++;
+    return *cl != '\0';
+}
+
+/* A POST made by a page of another site (SPEC section 4): a browser says
+ * so in Sec-Fetch-Site, or names the page's origin in Origin.  Only the
+ * host is compared, so a TLS-terminating proxy in front of Apache (another
+ * scheme and port) does not trip it. */
+static int cross_site(request_rec *r)
+{
+    const char *sfs = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    const char *host = r->hostname;
+    apr_uri_t u;
+    apr_size_t n;
+
+    if (sfs && !strcasecmp(sfs, "cross-site"))
+        return 1;
+    if (!origin)
+        return 0;
+    /* "null" is an opaque origin: a sandboxed frame, a data: page. */
+    if (apr_uri_parse(r->pool, origin, &u) != APR_SUCCESS || !u.hostname ||
+        !u.scheme || !host)
+        return 1;
+    n = strlen(host);
+    if (n > 2 && host[0] == '[' && host[n - 1] == ']') /* IPv6 literal */
+        host = apr_pstrmemdup(r->pool, host + 1, n - 2);
+    return strcasecmp(u.hostname, host) != 0;
+}
+
+
+/* What to do with a request at a location where the module is on: judge
+ * it, refuse it, or leave it alone. */
+static void route_request(request_rec *r, const doanra_dir_cfg *dc,
+                          int mode)
+{
+    const char *ct_raw = apr_table_get(r->headers_in, "Content-Type");
+    const char *boundary;
+    doanra_ctype ct = doanra_ctype_parse(r->pool, ct_raw, &boundary);
+    int form = ct == DOANRA_CT_URLENCODED || ct == DOANRA_CT_MULTIPART;
+    int post = r->method_number == M_POST, body = has_body(r);
+    doanra_req *st;
+
+    if (mode == MODE_REPORT) {
+        if (post && form)
+            evaluate_submission(r, new_state(r, dc), mode, ct_raw);
+        return;
+    }
+
+    /* enforce: every body is judged or refused */
+    if (!post && !body) {
+        /* Nothing to read, unless the query string carries the form. */
+        st = new_state(r, dc);
+        if (query_has_location_field(r, &st->cfg))
+            evaluate_submission(r, st, mode, NULL);
+        return;
+    }
+    st = new_state(r, dc);
+    if (dc->same_origin != 0 && cross_site(r)) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "doanra: cross-site request refused (Origin %s, "
+                      "Sec-Fetch-Site %s): 403",
+                      apr_table_get(r->headers_in, "Origin")
+                          ? apr_table_get(r->headers_in, "Origin")
+                          : "-",
+                      apr_table_get(r->headers_in, "Sec-Fetch-Site")
+                          ? apr_table_get(r->headers_in, "Sec-Fetch-Site")
+                          : "-");
+        answer_page(r, st, HTTP_FORBIDDEN, "cross_site_title",
+                    "cross_site_text", NULL);
+        return;
+    }
+    if (ct == DOANRA_CT_INVALID) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "doanra: Content-Type \"%s\" is not one media type "
+                      "with well-formed parameters: 400",
+                      ct_raw);
+        r->connection->keepalive = AP_CONN_CLOSE;
+        answer_page(r, st, HTTP_BAD_REQUEST, "bad_request_title",
+                    "bad_ctype_text", NULL);
+        return;
+    }
+    if (!post || !form) {
+        if (dc->other_requests == OTHER_PASS) {
+            ap_set_module_config(r->request_config, &doanra_module, NULL);
+            return;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "doanra: %s with a %s body is not a form submission: "
+                      "415 (DoanraOtherRequests refuse)",
+                      r->method, ct_raw ? ct_raw : "untyped");
+        r->connection->keepalive = AP_CONN_CLOSE;
+        answer_page(r, st, HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_title",
+                    "unsupported_text", NULL);
+        return;
+    }
+    evaluate_submission(r, st, mode, ct_raw);
+}
+
+/* Client-sent X-Doanra-* headers go first, before any other module's
+ * fixups could read them. */
 static int doanra_fixups(request_rec *r)
 {
     const doanra_dir_cfg *dc;
-    const char *ct;
+
+    /* An internal redirect shares headers_in with the request it came
+     * from, which already lost the client's and may carry the verdict. */
+    if (r->main || r->prev)
+        return DECLINED;
+    dc = ap_get_module_config(r->per_dir_config, &doanra_module);
+    if (dir_mode(dc) != MODE_OFF)
+        strip_client_headers(r);
+    return DECLINED;
+}
+
+/* The decision is taken in insert_filter, the last step before the
+ * handler: by then the input filters the configuration asks for
+ * (SetInputFilter DEFLATE) are in place, so the module reads the body the
+ * way the handler would, and its replay sits above them (capture.c). */
+static void doanra_insert_filter(request_rec *r)
+{
+    const doanra_dir_cfg *dc;
     int mode;
 
     if (r->main)
-        return DECLINED;
+        return;
     /* An internal redirect (front controller, ErrorDocument) continues the
      * request already judged: replay its body, judge nothing twice.  The
      * injection filter puts itself back (inject.c). */
@@ -1119,27 +1467,43 @@ static int doanra_fixups(request_rec *r)
             ap_set_module_config(r->request_config, &doanra_module, prev);
             if (prev->body)
                 doanra_capture_replay(r, prev->body, prev->body_len);
-            return DECLINED;
+            /* A redirect for an error page carries the error status: the
+             * handler's answer is already known. */
+            if (prev->let_through && ap_is_HTTP_SUCCESS(r->status))
+                add_status_filter(r);
+            return;
         }
     }
     dc = ap_get_module_config(r->per_dir_config, &doanra_module);
     mode = dir_mode(dc);
     if (mode == MODE_OFF)
-        return DECLINED;
-    strip_client_headers(r);
+        return;
     /* The JSON check reads the body itself and records nothing. */
     if (r->handler && !strcmp(r->handler, CHECK_HANDLER))
-        return DECLINED;
-    if (r->method_number != M_POST)
-        return DECLINED;
-    ct = apr_table_get(r->headers_in, "Content-Type");
-    if (!ct || !doanra_form_type_handled(ct))
-        return DECLINED;
-    return evaluate_submission(r, dc, mode, ct);
+        return;
+    route_request(r, dc, mode);
+}
+
+/* Is status one the location counts as "the application accepted it"? */
+static int accepted_status(const doanra_dir_cfg *dc, int status)
+{
+    int i;
+
+    if (status <= 0)
+        return 0;
+    if (!dc->accept)
+        return status >= 200 && status <= 399;
+    for (i = 0; i < dc->accept->nelts; i++) {
+        const status_range *sr = &APR_ARRAY_IDX(dc->accept, i, status_range);
+        if (status >= sr->lo && status <= sr->hi)
+            return 1;
+    }
+    return 0;
 }
 
 /* Once the answer has gone out: the reserved trip becomes submitted or
- * void according to the final status (after internal redirects). */
+ * void according to what the handler answered (after internal redirects),
+ * not what a later output filter made of it. */
 static int doanra_log_transaction(request_rec *r)
 {
     request_rec *last = r;
@@ -1155,13 +1519,14 @@ static int doanra_log_transaction(request_rec *r)
     if (!st || !st->let_through || st->settled || !st->store)
         return DECLINED;
     st->settled = 1;
-    status = last->status;
+    status = st->handler_status ? st->handler_status : last->status;
     /* The client went away before any answer was sent: nothing reached the
      * user, the trip must not count. */
     if (r->connection->aborted && !last->sent_bodyct && !r->sent_bodyct)
         status = 0;
     if (doanra_store_settle(st->store, r, st->submission_id, st->trip_id,
-                            status) != APR_SUCCESS)
+                            status, accepted_status(st->dc, status)) !=
+        APR_SUCCESS)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "doanra: submission %" APR_INT64_T_FMT
                       " could not be settled with status %d; its trip stays "
@@ -1243,13 +1608,19 @@ static void doanra_register_hooks(apr_pool_t *p)
 {
     ap_hook_check_config(doanra_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(doanra_child_init, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_fixups(doanra_fixups, NULL, NULL, APR_HOOK_LAST);
+    ap_hook_fixups(doanra_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_insert_filter(doanra_insert_filter, NULL, NULL, APR_HOOK_LAST);
     ap_hook_handler(blocked_handler, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_handler(check_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_log_transaction(doanra_log_transaction, NULL, NULL,
                             APR_HOOK_MIDDLE);
     page_capture_frec = ap_register_output_filter(
         PAGE_CAPTURE_FILTER, page_capture_filter, NULL, AP_FTYPE_PROTOCOL);
+    /* Ahead of every resource filter: the first to see the handler's
+     * output, before byte ranges or anything else rewrites the status. */
+    status_frec = ap_register_output_filter(
+        STATUS_FILTER, status_filter, NULL,
+        (ap_filter_type)(AP_FTYPE_RESOURCE - 1));
     doanra_capture_register();
     doanra_inject_register();
 }

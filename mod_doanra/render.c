@@ -240,6 +240,42 @@ static const struct {
      "mẫu từ trình duyệt. Hồ sơ CHƯA được gửi đi.",
      "The data sent is not in the form's format. Send the form again from "
      "the browser. The request has NOT been sent."},
+    {"bad_ctype_text",
+     "Yêu cầu ghi kiểu dữ liệu (Content-Type) không rõ ràng: nhiều kiểu "
+     "cùng lúc, tham số sai hoặc lặp lại. Hồ sơ không thể được kiểm tra nên "
+     "CHƯA được gửi đi. Hãy gửi lại biểu mẫu từ trình duyệt.",
+     "The request's Content-Type is ambiguous: several types at once, or "
+     "a wrong or repeated parameter. The request cannot be checked, so it "
+     "has NOT been sent. Send the form again from the browser."},
+    {"unsupported_title", "Địa chỉ này chỉ nhận hồ sơ gửi từ biểu mẫu",
+     "This address only accepts form submissions"},
+    {"unsupported_text",
+     "Địa chỉ này chỉ nhận hồ sơ gửi bằng phương thức POST, ở dạng "
+     "application/x-www-form-urlencoded hoặc multipart/form-data như biểu "
+     "mẫu trên trình duyệt gửi. Yêu cầu này không phải vậy nên CHƯA được "
+     "gửi đi.",
+     "This address only accepts requests sent with POST, as "
+     "application/x-www-form-urlencoded or multipart/form-data, the way a "
+     "browser sends a form. This request is not one, so it has NOT been "
+     "sent."},
+    {"encoded_text",
+     "Dữ liệu gửi lên bị nén hoặc mã hoá (Content-Encoding) nên không kiểm "
+     "tra được. Hồ sơ CHƯA được gửi đi. Hãy gửi lại biểu mẫu từ trình "
+     "duyệt.",
+     "The data sent is compressed or encoded (Content-Encoding), so it "
+     "cannot be checked. The request has NOT been sent. Send the form again "
+     "from the browser."},
+    {"cross_site_title", "Hồ sơ không được gửi từ trang của hệ thống",
+     "The request did not come from this system's pages"},
+    {"cross_site_text",
+     "Yêu cầu này do một trang web khác gửi tới, không phải từ biểu mẫu của "
+     "cổng thông tin nội bộ, nên đã bị từ chối và không được ghi nhận. Nếu "
+     "bạn đang điền hồ sơ, hãy mở lại biểu mẫu trên cổng thông tin nội bộ "
+     "rồi gửi lại.",
+     "This request was sent by another web site, not from a form of the "
+     "intranet, so it has been refused and nothing was recorded. If you are "
+     "filling in a request, open the form again on the intranet and send "
+     "it from there."},
     {"back", "Quay lại biểu mẫu", "Back to the form"},
     /* Used by the pages below. */
     {"back_hint",

@@ -78,7 +78,8 @@ static const struct {
      " $19::boolean, $20::text, $21::text[], $22::text[], $23::text[],"
      " $24::text[], $25::text[], $26::text[], $27::boolean[], $28::text[],"
      " $29::date[], $30::date[])"},
-    {S_SETTLE, "SELECT doanra.settle($1::bigint, $2::int, $3::bigint)"},
+    {S_SETTLE,
+     "SELECT doanra.settle($1::bigint, $2::int, $3::bigint, $4::boolean)"},
     {S_UNITS, "SELECT code, name FROM doanra.units"},
     {S_COUNTRIES, "SELECT code, name_vi, name_en, region, subregion"
                   " FROM doanra.countries ORDER BY code"},
@@ -1269,10 +1270,10 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
 
 apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
                                  long long submission_id, long long trip_id,
-                                 int backend_status)
+                                 int backend_status, int accepted)
 {
     apr_pool_t *p = r->pool;
-    const char *v[3];
+    const char *v[4];
     PGconn *conn;
     PGresult *res;
     db_error e = {0};
@@ -1288,6 +1289,7 @@ apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
     v[2] = trip_id > 0
                ? apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)trip_id)
                : NULL;
+    v[3] = accepted ? "true" : "false";
 
     /* Settling is idempotent (only a pending trip moves), so a lost
      * connection is simply retried once on a fresh one. */
@@ -1295,7 +1297,7 @@ apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
         apr_status_t rv = conn_acquire(st, r, &conn, attempt > 0);
         if (rv != APR_SUCCESS)
             return rv == APR_TIMEUP ? rv : APR_EGENERAL;
-        res = run_one(p, conn, S_SETTLE, 3, v, "settling the submission", &e);
+        res = run_one(p, conn, S_SETTLE, 4, v, "settling the submission", &e);
         if (res) {
             PQclear(res);
             conn_release(st, conn, 0);

@@ -66,12 +66,13 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
                                    doanra_store_result *out);
 
 /* After the backend answered: the submission gets backend_status, and its
- * trip (if any) becomes `submitted` (2xx/3xx) or `void` (anything else, or
- * status 0 when the backend could not be reached / the client went away).
+ * trip (if any) becomes `submitted` when accepted (the location's
+ * DoanraAcceptStatus holds the status) or `void` (anything else, or status
+ * 0 when the backend could not be reached / the client went away).
  * Only a `pending` trip is moved, so settling twice changes nothing. */
 apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
                                  long long submission_id, long long trip_id,
-                                 int backend_status);
+                                 int backend_status, int accepted);
 
 /* Record a submission that could not be evaluated (database down in
  * `allow` mode is not recorded: nothing to write to).  Unused for now. */

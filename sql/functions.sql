@@ -241,25 +241,31 @@ COMMENT ON FUNCTION doanra.record_submission(text, text, text, text, jsonb, text
     'Inserts a submission and, when p_trip, its pending trip with members and legs; returns their ids.';
 
 -- After the backend answered: the submission gets its status, and its trip
--- leaves `pending` for `submitted` (2xx/3xx) or `void`.  Only a pending trip
--- is moved, so settling twice changes nothing and an admin's later status
--- is never overwritten.
+-- leaves `pending` for `submitted` when the backend accepted it, else `void`.
+-- Whether it accepted is the module's DoanraAcceptStatus (p_accepted); an
+-- admin calling it by hand may leave it out, and then 2xx/3xx counts as
+-- accepted.  Only a pending trip is moved, so settling twice changes nothing
+-- and an admin's later status is never overwritten.
+-- (Releases before DoanraAcceptStatus had a three-argument settle.)
+DROP FUNCTION IF EXISTS doanra.settle(bigint, int, bigint);
 CREATE OR REPLACE FUNCTION doanra.settle(p_submission_id bigint,
                                          p_backend_status int,
-                                         p_trip_id bigint)
+                                         p_trip_id bigint,
+                                         p_accepted boolean DEFAULT NULL)
 RETURNS void
 LANGUAGE sql VOLATILE AS $$
     UPDATE doanra.submissions
        SET backend_status = p_backend_status, settled_at = now()
      WHERE id = p_submission_id;
     UPDATE doanra.trips
-       SET status = CASE WHEN p_backend_status BETWEEN 200 AND 399
+       SET status = CASE WHEN coalesce(p_accepted,
+                                       p_backend_status BETWEEN 200 AND 399)
                          THEN 'submitted' ELSE 'void' END,
            updated_at = now()
      WHERE id = p_trip_id AND status = 'pending';
 $$;
-COMMENT ON FUNCTION doanra.settle(bigint, int, bigint) IS
-    'Stores the backend status of a submission and moves its pending trip to submitted (2xx/3xx) or void.';
+COMMENT ON FUNCTION doanra.settle(bigint, int, bigint, boolean) IS
+    'Stores the backend status of a submission and moves its pending trip to submitted (accepted by the backend: DoanraAcceptStatus, by default 2xx/3xx) or void.';
 
 -- Member rows carry their trip's year and dates (see schema.sql), whoever
 -- inserts them: the module through record_submission, or an admin loading

@@ -331,10 +331,10 @@ def test_module_login_cannot_read_submitted_fields(module_login):
     "CREATE ROLE doanra_lp_evil LOGIN SUPERUSER",
     "CREATE SCHEMA doanra_lp_evil",
     "CREATE TABLE doanra.lp_evil (a int)",
-    "CREATE OR REPLACE FUNCTION doanra.settle(bigint, int, bigint) RETURNS void "
+    "CREATE OR REPLACE FUNCTION doanra.settle(bigint, int, bigint, boolean) RETURNS void "
     "LANGUAGE sql AS 'SELECT 1'",
-    "ALTER FUNCTION doanra.settle(bigint, int, bigint) SECURITY DEFINER",
-    "DROP FUNCTION doanra.settle(bigint, int, bigint)",
+    "ALTER FUNCTION doanra.settle(bigint, int, bigint, boolean) SECURITY DEFINER",
+    "DROP FUNCTION doanra.settle(bigint, int, bigint, boolean)",
     "CREATE TRIGGER lp BEFORE INSERT ON doanra.trips FOR EACH ROW "
     "EXECUTE FUNCTION doanra.is_counted()",
     "ALTER TABLE doanra.submissions DISABLE ROW LEVEL SECURITY",

@@ -346,19 +346,27 @@ def test_off_mode_changes_nothing(env):
 
 def test_get_untouched(env):
     before = count_submissions(env)
-    r = env.get("/doanra/submit?muc_dich=x")
+    r = env.get("/doanra/submit?trang=2")
     assert r.status == 200 and r.reached_backend()
     assert r.header("X-Doanra-Decision") is None
     assert r.echo()["method"] == "GET"
     assert count_submissions(env) == before
 
 
-def test_other_content_types_untouched(env):
+def test_get_carrying_form_fields_is_judged(env):
+    """The query string is read by $_REQUEST and servlets: a GET that
+    carries the form's fields is judged, and a field alone is refused."""
+    r = env.get("/doanra/submit?muc_dich=x")
+    assert r.status == 422 and not r.reached_backend()
+    assert "format" in r.rules()
+
+
+def test_other_content_types_refused(env):
     before = count_submissions(env)
     for body, ctype in ((b'{"don_vi": "x"}', "application/json"),
                         (b"don_vi=x", "text/plain")):
         r = post_raw(env, "/doanra/submit", body, ctype)
-        _assert_same_body(r, body)
+        assert r.status == 415 and not r.reached_backend()
         assert r.header("X-Doanra-Decision") is None
     assert count_submissions(env) == before
 

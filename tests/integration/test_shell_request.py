@@ -22,7 +22,7 @@ def test_client_verdict_headers_stripped_on_get(env):
 
 
 def test_client_verdict_headers_stripped_on_other_types(env):
-    r = env.client.post("/shell/submit", b"{}", "application/json",
+    r = env.client.post("/shell/api", b"{}", "application/json",
                         headers={"X-Doanra-Decision": "pass"})
     assert r.status == 200 and r.reached_backend()
     assert "x-doanra-decision" not in r.echo()

@@ -337,7 +337,7 @@ static void test_settle_and_check(void)
     tid = atoll(sql1("SELECT min(id) FROM doanra.trips WHERE year = 2030"));
     sid = atoll(sql1("SELECT min(submission_id) FROM doanra.trips WHERE "
                      "year = 2030"));
-    CHECK(doanra_store_settle(store, r, sid, tid, 500) == APR_SUCCESS,
+    CHECK(doanra_store_settle(store, r, sid, tid, 500, 0) == APR_SUCCESS,
           "settle failed");
     snprintf(q, sizeof(q),
              "SELECT t.status || '/' || s.backend_status FROM doanra.trips t"
@@ -346,7 +346,7 @@ static void test_settle_and_check(void)
              tid);
     CHECK(strcmp(sql1(q), "void/500") == 0, "after settle 500: %s", sql1(q));
     /* Settling again moves nothing. */
-    CHECK(doanra_store_settle(store, r, sid, tid, 200) == APR_SUCCESS,
+    CHECK(doanra_store_settle(store, r, sid, tid, 200, 1) == APR_SUCCESS,
           "second settle failed");
     CHECK(strcmp(sql1(q), "void/200") == 0, "second settle: %s", sql1(q));
 
