@@ -66,6 +66,10 @@ GOOD = [
     "DoanraLanguage vi", "DoanraLanguage en",
     "DoanraOnDatabaseError refuse", "DoanraOnDatabaseError allow",
     "DoanraMaxBody 1048576", "DoanraMinLeadDays 0", "DoanraMinLeadDays 10",
+    "DoanraAcceptStatus 200-399", "DoanraAcceptStatus 200 303",
+    "DoanraAcceptStatus 200-299 302 307-308",
+    "DoanraOtherRequests refuse", "DoanraOtherRequests pass",
+    "DoanraSameOrigin on", "DoanraSameOrigin off",
 ]
 
 
@@ -102,6 +106,14 @@ BAD = [
     ("DoanraMaxBody", "DoanraMaxBody lots"),
     ("DoanraMaxBody", "DoanraMaxBody -5"),
     ("DoanraMinLeadDays", "DoanraMinLeadDays soon"),
+    ("DoanraAcceptStatus", "DoanraAcceptStatus 2xx"),
+    ("DoanraAcceptStatus", "DoanraAcceptStatus 99"),
+    ("DoanraAcceptStatus", "DoanraAcceptStatus 600"),
+    ("DoanraAcceptStatus", "DoanraAcceptStatus 399-200"),
+    ("DoanraAcceptStatus", "DoanraAcceptStatus 200-"),
+    ("DoanraAcceptStatus", "DoanraAcceptStatus -200"),
+    ("DoanraOtherRequests", "DoanraOtherRequests allow"),
+    ("DoanraSameOrigin", "DoanraSameOrigin strict"),
 ]
 
 

@@ -347,3 +347,14 @@ def test_delegation_in_report_mode_recorded(env):
     assert r.status == 200 and r.reached_backend()
     assert r.header("X-Doanra-Decision") == "fail"
     assert recorded(env, marker) == 1
+
+
+# ---- the JSON check reads the Content-Type the same way ---------------------
+
+@pytest.mark.parametrize("ctype", AMBIGUOUS_TYPES[:3])
+def test_json_check_refuses_ambiguous_content_type(env, ctype):
+    t, marker = marked_trip(members=11)
+    r = env.client.post("/doanra/check", encode_urlencoded(t.pairs()), ctype)
+    assert r.status == 400
+    assert r.header("Content-Type").startswith("application/json")
+    assert "Content-Type" in r.json()["error"]
