@@ -104,10 +104,21 @@ int doanra_form_type_handled(const char *content_type);
 /* 1 if s[0..len) is well-formed UTF-8 without NUL bytes. */
 int doanra_utf8_valid(const char *s, apr_size_t len);
 
-/* Normalise a name for comparison: Unicode NFC, full case folding, white
- * space trimmed and runs collapsed to one space (ICU).  Returns "" for NULL
- * or invalid input; never NULL. */
+/* Normalise a name for comparison (SPEC sections 2 and 3): Unicode NFKC
+ * with full case folding, default-ignorable and format characters removed
+ * (zero-width space, soft hyphen, ZWJ/ZWNJ, BOM, bidi marks...), dashes
+ * (general category Pd) and minus signs read as '-', white space trimmed
+ * and each run collapsed to one ASCII space (ICU).  The result is NFC and a
+ * fixed point.  Returns "" for NULL or invalid input; never NULL. */
 const char *doanra_text_norm(apr_pool_t *p, const char *s);
+
+/* Normalise a code (tv_ma, ma_don_vi, ma_ke_hoach, ma_ho_so) for
+ * comparison: the clean-up of doanra_text_norm, with every white space
+ * character removed instead of collapsed (a space is never part of a code).
+ * "qn-mc-01", full-width "QN-MC-01", "QN\u2010MC\u201001" and "QN-MC-01"
+ * with a zero-width space all give "qn-mc-01".  "" for NULL or invalid
+ * input; never NULL. */
+const char *doanra_text_code_norm(apr_pool_t *p, const char *s);
 
 /* Normalised s starts with normalised title as whole words ("giám đốc sở"
  * starts with "giám đốc"; "phó giám đốc" does not; "giám đốcx" does not). */
