@@ -919,8 +919,7 @@ static registry_snap *registry_get(doanra_store *st, apr_pool_t *p,
  * more than REGISTRY_MISS_REFRESH old.  *unit_name gets the sending unit's
  * registry name when found. */
 static int resolve_registry(doanra_store *st, apr_pool_t *p, PGconn *conn,
-                            doanra_trip *t, const char **unit_name,
-                            db_error *e)
+                            doanra_trip *t, const char **unit_name, db_error *e)
 {
     registry_snap *snap = registry_get(st, p, conn, 0, e);
     int misses;
@@ -929,8 +928,7 @@ static int resolve_registry(doanra_store *st, apr_pool_t *p, PGconn *conn,
     if (!snap)
         return -1;
     misses = doanra_trip_resolve_identity(p, t, snap->reg);
-    if (misses > 0 &&
-        apr_time_now() - snap->loaded >= REGISTRY_MISS_REFRESH) {
+    if (misses > 0 && apr_time_now() - snap->loaded >= REGISTRY_MISS_REFRESH) {
         registry_release(st, snap);
         snap = registry_get(st, p, conn, 1, e);
         if (!snap)
