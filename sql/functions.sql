@@ -206,8 +206,9 @@ BEGIN
                  LIMIT 1) ov ON true
          WHERE m.pk IS NOT NULL AND m.pk <> '';
 
-        -- Plan: the entry named by ma_ke_hoach, else the candidates of the
-        -- sending unit and year (none when the unit is unknown).
+        -- Plan: the entry named by ma_ke_hoach (codes compared in their
+        -- normal form, the exact spelling first), else the candidates of
+        -- the sending unit and year (none when the unit is unknown).
         IF coalesce(p_plan_code, '') <> '' THEN
             RETURN QUERY
             SELECT 'p'::text, NULL::int, e.code, e.unit_code, true, e.year,
@@ -215,7 +216,9 @@ BEGIN
                    (e.period_to - DATE '1970-01-01'),
                    array_to_string(e.countries, ',')
               FROM doanra.plan_entries e
-             WHERE e.code = p_plan_code;
+             WHERE doanra.norm_code(e.code) = doanra.norm_code(p_plan_code)
+             ORDER BY e.code = p_plan_code DESC, e.code
+             LIMIT 1;
         ELSIF coalesce(p_unit_code, '') <> '' THEN
             RETURN QUERY
             SELECT 'p'::text, NULL::int, e.code, e.unit_code, false, e.year,
@@ -235,7 +238,9 @@ BEGIN
                (e.period_to - DATE '1970-01-01'),
                array_to_string(e.countries, ',')
           FROM doanra.plan_entries e
-         WHERE e.code = p_plan_code;
+         WHERE doanra.norm_code(e.code) = doanra.norm_code(p_plan_code)
+         ORDER BY e.code = p_plan_code DESC, e.code
+         LIMIT 1;
     END IF;
 END
 $$;

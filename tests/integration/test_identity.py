@@ -245,3 +245,12 @@ def test_two_spellings_in_one_delegation_are_a_duplicate(env, city):
                  position="Chủ tịch")
     status, data, _ = env.check(t)
     assert "duplicate-member" in json_rules(data), data
+
+
+# ---- plan codes ------------------------------------------------------------------
+
+def test_plan_code_in_another_spelling(env, trip):
+    # "kh‐tst‐2027" (U+2010, lower case, a zero-width space) is KH-TST-2027.
+    code = ("KH-TST-%d" % trip.ngay_di.year).lower().replace("-", "\u2010")
+    trip.ma_ke_hoach = code[:3] + "\u200b" + code[3:]
+    expect_check_pass(env, trip)
