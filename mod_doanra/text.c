@@ -127,6 +127,27 @@ static const UChar *normalize(apr_pool_t *p, const UNormalizer2 *n,
     return dst;
 }
 
+/* toNFKC_Casefold as Unicode defines it, NFC(mapping(NFD(x))): ICU's
+ * NFKC_Casefold normaliser alone is not invariant under canonical
+ * reordering (a Greek ypogegrammeni, which folds to a base letter, before
+ * or after an accent gives two results), so decompose first. */
+static const UChar *nfkc_casefold(apr_pool_t *p, const UChar *src, int32_t len,
+                                  int32_t *out_len)
+{
+    UErrorCode err = U_ZERO_ERROR;
+    const UNormalizer2 *nfd = unorm2_getNFDInstance(&err);
+    const UNormalizer2 *cf = unorm2_getNFKCCasefoldInstance(&err);
+    const UChar *d;
+    int32_t nd = 0;
+
+    if (U_FAILURE(err))
+        return NULL;
+    d = normalize(p, nfd, src, len, &nd);
+    if (!d)
+        return NULL;
+    return normalize(p, cf, d, nd, out_len);
+}
+
 /* Characters that are not there for comparison: default-ignorable code
  * points (zero-width space, ZWJ/ZWNJ, soft hyphen, word joiner, BOM,
  * variation selectors, bidi controls...) and every format character
@@ -172,21 +193,20 @@ static const char *norm_icu(apr_pool_t *p, const char *s, apr_size_t len,
                             int code)
 {
     UErrorCode err = U_ZERO_ERROR;
-    const UNormalizer2 *n = unorm2_getNFKCCasefoldInstance(&err);
     const UChar *a;
     UChar *u16, *w;
     int32_t n16 = 0, na = 0, i = 0, o = 0, n8 = 0;
     int pending = 0;
     char *out;
 
-    if (U_FAILURE(err) || len > (apr_size_t)(INT32_MAX / 4))
+    if (len > (apr_size_t)(INT32_MAX / 4))
         return "";
     /* UTF-16 never needs more units than UTF-8 has bytes. */
     u16 = apr_palloc(p, sizeof(UChar) * (len + 1));
     u_strFromUTF8(u16, (int32_t)len + 1, &n16, s, (int32_t)len, &err);
     if (U_FAILURE(err))
         return "";
-    a = normalize(p, n, u16, n16, &na);
+    a = nfkc_casefold(p, u16, n16, &na);
     if (!a)
         return "";
     /* Step 2 never lengthens the text (a dash becomes one unit). */
@@ -208,7 +228,7 @@ static const char *norm_icu(apr_pool_t *p, const char *s, apr_size_t len,
         else
             U16_APPEND_UNSAFE(w, o, c);
     }
-    a = normalize(p, n, w, o, &na);
+    a = nfkc_casefold(p, w, o, &na);
     if (!a)
         return "";
     err = U_ZERO_ERROR;

@@ -220,6 +220,7 @@ static void norm_fixed_points(void **state)
         "x\xD8\x80\xCC\x81",
         "\xE1\x8F\xB8\xEA\xAD\xB0", /* Cherokee: folds to upper case */
         "\xE2\x84\xAB",             /* Angstrom sign */
+        "a\xCD\x85\xCC\x81",        /* ypogegrammeni before an accent */
     };
     size_t i;
     for (i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
@@ -228,6 +229,10 @@ static void norm_fixed_points(void **state)
         assert_string_equal(doanra_text_norm(pool, n), n);
         assert_string_equal(doanra_text_code_norm(pool, c), c);
     }
+    /* canonically equivalent spellings (the accent and the Greek
+     * ypogegrammeni in either order) normalise alike */
+    assert_string_equal(doanra_text_norm(pool, "\xCE\xB1\xCD\x85\xCC\x81"),
+                        doanra_text_norm(pool, "\xCE\xB1\xCC\x81\xCD\x85"));
 }
 
 static void titles(void **state)
