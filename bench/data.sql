@@ -98,7 +98,7 @@ SELECT t, t, d - 45, r + 5,
 -- province (distinct within a trip: 577 * j differs mod 4000 for j < 10).
 INSERT INTO doanra.trip_members (trip_id, seq, person_key, official_code, full_name,
                                  position, unit_code, unit_name, is_key_leader)
-SELECT p.t, j, 'c:' || o.code, o.code, o.full_name, o.position, o.unit_code, NULL,
+SELECT p.t, j, doanra.official_key(o.code), o.code, o.full_name, o.position, o.unit_code, NULL,
        o.is_key_leader
   FROM past p, generate_series(1, p.nm) j,
        LATERAL (SELECT CASE WHEN j = 1 THEN (p.t * 13) % 1000

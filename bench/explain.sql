@@ -22,7 +22,7 @@ SET auto_explain.log_min_duration = 0;
 
 -- The people of body k (bench/bodies.py).
 CREATE TEMP TABLE body AS
-SELECT k, (SELECT array_agg('c:QN' || lpad(x::text, 4, '0') ORDER BY o)
+SELECT k, (SELECT array_agg('c:qn' || lpad(x::text, 4, '0') ORDER BY o)
              FROM unnest(ARRAY[k % 500, 500 + (k % 500 + 1) % 500] ||
                          ARRAY(SELECT 1000 + 8 * (k % 500) + j FROM generate_series(0, 7) j))
                   WITH ORDINALITY u(x, o)) AS keys,

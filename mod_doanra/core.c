@@ -22,6 +22,7 @@ static const char *const rule_names[DOANRA_R_COUNT] = {
     "travel-days",      "region",           "leader-quota",
     "member-overlap",   "duplicate-member", "plan",
     "funding",          "leaders-same-unit", "lead-time",
+    "identity",
 };
 
 /* SPEC section 3.  plan is a warning by default; without ly_do_phat_sinh
@@ -33,6 +34,7 @@ static const int rule_defaults[DOANRA_R_COUNT] = {
     DOANRA_SEV_ERROR,   DOANRA_SEV_WARNING, DOANRA_SEV_ERROR,
     DOANRA_SEV_ERROR,   DOANRA_SEV_ERROR,   DOANRA_SEV_WARNING,
     DOANRA_SEV_ERROR,   DOANRA_SEV_WARNING, DOANRA_SEV_ERROR,
+    DOANRA_SEV_ERROR,
 };
 
 static const char *const default_titles[] = {

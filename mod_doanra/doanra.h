@@ -119,10 +119,21 @@ doanra_ctype doanra_ctype_parse(apr_pool_t *p, const char *value,
 /* 1 if s[0..len) is well-formed UTF-8 without NUL bytes. */
 int doanra_utf8_valid(const char *s, apr_size_t len);
 
-/* Normalise a name for comparison: Unicode NFC, full case folding, white
- * space trimmed and runs collapsed to one space (ICU).  Returns "" for NULL
- * or invalid input; never NULL. */
+/* Normalise a name for comparison (SPEC sections 2 and 3): Unicode NFKC
+ * with full case folding, default-ignorable and format characters removed
+ * (zero-width space, soft hyphen, ZWJ/ZWNJ, BOM, bidi marks...), dashes
+ * (general category Pd) and minus signs read as '-', white space trimmed
+ * and each run collapsed to one ASCII space (ICU).  The result is NFC and a
+ * fixed point.  Returns "" for NULL or invalid input; never NULL. */
 const char *doanra_text_norm(apr_pool_t *p, const char *s);
+
+/* Normalise a code (tv_ma, ma_don_vi, ma_ke_hoach, ma_ho_so) for
+ * comparison: the clean-up of doanra_text_norm, with every white space
+ * character removed instead of collapsed (a space is never part of a code).
+ * "qn-mc-01", full-width "QN-MC-01", "QN\u2010MC\u201001" and "QN-MC-01"
+ * with a zero-width space all give "qn-mc-01".  "" for NULL or invalid
+ * input; never NULL. */
+const char *doanra_text_code_norm(apr_pool_t *p, const char *s);
 
 /* Normalised s starts with normalised title as whole words ("giám đốc sở"
  * starts with "giám đốc"; "phó giám đốc" does not; "giám đốcx" does not). */
@@ -194,6 +205,7 @@ typedef enum {
     DOANRA_R_FUNDING,
     DOANRA_R_LEADERS_SAME_UNIT,
     DOANRA_R_LEAD_TIME,
+    DOANRA_R_IDENTITY,
     DOANRA_R_COUNT
 } doanra_rule;
 
@@ -291,19 +303,43 @@ typedef struct {
     long from, to;               /* DOANRA_NODATE when missing/invalid */
 } doanra_leg;
 
+/* What rule `identity` has to say about a member (doanra_trip_resolve_identity). */
+typedef enum {
+    DOANRA_ID_OK = 0,
+    /* tv_ma is a registered official (code_owner) under another name. */
+    DOANRA_ID_CODE_OTHER_NAME,
+    /* Name and unit are exactly one official (official), who has another
+     * code than tv_ma; code_owner is whoever tv_ma belongs to, or NULL
+     * (a typo or an invented code). */
+    DOANRA_ID_CODE_NOT_THEIRS
+} doanra_identity_issue;
+
+typedef struct doanra_official doanra_official;
+
 typedef struct {
     int row;                     /* 1-based row as submitted */
     const char *name, *code, *position, *unit;   /* as submitted, trimmed; NULL if empty */
     const char *name_norm, *position_norm, *unit_norm; /* normalised, "" if empty */
-    /* Person identity: "c:" + code when tv_ma given, else
-     * "n:" + name_norm + "|" + unit key (unit_norm, else the sending unit's
-     * code or normalised name).  The store may refine unit keys. */
+    /* Person identity (SPEC section 3): "c:" + the normalised code of the
+     * registered official the member is (found by tv_ma, or by name and
+     * unit), else "c:" + normalised tv_ma when given, else
+     * "n:" + name_norm + "|" + unit key (the normalised code of the
+     * member's unit when known, else its normalised name).  The trip
+     * builder sets it without the registry; doanra_trip_resolve_identity
+     * refines it. */
     const char *identity;
-    /* Facts the store fills in from doanra.officials (registry_found=1 when
-     * tv_ma names a known official); rules fall back to titles otherwise. */
+    /* Facts from the registry (doanra_trip_resolve_identity, or the store):
+     * registry_found=1 when the member is a known official; rules fall back
+     * to titles otherwise. */
     int registry_found;
     int registry_key_leader;
     const char *registry_unit_code;
+    /* The registered official this member is (copied into the request's
+     * pool), the official tv_ma names when that is someone else, and what
+     * rule `identity` reports. */
+    const doanra_official *official;
+    const doanra_official *code_owner;
+    int identity_issue;          /* doanra_identity_issue */
     /* Resolved by doanra_trip_resolve_leaders. */
     int is_key_leader;
     const char *unit_key;        /* unit used for leaders-same-unit */
@@ -321,6 +357,13 @@ typedef struct {
     apr_array_header_t *legs;    /* doanra_leg, non-empty rows only */
     apr_array_header_t *members; /* doanra_member, non-empty rows only */
     int rows_truncated;          /* more rows than max_rows were sent */
+    /* Set by doanra_trip_resolve_identity: identities were resolved against
+     * the registry (rule `identity` runs only then), the registry name of
+     * the sending unit, and that name when ma_don_vi is registered under
+     * another name than don_vi. */
+    int registry_checked;
+    const char *unit_registry_name;
+    const char *unit_name_conflict;
 } doanra_trip;
 
 /* Build the trip from the fields, adding `required` and `format` findings
@@ -330,6 +373,67 @@ doanra_trip *doanra_trip_build(apr_pool_t *p, const doanra_config *c,
                                const doanra_countries *countries,
                                const apr_array_header_t *fields,
                                apr_array_header_t *findings);
+
+/* ------------------------------------------------------------------ */
+/* The registry (doanra.units, doanra.officials), normalised once         */
+/* ------------------------------------------------------------------ */
+
+/* Rows as stored, with the normal forms every comparison uses. */
+struct doanra_official {
+    const char *code, *full_name, *unit_code, *position; /* as stored */
+    int is_key_leader;
+    const char *code_norm, *name_norm; /* doanra_text_code_norm / _norm */
+    const char *unit_norm;             /* code norm of unit_code, "" if none */
+};
+
+typedef struct {
+    const char *code, *name;           /* as stored */
+    const char *code_norm, *name_norm;
+} doanra_unit;
+
+typedef struct doanra_registry doanra_registry;
+
+/* An empty registry in p; add every row, then only read it: lookups do not
+ * change it, so one registry may be read by many threads at once. */
+doanra_registry *doanra_registry_make(apr_pool_t *p);
+void doanra_registry_add_unit(doanra_registry *reg, const char *code,
+                              const char *name);
+void doanra_registry_add_official(doanra_registry *reg, const char *code,
+                                  const char *full_name, const char *unit_code,
+                                  const char *position, int is_key_leader);
+int doanra_registry_units(const doanra_registry *reg);
+int doanra_registry_officials(const doanra_registry *reg);
+/* Lookups take the raw text and normalise it themselves (p for that).
+ * The first row added wins when two rows have the same normal form. */
+const doanra_unit *doanra_registry_unit_by_code(apr_pool_t *p,
+                                                const doanra_registry *reg,
+                                                const char *code);
+const doanra_unit *doanra_registry_unit_by_name(apr_pool_t *p,
+                                                const doanra_registry *reg,
+                                                const char *name);
+const doanra_official *
+doanra_registry_official_by_code(apr_pool_t *p, const doanra_registry *reg,
+                                 const char *code);
+/* How many officials have this normalised name (name_norm) in the unit
+ * whose normalised code is unit_norm; *first gets one of them. */
+int doanra_registry_officials_named(apr_pool_t *p,
+                                    const doanra_registry *reg,
+                                    const char *name_norm,
+                                    const char *unit_norm,
+                                    const doanra_official **first);
+
+/* Resolve the sending unit and every member against the registry (SPEC
+ * section 3, "Person identity"): sets identity, registry_found,
+ * registry_key_leader, registry_unit_code, official, code_owner and
+ * identity_issue of each member, and unit_code (the registered code when
+ * ma_don_vi or don_vi names a registered unit), unit_registry_name,
+ * unit_name_conflict and registry_checked of the trip.  With reg NULL
+ * only the registry-free identities are set.  Returns how many codes
+ * (tv_ma, ma_don_vi) and unit names were not found, so a caller with a
+ * cache may refresh it and resolve again.  Everything kept is copied into
+ * p: the registry may go once this returns. */
+int doanra_trip_resolve_identity(apr_pool_t *p, doanra_trip *t,
+                                 const doanra_registry *reg);
 
 /* Decide is_key_leader and unit_key of every member: registry facts first,
  * else the position against c->key_leader_titles; unit_key is the registry

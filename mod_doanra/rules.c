@@ -877,6 +877,64 @@ static void check_plan(apr_pool_t *p, const doanra_config *c,
 }
 
 /* ------------------------------------------------------------------ */
+/* identity                                                             */
+/* ------------------------------------------------------------------ */
+
+/* What doanra_trip_resolve_identity found against the registry: a code
+ * that belongs to someone else, a registered official who gives another
+ * code (still counted as that official by the other rules, since the
+ * identity is theirs), a unit code registered under another name. */
+static void check_identity(apr_pool_t *p, const doanra_config *c,
+                           const doanra_trip *t, apr_array_header_t *findings)
+{
+    const apr_array_header_t *ms = t->members;
+    int i;
+
+    if (!t->registry_checked)
+        return;
+    if (t->unit_name_conflict && t->ma_don_vi && t->don_vi)
+        doanra_add_finding(
+            p, c, findings, DOANRA_R_IDENTITY, DOANRA_F_MA_DON_VI, 0,
+            L(c, "Mã đơn vị “%s” trong danh bạ là của “%s”, không phải “%s”.",
+              "Unit code “%s” belongs to “%s” in the registry, not to "
+              "“%s”."),
+            clip(p, t->ma_don_vi, 60), clip(p, t->unit_name_conflict, 120),
+            clip(p, t->don_vi, 120));
+    for (i = 0; ms && i < ms->nelts; i++) {
+        const doanra_member *m = &APR_ARRAY_IDX(ms, i, doanra_member);
+        const doanra_official *o = m->official, *x = m->code_owner;
+
+        if (!m->code || !m->name)
+            continue; /* `required` already asks for the name */
+        if (m->identity_issue == DOANRA_ID_CODE_OTHER_NAME && x)
+            doanra_add_finding(
+                p, c, findings, DOANRA_R_IDENTITY, DOANRA_F_TV_MA, m->row,
+                L(c,
+                  "Mã cán bộ “%s” trong danh bạ là của “%s”, không phải "
+                  "“%s”.",
+                  "Official code “%s” belongs to “%s” in the registry, not "
+                  "to “%s”."),
+                clip(p, m->code, 60), clip(p, x->full_name, 120),
+                clip(p, m->name, 120));
+        else if (m->identity_issue == DOANRA_ID_CODE_NOT_THEIRS && o)
+            doanra_add_finding(
+                p, c, findings, DOANRA_R_IDENTITY, DOANRA_F_TV_MA, m->row,
+                L(c,
+                  "Theo danh bạ, “%s” có mã cán bộ “%s”, không phải “%s”%s; "
+                  "thành viên này được tính là cán bộ “%s”.",
+                  "In the registry, “%s” has official code “%s”, not “%s”%s; "
+                  "this member counts as official “%s”."),
+                clip(p, m->name, 120), o->code, clip(p, m->code, 60),
+                x ? apr_psprintf(p,
+                                 L(c, " (mã đó là của “%s”)",
+                                   " (that code belongs to “%s”)"),
+                                 clip(p, x->full_name, 120))
+                  : "",
+                o->code);
+    }
+}
+
+/* ------------------------------------------------------------------ */
 /* Entry point                                                          */
 /* ------------------------------------------------------------------ */
 
@@ -906,6 +964,7 @@ void doanra_rules_check(apr_pool_t *p, const doanra_config *c,
     check_funding(p, c, t, findings);
     check_lead_time(p, c, t, today, findings);
     check_leaders_same_unit(p, c, t, findings);
+    check_identity(p, c, t, findings);
 
     if (h) {
         check_history_members(p, c, t, h, today, findings);

@@ -17,11 +17,22 @@
  * So after PostgreSQL restarts, the module heals without an Apache restart
  * and without failing the first request.
  *
- * Person identities: trip.c builds "n:<name>|<unit>" for members without
- * tv_ma.  Once the store knows the units registry it rebuilds them with a
- * canonical unit: the unit code when tv_don_vi (else the sending unit)
- * names a registered unit, else the normalised unit name.  So the same
- * person is the same identity whether the form gave ma_don_vi or don_vi.
+ * Person identities: the registry (doanra.units and doanra.officials) is
+ * cached per process, normalised in C once per load (identity.c), and the
+ * core resolves every member against it before the locks are taken: the
+ * lock keys and the history are those of the normalised identity, so two
+ * spellings of one key leader wait for each other and count as one.
+ * Why in C and not in SQL: codes and names are compared after ICU's NFKC
+ * case folding and the removal of invisible characters, which PostgreSQL 15
+ * cannot do exactly (no full case folding; its NFKC may be another Unicode
+ * version than ICU's); one implementation of the normal form, used on both
+ * sides, keeps the comparison exact.  The cache is immutable once loaded
+ * (read by many threads without a lock), reloaded every REGISTRY_TTL, after
+ * a new connection was opened (the database may have come back with other
+ * data), and on a miss (a code or unit not found) when older than
+ * REGISTRY_MISS_REFRESH, so an official an admin has just added by SQL is
+ * known at once; a request that uses a snapshot keeps it alive until it is
+ * done with it (reference count).
  */
 #include "store.h"
 
@@ -50,8 +61,8 @@ APLOG_USE_MODULE(doanra);
 #define STORE_CONNECT_TIMEOUT "3"
 /* Reference data caches. */
 #define COUNTRIES_RETRY apr_time_from_sec(30)
-#define UNITS_TTL apr_time_from_sec(10)
-#define UNITS_MISS_REFRESH apr_time_from_sec(1)
+#define REGISTRY_TTL apr_time_from_sec(60)
+#define REGISTRY_MISS_REFRESH apr_time_from_sec(1)
 /* Delegations up to this size lock every member (quota and overlaps
  * exact); larger ones lock key leaders only (the quota stays exact). */
 #define LOCK_ALL_MAX "64"
@@ -59,7 +70,7 @@ APLOG_USE_MODULE(doanra);
 #define S_FACTS "doanra_facts"
 #define S_RECORD "doanra_record"
 #define S_SETTLE "doanra_settle"
-#define S_UNITS "doanra_units"
+#define S_REGISTRY "doanra_registry"
 #define S_COUNTRIES "doanra_countries"
 
 static const struct {
@@ -80,14 +91,23 @@ static const struct {
      " $29::date[], $30::date[])"},
     {S_SETTLE,
      "SELECT doanra.settle($1::bigint, $2::int, $3::bigint, $4::boolean)"},
-    {S_UNITS, "SELECT code, name FROM doanra.units"},
+    {S_REGISTRY,
+     "SELECT 'u', code, name, NULL, NULL, NULL FROM doanra.units"
+     " UNION ALL SELECT 'o', code, full_name, unit_code, position,"
+     " is_key_leader::text FROM doanra.officials ORDER BY 1 DESC, 2"},
     {S_COUNTRIES, "SELECT code, name_vi, name_en, region, subregion"
                   " FROM doanra.countries ORDER BY code"},
 };
 
+/* One load of the registry: immutable, in a pool of its own (with its own
+ * allocator, so it is built without the store's lock), freed when it is
+ * neither current nor in use. */
 typedef struct {
-    const char *code, *name, *norm;
-} unit_row;
+    apr_pool_t *pool;
+    doanra_registry *reg;
+    apr_time_t loaded;
+    int refs; /* requests using it; guarded by st->mutex */
+} registry_snap;
 
 struct doanra_store {
     server_rec *s;
@@ -100,10 +120,12 @@ struct doanra_store {
     const doanra_countries *countries_db;  /* NULL until loaded */
     const doanra_countries *countries_icu; /* fallback, built once */
     apr_time_t countries_tried;
-    apr_pool_t *units_pool;    /* replaced as a whole on refresh */
-    apr_array_header_t *units; /* unit_row; NULL until loaded */
-    apr_time_t units_loaded;
+    registry_snap *registry; /* NULL until loaded */
+    int registry_stale;      /* a connection was (re)opened since the load */
+    int registry_loading;    /* a thread is loading; others use the old one */
 };
+
+static apr_status_t registry_cleanup(void *data);
 
 /* An error of one database step, logged once by whoever gives up. */
 typedef struct {
@@ -391,6 +413,11 @@ static apr_status_t conn_construct(void **res, void *params, apr_pool_t *pool)
         }
         PQclear(res_);
     }
+    /* A new connection may mean the database came back, perhaps from a
+     * backup: read the registry again before trusting the cache. */
+    apr_thread_mutex_lock(st->mutex);
+    st->registry_stale = 1;
+    apr_thread_mutex_unlock(st->mutex);
     *res = conn;
     return APR_SUCCESS;
 }
@@ -680,6 +707,8 @@ apr_status_t doanra_store_create(apr_pool_t *pchild, server_rec *s,
     /* apr_reslist_create registered the cleanup that closes (PQfinish)
      * the pooled connections when pchild goes. */
     apr_reslist_timeout_set(st->conns, STORE_ACQUIRE_TIMEOUT);
+    apr_pool_cleanup_register(pchild, st, registry_cleanup,
+                              apr_pool_cleanup_null);
     *out = st;
     return APR_SUCCESS;
 }
@@ -765,138 +794,150 @@ const doanra_countries *doanra_store_countries(doanra_store *st, request_rec *r)
 }
 
 /* ------------------------------------------------------------------ */
-/* Units                                                                */
+/* Registry: doanra.units and doanra.officials, cached per process       */
 /* ------------------------------------------------------------------ */
 
-/* Look a unit up by code (by_code) or normalised name, copying the row
- * into p: the cache may be replaced once the mutex is released.  Called
- * with st->mutex held. */
-static int units_find(doanra_store *st, apr_pool_t *p, const char *key,
-                      int by_code, unit_row *out)
+static apr_status_t registry_snap_free(void *data)
 {
-    int i;
-    if (!st->units || !key || !*key)
-        return 0;
-    for (i = 0; i < st->units->nelts; i++) {
-        const unit_row *u = &APR_ARRAY_IDX(st->units, i, unit_row);
-        if (strcmp(by_code ? u->code : u->norm, key) == 0) {
-            out->code = apr_pstrdup(p, u->code);
-            out->name = apr_pstrdup(p, u->name);
-            out->norm = apr_pstrdup(p, u->norm);
-            return 1;
-        }
-    }
-    return 0;
+    registry_snap *snap = data;
+    apr_pool_destroy(snap->pool);
+    return APR_SUCCESS;
 }
 
-static int units_refresh(doanra_store *st, apr_pool_t *p, PGconn *conn,
-                         db_error *e)
+/* The current snapshot's pool is not a child of any pool (it has its own
+ * allocator); free it with the store. */
+static apr_status_t registry_cleanup(void *data)
 {
-    PGresult *res =
-        run_one(p, conn, S_UNITS, 0, NULL, "reading doanra.units", e);
-    apr_pool_t *np;
-    apr_array_header_t *units;
+    doanra_store *st = data;
+    if (st->registry && st->registry->refs == 0)
+        registry_snap_free(st->registry);
+    st->registry = NULL;
+    return APR_SUCCESS;
+}
+
+static void registry_release(doanra_store *st, registry_snap *snap)
+{
+    int free_it;
+    if (!snap)
+        return;
+    apr_thread_mutex_lock(st->mutex);
+    free_it = --snap->refs == 0 && snap != st->registry;
+    apr_thread_mutex_unlock(st->mutex);
+    if (free_it)
+        registry_snap_free(snap);
+}
+
+/* Read the registry and make it the current snapshot; returns it with a
+ * reference held, or NULL with e filled in. */
+static registry_snap *registry_load(doanra_store *st, apr_pool_t *p,
+                                    PGconn *conn, db_error *e)
+{
+    PGresult *res = run_one(p, conn, S_REGISTRY, 0, NULL,
+                            "reading doanra.units and doanra.officials", e);
+    apr_allocator_t *alloc = NULL;
+    apr_pool_t *np = NULL;
+    registry_snap *snap, *old;
     int i, n;
 
     if (!res)
-        return -1;
+        return NULL;
+    if (apr_allocator_create(&alloc) != APR_SUCCESS ||
+        apr_pool_create_unmanaged_ex(&np, NULL, alloc) != APR_SUCCESS) {
+        if (alloc)
+            apr_allocator_destroy(alloc);
+        PQclear(res);
+        e->what = "caching the registry";
+        e->msg = "out of memory";
+        e->broken = 0;
+        return NULL;
+    }
+    apr_allocator_owner_set(alloc, np);
+    snap = apr_pcalloc(np, sizeof(*snap));
+    snap->pool = np;
+    snap->reg = doanra_registry_make(np);
     n = PQntuples(res);
-    apr_thread_mutex_lock(st->mutex);
-    if (apr_pool_create(&np, st->pool) == APR_SUCCESS) {
-        units = apr_array_make(np, n > 0 ? n : 1, sizeof(unit_row));
-        for (i = 0; i < n; i++) {
-            unit_row *u = apr_array_push(units);
-            u->code = apr_pstrdup(np, PQgetvalue(res, i, 0));
-            u->name = apr_pstrdup(np, PQgetvalue(res, i, 1));
-            u->norm = doanra_text_norm(np, u->name);
-        }
-        if (st->units_pool)
-            apr_pool_destroy(st->units_pool);
-        st->units_pool = np;
-        st->units = units;
-        st->units_loaded = apr_time_now();
+    for (i = 0; i < n; i++) {
+#define COL(c) (PQgetisnull(res, i, c) ? NULL : PQgetvalue(res, i, c))
+        if (PQgetvalue(res, i, 0)[0] == 'u')
+            doanra_registry_add_unit(snap->reg, COL(1), COL(2));
+        else
+            doanra_registry_add_official(snap->reg, COL(1), COL(2), COL(3),
+                                         COL(4), COL(5) && COL(5)[0] == 't');
+#undef COL
     }
-    apr_thread_mutex_unlock(st->mutex);
     PQclear(res);
-    return 0;
+    snap->loaded = apr_time_now();
+    snap->refs = 1;
+
+    apr_thread_mutex_lock(st->mutex);
+    old = st->registry;
+    st->registry = snap;
+    if (old && old->refs > 0)
+        old = NULL; /* its last user frees it */
+    apr_thread_mutex_unlock(st->mutex);
+    if (old)
+        registry_snap_free(old);
+    return snap;
 }
 
-/* Find a unit, refreshing the cache when it is stale (10 s), or on a miss
- * when it is older than 1 s so that a unit an admin just added is seen.
- * *refreshed limits that to one refresh per request. */
-static int unit_lookup(doanra_store *st, apr_pool_t *p, PGconn *conn,
-                       const char *key, int by_code, unit_row *out,
-                       int *refreshed, db_error *e)
+/* The registry for one request, with a reference held (release it with
+ * registry_release): the cached one while fresh, else a new load.  When
+ * another thread is loading already, the old snapshot is good enough. */
+static registry_snap *registry_get(doanra_store *st, apr_pool_t *p,
+                                   PGconn *conn, int force, db_error *e)
 {
-    int found, stale, need;
+    registry_snap *snap;
     apr_time_t now = apr_time_now();
+    int fresh;
 
-    if (!key || !*key)
-        return 0;
     apr_thread_mutex_lock(st->mutex);
-    stale = !st->units || now - st->units_loaded >= UNITS_TTL;
-    found = stale ? 0 : units_find(st, p, key, by_code, out);
-    need = !found && !*refreshed &&
-           (stale || now - st->units_loaded >= UNITS_MISS_REFRESH);
-    apr_thread_mutex_unlock(st->mutex);
-    if (found)
-        return 1;
-    if (need) {
-        *refreshed = 1;
-        if (units_refresh(st, p, conn, e) != 0)
-            return -1;
+    snap = st->registry;
+    fresh = snap && !st->registry_stale && !force &&
+            now - snap->loaded < REGISTRY_TTL;
+    if (snap && !fresh && st->registry_loading && !force)
+        fresh = 1;
+    if (fresh) {
+        snap->refs++;
+        apr_thread_mutex_unlock(st->mutex);
+        return snap;
     }
-    apr_thread_mutex_lock(st->mutex);
-    found = units_find(st, p, key, by_code, out);
+    st->registry_loading = 1;
+    st->registry_stale = 0;
     apr_thread_mutex_unlock(st->mutex);
-    return found;
+
+    snap = registry_load(st, p, conn, e);
+
+    apr_thread_mutex_lock(st->mutex);
+    st->registry_loading = 0;
+    if (!snap)
+        st->registry_stale = 1;
+    apr_thread_mutex_unlock(st->mutex);
+    return snap;
 }
 
-/* Resolve the sending unit and every member's unit key, and rebuild the
- * name-based identities with them (see the file comment).  *unit_name gets
- * the sending unit's registry name when found. */
-static int resolve_units(doanra_store *st, apr_pool_t *p, PGconn *conn,
-                         doanra_trip *t, const char **unit_name, db_error *e)
+/* Resolve the trip's unit and members against the registry (identity.c).
+ * A code or unit the cache does not know makes it reload once, when it is
+ * more than REGISTRY_MISS_REFRESH old.  *unit_name gets the sending unit's
+ * registry name when found. */
+static int resolve_registry(doanra_store *st, apr_pool_t *p, PGconn *conn,
+                            doanra_trip *t, const char **unit_name, db_error *e)
 {
-    unit_row u;
-    int refreshed = 0, rc, i;
+    registry_snap *snap = registry_get(st, p, conn, 0, e);
+    int misses;
 
     *unit_name = NULL;
-    if (nz(t->ma_don_vi) || nz(t->unit_code)) {
-        const char *code = nz(t->unit_code) ? t->unit_code : t->ma_don_vi;
-        rc = unit_lookup(st, p, conn, code, 1, &u, &refreshed, e);
-        if (rc < 0)
+    if (!snap)
+        return -1;
+    misses = doanra_trip_resolve_identity(p, t, snap->reg);
+    if (misses > 0 && apr_time_now() - snap->loaded >= REGISTRY_MISS_REFRESH) {
+        registry_release(st, snap);
+        snap = registry_get(st, p, conn, 1, e);
+        if (!snap)
             return -1;
-        t->unit_code = code; /* kept as given even when unknown */
-        if (rc)
-            *unit_name = u.name;
-    } else if (nz(t->unit_norm)) {
-        rc = unit_lookup(st, p, conn, t->unit_norm, 0, &u, &refreshed, e);
-        if (rc < 0)
-            return -1;
-        if (rc) {
-            t->unit_code = u.code;
-            *unit_name = u.name;
-        }
+        doanra_trip_resolve_identity(p, t, snap->reg);
     }
-
-    for (i = 0; t->members && i < t->members->nelts; i++) {
-        doanra_member *m = &APR_ARRAY_IDX(t->members, i, doanra_member);
-        const char *key;
-        if (nz(m->code))
-            continue; /* "c:" + code, nothing to refine */
-        if (nz(m->unit_norm)) {
-            rc = unit_lookup(st, p, conn, m->unit_norm, 0, &u, &refreshed, e);
-            if (rc < 0)
-                return -1;
-            key = rc ? u.code : m->unit_norm;
-        } else {
-            key = nz(t->unit_code) ? t->unit_code
-                                   : (t->unit_norm ? t->unit_norm : "");
-        }
-        m->identity = apr_pstrcat(p, "n:", m->name_norm ? m->name_norm : "",
-                                  "|", key, NULL);
-    }
+    registry_release(st, snap);
+    *unit_name = t->unit_registry_name;
     return 0;
 }
 
@@ -1082,14 +1123,16 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
         if (rv != APR_SUCCESS)
             return rv == APR_TIMEUP ? rv : APR_EGENERAL;
 
-        if (resolve_units(st, p, conn, t, &unit_name, &e) == 0) {
+        if (resolve_registry(st, p, conn, t, &unit_name, &e) == 0) {
             arr_init(&keys, p);
             arr_init(&codes, p);
             arr_init(&tl, p);
             for (i = 0; i < nm; i++) {
                 doanra_member *m = &APR_ARRAY_IDX(t->members, i, doanra_member);
                 arr_add(&keys, m->identity ? m->identity : "");
-                arr_add(&codes, nz(m->code));
+                /* The registered code: the database's key-leader flag and
+                 * lock choice for big delegations read it as stored. */
+                arr_add(&codes, m->official ? m->official->code : nz(m->code));
                 arr_add(&tl, title_leader[i] ? "t" : "f");
             }
             facts_params[0] = arr_end(&keys);
@@ -1191,7 +1234,10 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
                                ? NULL
                                : (nz(t->don_vi) ? t->don_vi : unit_name));
                 arr_add(&mk, m->identity ? m->identity : "");
-                arr_add(&mc, nz(m->code));
+                /* The registered official's code when the member is one
+                 * (found by tv_ma in any spelling, or by name and unit), so
+                 * reports name them; what was typed is in the submission. */
+                arr_add(&mc, m->official ? m->official->code : nz(m->code));
                 arr_add(&mn, m->name ? m->name : "");
                 arr_add(&mp, nz(m->position));
                 arr_add(&muc, ucode);

@@ -3,11 +3,13 @@
  *
  * The same person's name typed on a Mac (NFD, decomposed diacritics) and on
  * Windows (NFC), in upper or lower case, with a stray non-breaking space from
- * a word processor, must compare equal.  doanra_text_norm gives the one form
- * everything is compared in: NFC, full case folding, NFC again (folding can
- * un-normalise), Unicode white space trimmed and each run collapsed to one
- * ASCII space.  ICU does the Unicode work; pure ASCII takes a short cut that
- * gives the same result.
+ * a word processor, must compare equal; so must an official's code typed in
+ * full-width letters, with a Unicode dash, or with a zero-width space or a
+ * soft hyphen pasted into it - otherwise a key leader could shed the quota
+ * by spelling the code differently.  doanra_text_norm (names) and
+ * doanra_text_code_norm (codes) give the one form everything is compared
+ * in; see norm_icu for the steps.  ICU does the Unicode work; pure ASCII
+ * takes a short cut that gives the same result.
  */
 #include "doanra.h"
 
@@ -72,8 +74,10 @@ static int ascii_space(unsigned char c)
     return c == ' ' || (c >= 0x09 && c <= 0x0D);
 }
 
-/* ASCII is already NFC, and its full case folding is plain lower-casing. */
-static const char *norm_ascii(apr_pool_t *p, const char *s, apr_size_t len)
+/* ASCII has no compatibility, default-ignorable, format or dash characters
+ * other than '-' itself, and its full case folding is plain lower-casing. */
+static const char *norm_ascii(apr_pool_t *p, const char *s, apr_size_t len,
+                              int code)
 {
     char *out = apr_palloc(p, len + 1);
     apr_size_t i, o = 0;
@@ -82,7 +86,7 @@ static const char *norm_ascii(apr_pool_t *p, const char *s, apr_size_t len)
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (ascii_space(c)) {
-            pending = o > 0;
+            pending = o > 0 && !code;
             continue;
         }
         if (pending)
@@ -94,9 +98,10 @@ static const char *norm_ascii(apr_pool_t *p, const char *s, apr_size_t len)
     return out;
 }
 
-/* NFC of src into a new buffer; skips the copy when src is already NFC. */
-static const UChar *nfc(apr_pool_t *p, const UNormalizer2 *n, const UChar *src,
-                        int32_t len, int32_t *out_len)
+/* n-normalised src into a new buffer; skips the copy when src is already
+ * normalised. */
+static const UChar *normalize(apr_pool_t *p, const UNormalizer2 *n,
+                              const UChar *src, int32_t len, int32_t *out_len)
 {
     UErrorCode err = U_ZERO_ERROR;
     int32_t cap, r;
@@ -122,86 +127,124 @@ static const UChar *nfc(apr_pool_t *p, const UNormalizer2 *n, const UChar *src,
     return dst;
 }
 
-static UChar *fold(apr_pool_t *p, const UChar *src, int32_t len,
-                   int32_t *out_len)
+/* toNFKC_Casefold as Unicode defines it, NFC(mapping(NFD(x))): ICU's
+ * NFKC_Casefold normaliser alone is not invariant under canonical
+ * reordering (a Greek ypogegrammeni, which folds to a base letter, before
+ * or after an accent gives two results), so decompose first. */
+static const UChar *nfkc_casefold(apr_pool_t *p, const UChar *src, int32_t len,
+                                  int32_t *out_len)
 {
     UErrorCode err = U_ZERO_ERROR;
-    int32_t cap = len + 16, r;
-    UChar *dst = apr_palloc(p, sizeof(UChar) * cap);
+    const UNormalizer2 *nfd = unorm2_getNFDInstance(&err);
+    const UNormalizer2 *cf = unorm2_getNFKCCasefoldInstance(&err);
+    const UChar *d;
+    int32_t nd = 0;
 
-    r = u_strFoldCase(dst, cap, src, len, U_FOLD_CASE_DEFAULT, &err);
-    if (err == U_BUFFER_OVERFLOW_ERROR) {
-        err = U_ZERO_ERROR;
-        cap = r + 1;
-        dst = apr_palloc(p, sizeof(UChar) * cap);
-        r = u_strFoldCase(dst, cap, src, len, U_FOLD_CASE_DEFAULT, &err);
-    }
     if (U_FAILURE(err))
         return NULL;
-    *out_len = r;
-    return dst;
+    d = normalize(p, nfd, src, len, &nd);
+    if (!d)
+        return NULL;
+    return normalize(p, cf, d, nd, out_len);
 }
 
-static const char *norm_icu(apr_pool_t *p, const char *s, apr_size_t len)
+/* Characters that are not there for comparison: default-ignorable code
+ * points (zero-width space, ZWJ/ZWNJ, soft hyphen, word joiner, BOM,
+ * variation selectors, bidi controls...) and every format character
+ * (general category Cf, which also covers U+0600 and the like that are not
+ * default-ignorable). */
+static int invisible(UChar32 c)
+{
+    return u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT) ||
+           u_charType(c) == U_FORMAT_CHAR;
+}
+
+/* Read as '-': every dash (general category Pd: U+2010-U+2015, U+FE58,
+ * U+FE63, U+FF0D, U+301C...) and the minus signs, which are math symbols
+ * but look the same in a code. */
+static int dash(UChar32 c)
+{
+    switch (c) {
+    case 0x02D7: /* modifier letter minus sign */
+    case 0x2052: /* commercial minus sign */
+    case 0x207B: /* superscript minus */
+    case 0x208B: /* subscript minus */
+    case 0x2212: /* minus sign */
+    case 0x2796: /* heavy minus sign */
+        return 1;
+    default:
+        return u_charType(c) == U_DASH_PUNCTUATION;
+    }
+}
+
+/*
+ * The Unicode path:
+ *   1. NFKC_Casefold: compatibility forms (full-width letters, ligatures)
+ *      to their plain letters, full case folding, default-ignorables
+ *      dropped, composed (NFC) - one ICU normaliser does all of it;
+ *   2. drop format characters, read dashes as '-', trim white space and
+ *      collapse (names) or remove (codes) it;
+ *   3. NFKC_Casefold again: a character dropped in step 2 may have stood
+ *      between a letter and its combining mark, which now compose.
+ * Step 3 only composes, so it brings back neither white space nor anything
+ * step 2 removed: the result is a fixed point.
+ */
+static const char *norm_icu(apr_pool_t *p, const char *s, apr_size_t len,
+                            int code)
 {
     UErrorCode err = U_ZERO_ERROR;
-    const UNormalizer2 *n = unorm2_getNFCInstance(&err);
     const UChar *a;
     UChar *u16, *w;
-    int32_t n16 = 0, na = 0, nw = 0, i = 0, o = 0, n8 = 0;
+    int32_t n16 = 0, na = 0, i = 0, o = 0, n8 = 0;
     int pending = 0;
     char *out;
 
-    if (U_FAILURE(err) || len > (apr_size_t)(INT32_MAX / 4))
+    if (len > (apr_size_t)(INT32_MAX / 4))
         return "";
     /* UTF-16 never needs more units than UTF-8 has bytes. */
     u16 = apr_palloc(p, sizeof(UChar) * (len + 1));
     u_strFromUTF8(u16, (int32_t)len + 1, &n16, s, (int32_t)len, &err);
     if (U_FAILURE(err))
         return "";
-    a = nfc(p, n, u16, n16, &na);
+    a = nfkc_casefold(p, u16, n16, &na);
     if (!a)
         return "";
-    /* Folding can leave a string that is not NFC (e.g. a folded base letter
-     * followed by a combining mark that now composes), hence NFC again. */
-    w = fold(p, a, na, &nw);
-    if (!w)
-        return "";
-    a = nfc(p, n, w, nw, &na);
-    if (!a)
-        return "";
-    if (a != w) {
-        w = (UChar *)a; /* a fresh pool buffer: safe to edit in place */
-        nw = na;
-    }
-    /* Collapse white space in place: the write index never passes the
-     * read index. */
-    while (i < nw) {
+    /* Step 2 never lengthens the text (a dash becomes one unit). */
+    w = apr_palloc(p, sizeof(UChar) * (na + 1));
+    while (i < na) {
         UChar32 c;
-        U16_NEXT(w, i, nw, c);
+        U16_NEXT(a, i, na, c);
+        if (invisible(c))
+            continue;
         if (u_isUWhiteSpace(c)) {
-            pending = o > 0;
+            pending = o > 0 && !code;
             continue;
         }
         if (pending)
             w[o++] = ' ';
         pending = 0;
-        U16_APPEND_UNSAFE(w, o, c);
+        if (dash(c))
+            w[o++] = '-';
+        else
+            U16_APPEND_UNSAFE(w, o, c);
     }
+    a = nfkc_casefold(p, w, o, &na);
+    if (!a)
+        return "";
     err = U_ZERO_ERROR;
-    u_strToUTF8(NULL, 0, &n8, w, o, &err);
+    u_strToUTF8(NULL, 0, &n8, a, na, &err);
     if (err != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(err))
         return "";
     out = apr_palloc(p, (apr_size_t)n8 + 1);
     err = U_ZERO_ERROR;
-    u_strToUTF8(out, n8 + 1, NULL, w, o, &err);
+    u_strToUTF8(out, n8 + 1, NULL, a, na, &err);
     if (U_FAILURE(err))
         return "";
     out[n8] = '\0';
     return out;
 }
 
-const char *doanra_text_norm(apr_pool_t *p, const char *s)
+static const char *norm(apr_pool_t *p, const char *s, int code)
 {
     apr_size_t len, i;
 
@@ -212,8 +255,18 @@ const char *doanra_text_norm(apr_pool_t *p, const char *s)
         return "";
     for (i = 0; i < len; i++)
         if ((unsigned char)s[i] >= 0x80)
-            return norm_icu(p, s, len);
-    return norm_ascii(p, s, len);
+            return norm_icu(p, s, len, code);
+    return norm_ascii(p, s, len, code);
+}
+
+const char *doanra_text_norm(apr_pool_t *p, const char *s)
+{
+    return norm(p, s, 0);
+}
+
+const char *doanra_text_code_norm(apr_pool_t *p, const char *s)
+{
+    return norm(p, s, 1);
 }
 
 int doanra_text_starts_with_title(const char *norm_s, const char *norm_title)

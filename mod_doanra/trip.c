@@ -571,14 +571,6 @@ static void build_members(apr_pool_t *p, const doanra_config *c,
         m->name_norm = norm_of(p, &name);
         m->position_norm = norm_of(p, &pos);
         m->unit_norm = norm_of(p, &unit);
-        if (m->code)
-            m->identity = apr_pstrcat(p, "c:", m->code, NULL);
-        else
-            m->identity = apr_pstrcat(
-                p, "n:", m->name_norm, "|",
-                *m->unit_norm ? m->unit_norm
-                              : (t->ma_don_vi ? t->ma_don_vi : t->unit_norm),
-                NULL);
     }
     if (t->members->nelts == 0)
         required(p, c, findings, DOANRA_F_TV_HO_TEN, 0,
@@ -727,6 +719,9 @@ doanra_trip *doanra_trip_build(apr_pool_t *p, const doanra_config *c,
 
     build_legs(p, c, countries, &col, t, findings);
     build_members(p, c, &col, t, findings);
+    /* Identities without the registry; the store resolves them again
+     * against it. */
+    doanra_trip_resolve_identity(p, t, NULL);
     return t;
 }
 

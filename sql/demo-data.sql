@@ -137,7 +137,7 @@ BEGIN
 
     INSERT INTO doanra.trip_members (trip_id, seq, person_key, official_code, full_name,
                                      position, unit_code, unit_name, is_key_leader)
-    SELECT tid, m.ord, 'c:' || o.code, o.code, o.full_name, o.position, o.unit_code, u.name,
+    SELECT tid, m.ord, doanra.official_key(o.code), o.code, o.full_name, o.position, o.unit_code, u.name,
            o.is_key_leader
     FROM unnest(p_members) WITH ORDINALITY AS m(code, ord)
     JOIN doanra.officials o ON o.code = m.code

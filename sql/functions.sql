@@ -18,6 +18,66 @@
 -- trip_members, trip_legs (and USAGE on their sequences), UPDATE on
 -- submissions and trips.
 
+-- The normal forms of codes and names (mod_doanra/text.c), as close as
+-- PostgreSQL 15 gets without ICU: NFKC, lower case, default-ignorable and
+-- format characters removed, dashes and minus signs read as '-', white space
+-- removed (codes) or trimmed and collapsed (names).  The module compares in
+-- C, with ICU's NFKC_Casefold; these functions serve the upgrade of stored
+-- person keys (migrations.sql), the reports and hand-written SQL.  Known
+-- gaps, none of which touches the ASCII codes and Vietnamese names of the
+-- registry:
+--   * lower() is not full case folding: 'ß' stays 'ß' (ICU: 'ss'), final
+--     sigma, Cherokee (folded to upper case by ICU); and in a database whose
+--     LC_CTYPE is C, lower() changes ASCII letters only;
+--   * PostgreSQL's Unicode tables may be of another version than the
+--     system ICU's, so characters newer than the older of the two may
+--     normalise differently;
+--   * the character classes below are those of Unicode 15.
+CREATE OR REPLACE FUNCTION doanra.norm_text(p_text text, p_code boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT normalize(
+        CASE WHEN p_code
+             THEN regexp_replace(x, '[\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+', '', 'g')
+             ELSE btrim(regexp_replace(x, '[\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+', ' ', 'g'))
+        END, NFKC)
+    FROM (SELECT regexp_replace(
+                 regexp_replace(lower(normalize(p_text, NFKC)),
+                     -- default-ignorable code points and format characters
+                     '[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]',
+                     '', 'g'),
+                 -- dashes (Pd) and minus signs
+                 '[\u058a\u05be\u1400\u1806\u2010-\u2015\u2e17\u2e1a\u2e3a\u2e3b\u2e40\u2e5d\u301c\u3030\u30a0\ufe31\ufe32\ufe58\ufe63\uff0d\U00010ead\u02d7\u2052\u207b\u208b\u2212\u2796]',
+                 '-', 'g') AS x) AS cleaned
+$$;
+COMMENT ON FUNCTION doanra.norm_text(text, boolean) IS
+    'Normal form of a code (p_code) or a name, as the module compares them (see functions.sql for the gaps to ICU).';
+
+CREATE OR REPLACE FUNCTION doanra.norm_code(p_code text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT doanra.norm_text(p_code, true)
+$$;
+COMMENT ON FUNCTION doanra.norm_code(text) IS
+    'Normal form of a code (tv_ma, ma_don_vi, ma_ke_hoach): norm_code(''ＱＮ‐mc‐01'') = ''qn-mc-01''.';
+
+CREATE OR REPLACE FUNCTION doanra.norm_name(p_name text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT doanra.norm_text(p_name, false)
+$$;
+COMMENT ON FUNCTION doanra.norm_name(text) IS
+    'Normal form of a name: norm_name(''  HOÀNG  Văn Định'') = ''hoàng văn định''.';
+
+-- trip_members.person_key of a registered official.
+CREATE OR REPLACE FUNCTION doanra.official_key(p_code text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT 'c:' || doanra.norm_code(p_code)
+$$;
+COMMENT ON FUNCTION doanra.official_key(text) IS
+    'Person key (trip_members.person_key) of the official with this code.';
+
 -- Take the transaction-level advisory locks of a submission, in the order
 -- given.  Callers pass the keys sorted ascending so that two submissions
 -- sharing people always lock in the same order and never deadlock.  The locks
@@ -146,8 +206,9 @@ BEGIN
                  LIMIT 1) ov ON true
          WHERE m.pk IS NOT NULL AND m.pk <> '';
 
-        -- Plan: the entry named by ma_ke_hoach, else the candidates of the
-        -- sending unit and year (none when the unit is unknown).
+        -- Plan: the entry named by ma_ke_hoach (codes compared in their
+        -- normal form, the exact spelling first), else the candidates of
+        -- the sending unit and year (none when the unit is unknown).
         IF coalesce(p_plan_code, '') <> '' THEN
             RETURN QUERY
             SELECT 'p'::text, NULL::int, e.code, e.unit_code, true, e.year,
@@ -155,7 +216,9 @@ BEGIN
                    (e.period_to - DATE '1970-01-01'),
                    array_to_string(e.countries, ',')
               FROM doanra.plan_entries e
-             WHERE e.code = p_plan_code;
+             WHERE doanra.norm_code(e.code) = doanra.norm_code(p_plan_code)
+             ORDER BY e.code = p_plan_code DESC, e.code
+             LIMIT 1;
         ELSIF coalesce(p_unit_code, '') <> '' THEN
             RETURN QUERY
             SELECT 'p'::text, NULL::int, e.code, e.unit_code, false, e.year,
@@ -175,7 +238,9 @@ BEGIN
                (e.period_to - DATE '1970-01-01'),
                array_to_string(e.countries, ',')
           FROM doanra.plan_entries e
-         WHERE e.code = p_plan_code;
+         WHERE doanra.norm_code(e.code) = doanra.norm_code(p_plan_code)
+         ORDER BY e.code = p_plan_code DESC, e.code
+         LIMIT 1;
     END IF;
 END
 $$;

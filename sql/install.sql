@@ -26,6 +26,8 @@ DO $$ BEGIN PERFORM pg_advisory_xact_lock(hashtext('doanra-install')); END $$;
 \ir schema.sql
 \ir countries.sql
 \ir functions.sql
+-- Data written by earlier versions, rewritten once (uses functions.sql).
+\ir migrations.sql
 \ir views.sql
 -- Last, so that the grants cover every table, view, sequence and function
 -- created above (a view re-created by an upgrade gets its grants back).

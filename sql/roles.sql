@@ -81,3 +81,8 @@ GRANT SELECT ON doanra.v_trips, doanra.v_trips_per_unit_year,
                 doanra.v_countries_visited, doanra.v_reports_overdue,
                 doanra.units, doanra.countries
     TO doanra_report;
+-- The normal forms of codes and names: v_key_leader_trips uses them, and
+-- report writers compare codes with them (pure functions, read nothing).
+GRANT EXECUTE ON FUNCTION doanra.norm_text(text, boolean), doanra.norm_code(text),
+                          doanra.norm_name(text), doanra.official_key(text)
+    TO doanra_report;

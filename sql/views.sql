@@ -109,7 +109,7 @@ LEFT JOIN doanra.officials o ON o.code = p.official_code
 LEFT JOIN doanra.units u ON u.code = COALESCE(o.unit_code, p.unit_code)
 UNION ALL
 -- Registry key leaders without a counted trip this year: the whole quota left.
-SELECT 'c:' || o.code,
+SELECT doanra.official_key(o.code),
        o.code,
        o.full_name,
        o.position,

@@ -64,7 +64,8 @@ def leader_trip(leader, i):
 def test_pass_recorded_with_typed_values(env):
     t = valid_trip(members=3)
     t.muc_dich = "Khảo sát mô hình \"thành phố thông minh\" & <đô thị> xanh"
-    t.members[1]["code"] = "CV001"      # a registered official
+    t.members[1]["code"] = "CV001"      # a registered official, by his
+    t.members[1]["name"] = "Phạm Văn Viên"  # registered name (rule identity)
     t.members[2]["unit"] = "Ban Kiểm thử Hai"
     t.datefmt = "vn"
     r = expect_passed(env, t, path="/faults/refuse")

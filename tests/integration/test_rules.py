@@ -456,18 +456,23 @@ def test_deputies_are_not_key_leaders_by_default(env, trip):
     expect_check(env, trip, "leaders-same-unit", "warning", path="/titles/check")
 
 
+_LEADER_NAMES = {}
+
+
 def _leader(env):
     code = "LD" + unique_suffix()
+    _LEADER_NAMES[code] = person_name()
     env.psql("INSERT INTO doanra.officials(code, full_name, unit_code, position, "
              "is_key_leader) VALUES (%s, %s, 'TST', 'Giám đốc', true)"
-             % (sql_literal(code), sql_literal(person_name())))
+             % (sql_literal(code), sql_literal(_LEADER_NAMES[code])))
     return code
 
 
 def _trip_with_leader(code, start):
     t = valid_trip(members=1)
     t.set_dates(start, [2], ["JP"])
-    t.members[0].update(code=code, position="Giám đốc")
+    # The registered name: another one would be an `identity` error.
+    t.members[0].update(code=code, name=_LEADER_NAMES[code], position="Giám đốc")
     return t
 
 

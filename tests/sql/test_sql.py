@@ -258,7 +258,8 @@ def _add_trip(pg, db, unit, di, ve, status, members, legs, planned=True, reason=
     values = []
     for i, (who, key) in enumerate(members, 1):
         code = who if who.startswith("T-") else None
-        pk = f"c:{who}" if code else f"n:{who.lower()}|{unit.lower()}"
+        # The module's keys: normal forms of the code, or of name and unit.
+        pk = f"c:{who.lower()}" if code else f"n:{who.lower()}|{unit.lower()}"
         values.append(f"({tid}, {i}, {_lit(pk)}, {_lit(code)}, {_lit('Người ' + who)}, "
                       f"{_lit('Giám đốc' if key else 'Chuyên viên')}, '{unit}', {str(key).lower()})")
     pg.execute(db, "INSERT INTO doanra.trip_members (trip_id, seq, person_key, official_code, full_name, "
@@ -473,11 +474,15 @@ def test_module_role_can_record_and_settle(known, pg):
     """, role=m)
     assert pg.query(db, f"SELECT t.status, s.backend_status FROM doanra.trips t JOIN doanra.submissions s "
                         f"ON s.id = t.submission_id WHERE t.id = {tid}") == [["submitted", "200"]]
-    # Every function of the schema (the store's) is executable by the module only.
+    # Every function of the schema (the store's) is executable by the module
+    # only; the report role may also compute the normal forms of codes and
+    # names (pure functions that read nothing).
     assert pg.scalar(db, """SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
                             WHERE n.nspname = 'doanra'
                               AND (NOT has_function_privilege('doanra_module', p.oid, 'EXECUTE')
-                                   OR has_function_privilege('doanra_report', p.oid, 'EXECUTE'))""") == "0"
+                                   OR (has_function_privilege('doanra_report', p.oid, 'EXECUTE')
+                                       AND p.proname NOT IN ('norm_text', 'norm_code', 'norm_name',
+                                                             'official_key')))""") == "0"
 
 
 def test_module_role_cannot_change_more(known, pg):
@@ -549,7 +554,127 @@ def test_member_rows_carry_trip_dates(known, pg):
     # The history read sees the hand-loaded trip: one counted trip this year
     # for T-L1, overlapping the given dates.
     rows = pg.query(db, f"""SELECT kind, num, id FROM doanra.trip_facts(
-        ARRAY['c:T-L1'], ARRAY['T-L1'], ARRAY[true], {y},
+        ARRAY['c:t-l1'], ARRAY['T-L1'], ARRAY[true], {y},
         DATE '{y}-12-24', DATE '{y}-12-30', NULL, 'T-A', false)
         WHERE kind = 'm'""")
     assert rows == [["m", "1", str(t5)]]
+
+
+# ---------------------------------------------------- identity normal forms --
+
+CODE_SPELLINGS = [
+    "QN-MC-01", "qn-mc-01", "\uff31\uff2e-MC-01", "\uff31\uff2e\uff0dMC-01",
+    "QN\u2010MC\u201001", "QN\u2011MC-01", "QN\u2013MC\u201401", "QN\u2212MC-01",
+    "QN\ufe58MC\ufe6301", "QN\u207bMC-01", "QN-MC\u200b-01", "QN-MC-\u00ad01",
+    "QN\u200c-MC\u200d-01", "\ufeffQN-MC-01", "QN-\u200eMC-\u200f01",
+    "\u202aQN-MC-01\u202c", "\u2066QN-MC-01\u2069", "QN\u2060-MC-01",
+    "QN-MC-0\ufe0f1", "QN-MC-\uff10\uff11", " QN-MC-01\u00a0", "QN - MC - 01",
+    "QN-MC-0\u06001",
+]
+
+
+def test_norm_code_matches_the_module(db, pg):
+    """The SQL normal form of codes gives what mod_doanra/text.c gives for
+    every spelling its unit test lists (tests/unit/test_text.c)."""
+    values = ", ".join("(%d, %s)" % (i, _lit(c)) for i, c in enumerate(CODE_SPELLINGS))
+    rows = pg.query(db, f"SELECT i, doanra.norm_code(c) FROM (VALUES {values}) v(i, c) ORDER BY i")
+    assert [r[1] for r in rows] == ["qn-mc-01"] * len(CODE_SPELLINGS), rows
+    assert pg.scalar(db, "SELECT doanra.official_key('ＱＮ‐MC‐01')") == "c:qn-mc-01"
+    assert pg.scalar(db, "SELECT doanra.norm_code('QN_MC_01')") == "qn_mc_01"
+
+
+def test_norm_name_matches_the_module(db, pg):
+    nfd = "HOA\u0300NG  VA\u0306N \u0110I\u0323NH"
+    for name in ("Hoàng Văn Định", nfd, "Ho\u200bàng Văn Đị\u00adnh", " \ufeffHoàng\u00a0Văn Định ",
+                 "\uff28oàng Văn Định"):
+        assert pg.scalar(db, f"SELECT doanra.norm_name({_lit(name)})") == "hoàng văn định", name
+    assert pg.scalar(db, "SELECT doanra.norm_name('Lê–Trần')") == "lê-trần"
+
+
+# ------------------------------------------------------------------ upgrade --
+
+BASE_COMMIT = "e2c697e"  # the last version with person keys as typed
+
+
+def _previous_sql(tmp_path):
+    """sql/ of the version before the identity migration, from git; None
+    when the repository's history is not at hand."""
+    try:
+        out = subprocess.run(["git", "-C", ROOT, "archive", BASE_COMMIT, "sql"],
+                             capture_output=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    dest = tmp_path / "previous"
+    dest.mkdir()
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=out.stdout, check=True)
+    return str(dest / "sql" / "install.sql")
+
+
+def test_upgrade_keeps_old_trips_counting(pg, tmp_path):
+    """An installed database of the previous version, with trips recorded
+    under the keys it wrote, upgraded by install.sql: every trip of the
+    chairman counts under his new key, whatever spelling or form recorded
+    it, and a second install changes nothing."""
+    previous = _previous_sql(tmp_path)
+    if previous is None:
+        pytest.skip("previous version's sql/ not available (no git history)")
+    db = pg.new_db()
+    pg.run_file(db, previous)
+    assert pg.scalar(db, "SELECT count(*) FROM pg_proc WHERE proname = 'norm_code'") == "0"
+    y = int(pg.scalar(db, "SELECT extract(year FROM current_date)::int")) + 1
+    pg.execute(db, """
+        INSERT INTO doanra.units VALUES ('UBND-MC', 'UBND thành phố Móng Cái'), ('SNGV', 'Sở Ngoại vụ');
+        INSERT INTO doanra.officials VALUES
+            ('QN-MC-01', 'Hoàng Văn Định', 'UBND-MC', 'Chủ tịch UBND thành phố Móng Cái', true),
+            ('QN-MC-02', 'Vi Thị Hạnh', 'UBND-MC', 'Phó Chủ tịch UBND thành phố Móng Cái', false);
+    """)
+    # What the previous module wrote: the code as typed, and for a member
+    # without a code the ICU-folded name with the unit code as typed.
+    old = [
+        ("c:QN-MC-01", "QN-MC-01", "Hoàng Văn Định", "UBND-MC", f"{y}-02-01"),
+        ("c:qn-mc-01", "qn-mc-01", "Hoàng Văn Định", "UBND-MC", f"{y}-04-01"),
+        ("c:\uff31\uff2e-MC-01", "\uff31\uff2e-MC-01", "Hoàng Văn Định", "UBND-MC", f"{y}-06-01"),
+        ("n:hoàng văn định|UBND-MC", None, "HOÀNG VĂN ĐỊNH", "UBND-MC", f"{y}-08-01"),
+        ("c:QN-MC-99", "QN-MC-99", "Hoàng Văn Định", "UBND-MC", f"{y}-10-01"),
+        ("n:nguyễn văn khách|SNGV", None, "Nguyễn Văn Khách", "SNGV", f"{y}-02-01"),
+        ("c:NV-0042", "NV-0042", "Trần Thị Khác", None, f"{y}-03-01"),
+    ]
+    for i, (pk, code, name, unit, di) in enumerate(old):
+        sid = pg.scalar(db, "INSERT INTO doanra.submissions (location, mode, fields, decision) "
+                            "VALUES ('/t', 'enforce', '{}', 'pass') RETURNING id")
+        tid = pg.scalar(db, f"""
+            INSERT INTO doanra.trips (submission_id, status, unit_code, ngay_di, ngay_ve, year, member_count)
+            VALUES ({sid}, 'submitted', {_lit(unit)}, '{di}', DATE '{di}' + 3, {y}, 1) RETURNING id""")
+        pg.execute(db, f"""
+            INSERT INTO doanra.trip_members (trip_id, seq, person_key, official_code, full_name,
+                                             position, unit_code, is_key_leader)
+            VALUES ({tid}, 1, {_lit(pk)}, {_lit(code)}, {_lit(name)}, 'Chủ tịch', {_lit(unit)}, true)""")
+
+    before = _counts(pg, db)
+    pg.run_file(db, INSTALL)
+    assert _counts(pg, db) == before
+    keys = [r[0] for r in pg.query(db, "SELECT person_key FROM doanra.trip_members ORDER BY trip_id")]
+    assert keys == ["c:qn-mc-01"] * 5 + ["n:nguyễn văn khách|sngv", "c:nv-0042"], keys
+    # The quota check reads them under the new key.
+    counted = pg.scalar(db, f"""SELECT num FROM doanra.trip_facts(ARRAY['c:qn-mc-01'], ARRAY['QN-MC-01'],
+                                ARRAY[true], {y}, NULL, NULL, NULL, NULL, false) WHERE kind = 'm'""")
+    assert counted == "5"
+    assert pg.scalar(db, "SELECT count(*) FROM doanra.migrations WHERE id = 'person-keys-normalised'") == "1"
+    # The report sees one leader with five trips.
+    assert pg.query(db, f"SELECT official_code, trips FROM doanra.v_key_leader_trips WHERE year = {y} "
+                        "AND person_key = 'c:qn-mc-01'") == [["QN-MC-01", "5"]]
+    # Once only: a key written later is not rewritten by another install.
+    pg.execute(db, "UPDATE doanra.trip_members SET person_key = 'c:\u13f8' WHERE official_code = 'NV-0042'")
+    pg.run_file(db, INSTALL)
+    assert pg.scalar(db, "SELECT person_key FROM doanra.trip_members WHERE official_code = 'NV-0042'") == "c:\u13f8"
+
+
+def test_demo_data_chairman_at_quota(db, pg):
+    """The demo's Chairman of Móng Cái has used his quota under the key the
+    module looks up, whatever the spelling of his code."""
+    pg.run_file(db, DEMO)
+    y = pg.scalar(db, "SELECT extract(year FROM current_date)::int")
+    n = pg.scalar(db, f"""SELECT num FROM doanra.trip_facts(ARRAY[doanra.official_key('qn‐mc‐01')],
+                          ARRAY['QN-MC-01'], ARRAY[true], {y}, NULL, NULL, NULL, NULL, false)
+                          WHERE kind = 'm'""")
+    assert n == "2"

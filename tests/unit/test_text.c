@@ -106,6 +106,135 @@ static void norm_long(void **state)
     assert_memory_equal(n, "a ạa ạ", strlen("a ạa ạ"));
 }
 
+/* Codes (tv_ma, ma_don_vi, ma_ke_hoach): every spelling of QN-MC-01 an
+ * official's keyboard, a word processor or a hostile form can produce is
+ * the official QN-MC-01 (SPEC section 3, "Person identity"). */
+static void code_norm_spellings(void **state)
+{
+    static const char *const spellings[] = {
+        "QN-MC-01",
+        "qn-mc-01",
+        "Qn-Mc-01",
+        "\xEF\xBC\xB1\xEF\xBC\xAE-MC-01",            /* full-width QN */
+        "\xEF\xBC\xB1\xEF\xBC\xAE\xEF\xBC\x8DMC-01", /* + U+FF0D */
+        "QN\xE2\x80\x90MC\xE2\x80\x90"
+        "01",                  /* U+2010 hyphen */
+        "QN\xE2\x80\x91MC-01", /* U+2011 nb hyphen */
+        "QN\xE2\x80\x93MC\xE2\x80\x94"
+        "01",                  /* en, em dash */
+        "QN\xE2\x80\x95MC-01", /* U+2015 bar */
+        "QN\xE2\x88\x92MC-01", /* U+2212 minus */
+        "QN\xEF\xB9\x98MC\xEF\xB9\xA3"
+        "01",                   /* U+FE58, U+FE63 */
+        "QN\xE2\x81\xBBMC-01",  /* superscript minus */
+        "QN-MC\xE2\x80\x8B-01", /* zero-width space */
+        "Q\xE2\x80\x8BN-MC-01\xE2\x80\x8B",
+        "QN-MC-\xC2\xAD"
+        "01",                               /* soft hyphen */
+        "QN\xE2\x80\x8C-MC\xE2\x80\x8D-01", /* ZWNJ, ZWJ */
+        "\xEF\xBB\xBFQN-MC-01",             /* BOM */
+        "QN-\xE2\x80\x8EMC-\xE2\x80\x8F"
+        "01",                               /* LRM, RLM */
+        "\xE2\x80\xAAQN-MC-01\xE2\x80\xAC", /* LRE ... PDF */
+        "\xE2\x81\xA6QN-MC-01\xE2\x81\xA9", /* LRI ... PDI */
+        "QN\xE2\x81\xA0-MC-01",             /* word joiner */
+        "QN-MC-0\xEF\xB8\x8F"
+        "1",                              /* variation sel. */
+        "QN-MC-\xEF\xBC\x90\xEF\xBC\x91", /* full-width digits */
+        " QN-MC-01\xC2\xA0",              /* spaces at the ends */
+        "QN - MC - 01",                   /* spaces inside */
+        "QN\xE2\x80\x83-MC-01",           /* em space */
+        "QN-MC-0\xD8\x80"
+        "1", /* U+0600: Cf, not DI */
+    };
+    size_t i;
+    for (i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++) {
+        const char *n = doanra_text_code_norm(pool, spellings[i]);
+        if (strcmp(n, "qn-mc-01") != 0)
+            fail_msg("spelling %zu \"%s\" -> \"%s\"", i, spellings[i], n);
+        /* a fixed point */
+        assert_string_equal(doanra_text_code_norm(pool, n), n);
+    }
+    /* other codes stay other codes */
+    assert_string_equal(doanra_text_code_norm(pool, "QN-MC-02"), "qn-mc-02");
+    assert_string_not_equal(doanra_text_code_norm(pool, "QNMC-01"), "qn-mc-01");
+    assert_string_not_equal(doanra_text_code_norm(pool, "QN_MC_01"),
+                            "qn-mc-01");
+    assert_string_equal(doanra_text_code_norm(pool, "KH-TST-2027"),
+                        "kh-tst-2027");
+    assert_string_equal(doanra_text_code_norm(pool, NULL), "");
+    assert_string_equal(doanra_text_code_norm(pool, "\xE2\x80\x8B"), "");
+    assert_string_equal(doanra_text_code_norm(pool, "abc\xFF"), "");
+    /* case folding, not lower-casing */
+    assert_string_equal(doanra_text_code_norm(pool, "STRASSE-1"),
+                        doanra_text_code_norm(pool, "Stra\xC3\x9F"
+                                                    "e-1"));
+}
+
+/* Names get the same clean-up, with white space collapsed instead of
+ * removed. */
+static void name_norm_cleanup(void **state)
+{
+    const char *want = "hoàng văn định";
+    /* zero-width space, soft hyphen, ZWJ, BOM, bidi marks inside */
+    assert_string_equal(doanra_text_norm(pool,
+                                         "Ho\xE2\x80\x8B\xC3\xA0ng V\xC4\x83n "
+                                         "\xC4\x90\xE1\xBB\x8B\xC2\xADnh"),
+                        want);
+    assert_string_equal(
+        doanra_text_norm(pool, "\xEF\xBB\xBFHo\xC3\xA0ng\xE2\x80\x8D V"
+                               "\xC4\x83n\xE2\x80\x8E \xC4\x90\xE1\xBB\x8Bnh"),
+        want);
+    /* full-width capitals */
+    assert_string_equal(doanra_text_norm(pool, "\xEF\xBC\xA8o\xC3\xA0ng V"
+                                               "\xC4\x83n \xC4\x90\xE1\xBB"
+                                               "\x8Bnh"),
+                        want);
+    /* NFD as typed on a Mac, upper case, doubled spaces */
+    assert_string_equal(doanra_text_norm(pool, "HOA\xCC\x80NG  VA\xCC\x86N "
+                                               "\xC4\x90I\xCC\xA3NH"),
+                        want);
+    /* a removed mark between a letter and its accent still composes */
+    assert_string_equal(doanra_text_norm(pool, "Ho\xC3\xA0ng Va\xD8\x80"
+                                               "\xCC\x86n \xC4\x90\xE1\xBB"
+                                               "\x8Bnh"),
+                        want);
+    /* dashes in double-barrelled names read as '-' */
+    assert_string_equal(doanra_text_norm(pool, "L\xC3\xAA\xE2\x80\x93Tr"
+                                               "\xE1\xBA\xA7n"),
+                        "lê-trần");
+    /* white space stays a word break */
+    assert_string_equal(doanra_text_norm(pool, "Văn\xE2\x80\x83Định"),
+                        "văn định");
+}
+
+/* The normal forms are fixed points and ignore how the text was composed. */
+static void norm_fixed_points(void **state)
+{
+    static const char *const samples[] = {
+        "Nguy\xE1\xBB\x85n V\xC4\x83n A",
+        "Nguye\xCC\x82\xCC\x83n Va\xCC\x86n A",
+        "a\xC2\xA8", /* NFKC gives a space + combining mark */
+        "\xC2\xA8 x",
+        "\xEF\xBC\xA1\xE2\x80\x8B\xCC\x81",
+        "x\xD8\x80\xCC\x81",
+        "\xE1\x8F\xB8\xEA\xAD\xB0", /* Cherokee: folds to upper case */
+        "\xE2\x84\xAB",             /* Angstrom sign */
+        "a\xCD\x85\xCC\x81",        /* ypogegrammeni before an accent */
+    };
+    size_t i;
+    for (i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+        const char *n = doanra_text_norm(pool, samples[i]);
+        const char *c = doanra_text_code_norm(pool, samples[i]);
+        assert_string_equal(doanra_text_norm(pool, n), n);
+        assert_string_equal(doanra_text_code_norm(pool, c), c);
+    }
+    /* canonically equivalent spellings (the accent and the Greek
+     * ypogegrammeni in either order) normalise alike */
+    assert_string_equal(doanra_text_norm(pool, "\xCE\xB1\xCD\x85\xCC\x81"),
+                        doanra_text_norm(pool, "\xCE\xB1\xCC\x81\xCD\x85"));
+}
+
 static void titles(void **state)
 {
     const char *gd = doanra_text_norm(pool, "Giám đốc");
@@ -137,10 +266,16 @@ static void titles(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(utf8_valid), cmocka_unit_test(norm_nfc_nfd),
-        cmocka_unit_test(norm_case),  cmocka_unit_test(norm_space),
-        cmocka_unit_test(norm_bad),   cmocka_unit_test(norm_long),
+        cmocka_unit_test(utf8_valid),
+        cmocka_unit_test(norm_nfc_nfd),
+        cmocka_unit_test(norm_case),
+        cmocka_unit_test(norm_space),
+        cmocka_unit_test(norm_bad),
+        cmocka_unit_test(norm_long),
         cmocka_unit_test(titles),
+        cmocka_unit_test(code_norm_spellings),
+        cmocka_unit_test(name_norm_cleanup),
+        cmocka_unit_test(norm_fixed_points),
     };
     int r;
     apr_initialize();

@@ -1,0 +1,419 @@
+/*
+ * test_identity.c - the registry and person identity (identity.c) and rule
+ * `identity` (rules.c): every spelling of a key leader's code, no code, an
+ * invented code, a deputy's code, name and unit only, unit codes, people
+ * who are not in the registry.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "doanra.h"
+
+static apr_pool_t *pool;
+static doanra_config cfg;
+static doanra_registry *reg;
+
+#define CHAIRMAN "Hoàng Văn Định"
+#define DEPUTY "Vi Thị Hạnh"
+#define CITY "UBND thành phố Móng Cái"
+
+static int setup(void **state)
+{
+    (void)state;
+    apr_pool_create(&pool, NULL);
+    doanra_config_defaults(pool, &cfg);
+    reg = doanra_registry_make(pool);
+    /* As admins typed them: the codes' case and spacing vary. */
+    doanra_registry_add_unit(reg, "UBND-MC", CITY);
+    doanra_registry_add_unit(reg, "SNGV ", "Sở Ngoại vụ");
+    doanra_registry_add_official(reg, "QN-MC-01", CHAIRMAN, "UBND-MC",
+                                 "Chủ tịch UBND thành phố Móng Cái", 1);
+    doanra_registry_add_official(reg, "qn-mc-02", DEPUTY, "ubnd-mc",
+                                 "Phó Chủ tịch UBND thành phố Móng Cái", 0);
+    doanra_registry_add_official(reg, "QN-SNGV-01", "Nguyễn Thị Thu Hà",
+                                 "SNGV ", "Giám đốc Sở Ngoại vụ", 1);
+    /* Two namesakes in one unit: neither is found by name alone. */
+    doanra_registry_add_official(reg, "QN-SNGV-07", "Trần Văn Hùng", "SNGV",
+                                 "Chuyên viên", 0);
+    doanra_registry_add_official(reg, "QN-SNGV-08", "Trần Văn Hùng", "SNGV",
+                                 "Chuyên viên", 0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    apr_pool_destroy(pool);
+    return 0;
+}
+
+/* A trip of one member sent by ma_don_vi / don_vi (either may be NULL). */
+static doanra_trip *trip(const char *ma_don_vi, const char *don_vi)
+{
+    doanra_trip *t = apr_pcalloc(pool, sizeof(*t));
+    t->ma_don_vi = ma_don_vi;
+    t->unit_code = ma_don_vi;
+    t->don_vi = don_vi;
+    t->unit_norm = don_vi ? doanra_text_norm(pool, don_vi) : "";
+    t->ngay_di = t->ngay_ve = DOANRA_NODATE;
+    t->du_toan = -1;
+    t->legs = apr_array_make(pool, 1, sizeof(doanra_leg));
+    t->members = apr_array_make(pool, 2, sizeof(doanra_member));
+    return t;
+}
+
+static doanra_member *member(doanra_trip *t, const char *name, const char *code,
+                             const char *unit)
+{
+    doanra_member *m = apr_array_push(t->members);
+    memset(m, 0, sizeof(*m));
+    m->row = t->members->nelts;
+    m->name = name;
+    m->code = code;
+    m->unit = unit;
+    m->position = "Chuyên viên";
+    m->name_norm = name ? doanra_text_norm(pool, name) : "";
+    m->position_norm = doanra_text_norm(pool, m->position);
+    m->unit_norm = unit ? doanra_text_norm(pool, unit) : "";
+    return m;
+}
+
+static apr_array_header_t *rules(doanra_trip *t)
+{
+    apr_array_header_t *f = apr_array_make(pool, 4, sizeof(doanra_finding));
+    doanra_trip_resolve_leaders(pool, &cfg, t);
+    doanra_rules_check(pool, &cfg, t, NULL, DOANRA_NODATE, f);
+    return f;
+}
+
+static const doanra_finding *finding(const apr_array_header_t *f, int rule)
+{
+    int i;
+    for (i = 0; i < f->nelts; i++)
+        if (APR_ARRAY_IDX(f, i, doanra_finding).rule == rule)
+            return &APR_ARRAY_IDX(f, i, doanra_finding);
+    return NULL;
+}
+
+static void registry_lookups(void **state)
+{
+    const doanra_official *o;
+    (void)state;
+    assert_int_equal(doanra_registry_units(reg), 2);
+    assert_int_equal(doanra_registry_officials(reg), 5);
+    o = doanra_registry_official_by_code(pool, reg, "ＱＮ‐mc‐0\u200b1");
+    assert_non_null(o);
+    assert_string_equal(o->code, "QN-MC-01");
+    assert_string_equal(o->code_norm, "qn-mc-01");
+    assert_string_equal(o->unit_norm, "ubnd-mc");
+    assert_non_null(doanra_registry_official_by_code(pool, reg, "QN-MC-02"));
+    assert_null(doanra_registry_official_by_code(pool, reg, "QN-MC-03"));
+    assert_null(doanra_registry_official_by_code(pool, reg, ""));
+    assert_string_equal(doanra_registry_unit_by_code(pool, reg, "sngv")->code,
+                        "SNGV ");
+    assert_string_equal(
+        doanra_registry_unit_by_name(pool, reg, "ubnd  THÀNH PHỐ móng cái")
+            ->code,
+        "UBND-MC");
+    assert_int_equal(
+        doanra_registry_officials_named(
+            pool, reg, doanra_text_norm(pool, CHAIRMAN), "ubnd-mc", &o),
+        1);
+    assert_string_equal(o->code, "QN-MC-01");
+    assert_int_equal(
+        doanra_registry_officials_named(
+            pool, reg, doanra_text_norm(pool, "Trần Văn Hùng"), "sngv", &o),
+        2);
+    assert_int_equal(
+        doanra_registry_officials_named(
+            pool, reg, doanra_text_norm(pool, CHAIRMAN), "sngv", &o),
+        0);
+}
+
+/* Every spelling of the chairman's code is the chairman. */
+static void code_spellings_are_the_official(void **state)
+{
+    static const char *const codes[] = {
+        "QN-MC-01",
+        "qn-mc-01",
+        "\xEF\xBC\xB1\xEF\xBC\xAE-MC-01", /* full-width QN */
+        "QN\xE2\x80\x90MC\xE2\x80\x90"
+        "01",                   /* U+2010 */
+        "QN-MC\xE2\x80\x8B-01", /* zero-width space */
+        "QN-MC-\xC2\xAD"
+        "01", /* soft hyphen */
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        doanra_trip *t = trip("UBND-MC", CITY);
+        doanra_member *m = member(t, CHAIRMAN, codes[i], NULL);
+        apr_array_header_t *f;
+        doanra_trip_resolve_identity(pool, t, reg);
+        assert_string_equal(m->identity, "c:qn-mc-01");
+        assert_true(m->registry_found);
+        assert_true(m->registry_key_leader);
+        assert_string_equal(m->registry_unit_code, "UBND-MC");
+        assert_int_equal(m->identity_issue, DOANRA_ID_OK);
+        f = rules(t);
+        assert_true(m->is_key_leader);
+        assert_null(finding(f, DOANRA_R_IDENTITY));
+    }
+}
+
+/* No code: name and unit (the sending unit, by code or by name in any
+ * spelling, or tv_don_vi) make him the chairman. */
+static void name_and_unit_only(void **state)
+{
+    doanra_trip *t;
+    doanra_member *m;
+    (void)state;
+
+    t = trip("ubnd-mc", NULL);
+    m = member(t, "HOÀNG  VĂN ĐỊNH", NULL, NULL);
+    doanra_trip_resolve_identity(pool, t, reg);
+    assert_string_equal(m->identity, "c:qn-mc-01");
+    assert_true(m->registry_key_leader);
+    assert_string_equal(t->unit_code, "UBND-MC");
+
+    /* NFD as typed on a Mac, the unit by its name, a zero-width space */
+    t = trip(NULL, "ubnd thành phố  MÓNG CÁI");
+    m = member(t, "Hoa\xCC\x80ng Va\xCC\x86n \xC4\x90i\xCC\xA3\xE2\x80\x8Bnh",
+               NULL, NULL);
+    doanra_trip_resolve_identity(pool, t, reg);
+    assert_string_equal(m->identity, "c:qn-mc-01");
+    assert_string_equal(t->unit_code, "UBND-MC");
+    assert_null(finding(rules(t), DOANRA_R_IDENTITY));
+    assert_true(m->is_key_leader); /* whatever the position says */
+
+    /* sent by another unit, his own unit in tv_don_vi (name or code) */
+    t = trip("SNGV", "Sở Ngoại vụ");
+    m = member(t, CHAIRMAN, NULL, CITY);
+    doanra_trip_resolve_identity(pool, t, reg);
+    assert_string_equal(m->identity, "c:qn-mc-01");
+    t = trip("SNGV", "Sở Ngoại vụ");
+    m = member(t, CHAIRMAN, NULL, "ubnd‐mc");
+    doanra_trip_resolve_identity(pool, t, reg);
+    assert_string_equal(m->identity, "c:qn-mc-01");
+
+    /* another unit: another person */
+    t = trip("SNGV", "Sở Ngoại vụ");
+    m = member(t, CHAIRMAN, NULL, NULL);
+    assert_int_equal(doanra_trip_resolve_identity(pool, t, reg), 0);
+    assert_false(m->registry_found);
+    assert_string_equal(m->identity, "n:hoàng văn định|sngv");
+
+    /* two namesakes: not resolved by name */
+    t = trip("SNGV", NULL);
+    m = member(t, "Trần Văn Hùng", NULL, NULL);
+    doanra_trip_resolve_identity(pool, t, reg);
+    assert_false(m->registry_found);
+    assert_string_equal(m->identity, "n:trần văn hùng|sngv");
+}
+
+/* An invented code or a typo: still the chairman, and an identity error
+ * naming both codes. */
+static void invented_code(void **state)
+{
+    doanra_trip *t = trip("UBND-MC", CITY);
+    doanra_member *m = member(t, CHAIRMAN, "QN-MC-99", NULL);
+    apr_array_header_t *f;
+    const doanra_finding *x;
+    (void)state;
+
+    assert_int_equal(doanra_trip_resolve_identity(pool, t, reg), 1);
+    assert_string_equal(m->identity, "c:qn-mc-01");
+    assert_int_equal(m->identity_issue, DOANRA_ID_CODE_NOT_THEIRS);
+    assert_null(m->code_owner);
+    f = rules(t);
+    assert_true(m->is_key_leader);
+    x = finding(f, DOANRA_R_IDENTITY);
+    assert_non_null(x);
+    assert_int_equal(x->severity, DOANRA_SEV_ERROR);
+    assert_string_equal(x->field, "tv_ma");
+    assert_int_equal(x->row, 1);
+    assert_string_equal(x->message,
+                        "Theo danh bạ, “Hoàng Văn Định” có mã cán bộ "
+                        "“QN-MC-01”, không phải “QN-MC-99”; thành viên này "
+                        "được tính là cán bộ “QN-MC-01”.");
+}
+
+/* The deputy's code with the chairman's name: the chairman, and the code's
+ * owner named in the message. */
+static void deputy_code_chairman_name(void **state)
+{
+    doanra_trip *t = trip("UBND-MC", CITY);
+    doanra_member *m = member(t, CHAIRMAN, "QN-MC-02", NULL);
+    const doanra_finding *x;
+    (void)state;
+
+    doanra_trip_resolve_identity(pool, t, reg);
+    assert_string_equal(m->identity, "c:qn-mc-01");
+    assert_true(m->registry_key_leader);
+    assert_int_equal(m->identity_issue, DOANRA_ID_CODE_NOT_THEIRS);
+    assert_non_null(m->code_owner);
+    assert_string_equal(m->code_owner->full_name, DEPUTY);
+    x = finding(rules(t), DOANRA_R_IDENTITY);
+    assert_non_null(x);
+    assert_non_null(strstr(x->message, "“QN-MC-02”"));
+    assert_non_null(strstr(x->message, "(mã đó là của “Vi Thị Hạnh”)"));
+}
+
+/* The chairman's code with a name that is not in the registry. */
+static void code_under_another_name(void **state)
+{
+    doanra_trip *t = trip("UBND-MC", CITY);
+    doanra_member *m = member(t, "Nguyễn Văn A", "qn-mc-01", NULL);
+    const doanra_finding *x;
+    (void)state;
+
+    doanra_trip_resolve_identity(pool, t, reg);
+    assert_string_equal(m->identity, "c:qn-mc-01");
+    assert_true(m->registry_key_leader); /* SPEC: the code's official */
+    assert_int_equal(m->identity_issue, DOANRA_ID_CODE_OTHER_NAME);
+    x = finding(rules(t), DOANRA_R_IDENTITY);
+    assert_non_null(x);
+    assert_string_equal(x->message, "Mã cán bộ “qn-mc-01” trong danh bạ là "
+                                    "của “Hoàng Văn Định”, không phải "
+                                    "“Nguyễn Văn A”.");
+    cfg.lang = DOANRA_LANG_EN;
+    x = finding(rules(t), DOANRA_R_IDENTITY);
+    cfg.lang = DOANRA_LANG_VI;
+    assert_string_equal(x->message,
+                        "Official code “qn-mc-01” belongs to “Hoàng Văn Định” "
+                        "in the registry, not to “Nguyễn Văn A”.");
+
+    /* The same name in another spelling is no conflict. */
+    t = trip("UBND-MC", CITY);
+    m = member(t, "VI THỊ  HẠNH", "QN-MC-02", NULL);
+    doanra_trip_resolve_identity(pool, t, reg);
+    assert_int_equal(m->identity_issue, DOANRA_ID_OK);
+    assert_null(finding(rules(t), DOANRA_R_IDENTITY));
+}
+
+/* Someone not in the registry with a code of their own: their code, no
+ * finding; spellings of it are one person. */
+static void unregistered_person(void **state)
+{
+    doanra_trip *t = trip("UBND-MC", CITY);
+    doanra_member *a = member(t, "Nguyễn Văn Khách", "NV-0042", NULL);
+    doanra_member *b = member(t, "Nguyễn Văn Khách",
+                              "nv\xE2\x80\x91"
+                              "0042",
+                              NULL);
+    apr_array_header_t *f;
+    (void)state;
+
+    assert_int_equal(doanra_trip_resolve_identity(pool, t, reg), 2);
+    assert_string_equal(a->identity, "c:nv-0042");
+    assert_string_equal(b->identity, "c:nv-0042");
+    assert_false(a->registry_found);
+    f = rules(t);
+    assert_null(finding(f, DOANRA_R_IDENTITY));
+    assert_non_null(finding(f, DOANRA_R_DUPLICATE_MEMBER));
+}
+
+/* ma_don_vi registered under another name than don_vi. */
+static void unit_code_other_name(void **state)
+{
+    doanra_trip *t = trip("ubnd-mc", "Sở Ngoại vụ");
+    const doanra_finding *x;
+    (void)state;
+
+    doanra_trip_resolve_identity(pool, t, reg);
+    assert_string_equal(t->unit_code, "UBND-MC");
+    x = finding(rules(t), DOANRA_R_IDENTITY);
+    assert_non_null(x);
+    assert_string_equal(x->field, "ma_don_vi");
+    assert_string_equal(x->message, "Mã đơn vị “ubnd-mc” trong danh bạ là của "
+                                    "“UBND thành phố Móng Cái”, không phải "
+                                    "“Sở Ngoại vụ”.");
+    /* the same name spelled otherwise, or no name: nothing */
+    t = trip("UBND-MC", "ubnd THÀNH PHỐ Móng Cái");
+    doanra_trip_resolve_identity(pool, t, reg);
+    assert_null(finding(rules(t), DOANRA_R_IDENTITY));
+    t = trip("UBND-MC", NULL);
+    doanra_trip_resolve_identity(pool, t, reg);
+    assert_null(finding(rules(t), DOANRA_R_IDENTITY));
+}
+
+/* Severity is the admin's; without the registry the rule says nothing. */
+static void severity_and_no_registry(void **state)
+{
+    doanra_trip *t = trip("UBND-MC", CITY);
+    doanra_member *m = member(t, CHAIRMAN, "QN-MC-99", NULL);
+    const doanra_finding *x;
+    (void)state;
+
+    doanra_trip_resolve_identity(pool, t, reg);
+    cfg.severity[DOANRA_R_IDENTITY] = DOANRA_SEV_WARNING;
+    x = finding(rules(t), DOANRA_R_IDENTITY);
+    assert_int_equal(x->severity, DOANRA_SEV_WARNING);
+    cfg.severity[DOANRA_R_IDENTITY] = DOANRA_SEV_OFF;
+    assert_null(finding(rules(t), DOANRA_R_IDENTITY));
+    cfg.severity[DOANRA_R_IDENTITY] = DOANRA_SEV_ERROR;
+
+    assert_int_equal(doanra_trip_resolve_identity(pool, t, NULL), 0);
+    assert_string_equal(m->identity, "c:qn-mc-99");
+    assert_false(m->registry_found);
+    assert_null(finding(rules(t), DOANRA_R_IDENTITY));
+}
+
+/* The rule's id, default and place in the table. */
+static void rule_table(void **state)
+{
+    (void)state;
+    assert_int_equal(doanra_rule_lookup("identity"), DOANRA_R_IDENTITY);
+    assert_string_equal(doanra_rule_name(DOANRA_R_IDENTITY), "identity");
+    assert_int_equal(doanra_rule_default_severity(DOANRA_R_IDENTITY),
+                     DOANRA_SEV_ERROR);
+    assert_string_equal(doanra_rule_name(DOANRA_R_LEAD_TIME), "lead-time");
+}
+
+/* From the form: the trip builder's identities need no registry and use the
+ * normal forms already. */
+static void trip_builder_identities(void **state)
+{
+    static const char body[] =
+        "ma_don_vi=ubnd%E2%80%90mc&tv_ho_ten=A&tv_ma=%EF%BC%B1N-MC-01"
+        "&tv_chuc_vu=x&tv_ho_ten=B+%C2%A0B&tv_ma=&tv_chuc_vu=y";
+    apr_array_header_t *fields,
+        *f = apr_array_make(pool, 4, sizeof(doanra_finding));
+    doanra_trip *t;
+    (void)state;
+
+    assert_int_equal(
+        doanra_form_parse_urlencoded(pool, body, strlen(body), 0, &fields),
+        DOANRA_FORM_OK);
+    t = doanra_trip_build(pool, &cfg, NULL, fields, f);
+    assert_int_equal(t->members->nelts, 2);
+    assert_string_equal(APR_ARRAY_IDX(t->members, 0, doanra_member).identity,
+                        "c:qn-mc-01");
+    assert_string_equal(APR_ARRAY_IDX(t->members, 1, doanra_member).identity,
+                        "n:b b|ubnd-mc");
+    assert_false(t->registry_checked);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(registry_lookups),
+        cmocka_unit_test(code_spellings_are_the_official),
+        cmocka_unit_test(name_and_unit_only),
+        cmocka_unit_test(invented_code),
+        cmocka_unit_test(deputy_code_chairman_name),
+        cmocka_unit_test(code_under_another_name),
+        cmocka_unit_test(unregistered_person),
+        cmocka_unit_test(unit_code_other_name),
+        cmocka_unit_test(severity_and_no_registry),
+        cmocka_unit_test(rule_table),
+        cmocka_unit_test(trip_builder_identities),
+    };
+    apr_initialize();
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
