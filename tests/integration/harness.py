@@ -1064,7 +1064,7 @@ class Environment:
                                  % int(sid))
         return rows[0] if rows else None
 
-    def wait_for(self, fn, timeout=5.0, interval=0.05):
+    def wait_for(self, fn, timeout=15.0, interval=0.05):
         """Poll fn() until it returns something truthy (settling happens
         after the response is sent); returns the last value."""
         deadline = time.time() + timeout
