@@ -1,0 +1,594 @@
+/*
+ * ambiguity.c - refuse what the application behind could read another way.
+ *
+ * The module judges the fields it parsed (form.c); the application behind
+ * parses the same bytes again with its own rules.  Where two common readers
+ * disagree about which fields a body holds, the module cannot know which
+ * reading the application will act on, so the body is refused with a
+ * `format` error (severity error whatever the location set for `format`,
+ * like a body that cannot be parsed): enforce blocks it with the usual page.
+ *
+ * The readers and what they do with a name, a repeated name, the query
+ * string and a multipart part.  Every row has a unit test in
+ * tests/unit/test_ambiguity.c; the PHP rows are also the reference reading
+ * of the differential fuzzer (tests/fuzz/fuzz_diff.c).  "Field" means one
+ * of the location's fields, by its configured name (DoanraField); "exact"
+ * is the name itself, or name[] for a row field.
+ *
+ * | # | reader | behaviour | decision |
+ * |---|--------|-----------|----------|
+ * | N1 | PHP 8 (php_register_variable_ex) | leading ' ' dropped; ' ' and '.'
+ * become '_' up to the first '['; urlencoded '+' is a space: `tv.ho.ten[]`, `tv
+ * ho ten[]`, `tv+ho+ten[]`, ` tv_ho_ten` are tv_ho_ten | refuse | | N2 | PHP 8
+ * | `[` opens an index when a `]` follows: `tv_ho_ten[3]`, `tv_ho_ten[a][b]`,
+ * `tv_ho_ten[]x` (rest after `]` ignored) are the tv_ho_ten array | refuse | |
+ * N3 | PHP 8 | `[` + one white space + `]` is an append like `[]`: `tv_ho_ten[
+ * ]`, `tv_ho_ten[%09]` | refuse | | N4 | PHP 8 | an unclosed `[` becomes '_'
+ * and so do later ' ' '.' '[': `tv[ho.ten` is tv_ho_ten, `tv_ho_ten[` is
+ * tv_ho_ten_ | refuse when the result is a field (and N7 refuses `tv_ho_ten[`)
+ * | | N5 | PHP 8 | `don_vi[]` makes an array of a single-value field; a later
+ * `don_vi` replaces it, a later `don_vi[]` replaces a string | refuse `x[]` for
+ * a single field; refuse a row field sent both as `x` and `x[]` | | N6 |
+ * ASP.NET Request.Form / Request["x"] (NameValueCollection) | names compared
+ * case-insensitively, values of all spellings joined: `TV_HO_TEN`,
+ * `Tv_Ho_Ten[]` | refuse any case variant | | N7 | ASP.NET MVC / Core model
+ * binding, Spring WebDataBinder | property paths: `tv_ho_ten[0]`,
+ * `tv_ho_ten.x`, `model.tv_ho_ten` (prefix = parameter name), case-insensitive;
+ * Spring's `_x` field marker and `!x` field default | refuse a name with a
+ * '.'-separated segment (up to its first '[', one leading '_' or '!' dropped)
+ * equal to a field | | N8 | Rack (Rails) | leading `[` and `]` dropped, name up
+ * to the next bracket: `[tv_ho_ten]`, `]tv_ho_ten[x]` | refuse (covered by N7's
+ * segment rule) | | N9 | Python urllib.parse / cgi / Werkzeug / Django, Java
+ * servlets | names exact (after %-decoding and '+') | exact names accepted | |
+ * N10 | ASP.NET (HttpValueCollection) | a pair without '=' is a value with no
+ * name; PHP, Werkzeug, servlets read a name with an empty value | refuse a
+ * field without '=' | | N11 | Python < 3.9.2 parse_qs, cgi; PHP with
+ * arg_separator.input "&;" | ';' separates pairs too: `x=1;tv_ho_ten[]=A` |
+ * refuse when a piece after a raw ';' names a field | | N12 | Python parse_qs /
+ * cgi default keep_blank_values=False | empty values dropped, so row lists
+ * shift | accepted: blank rows are how forms work (SPEC 2); an application
+ * reading rows must keep blanks (Werkzeug, Django, PHP, servlets do) | | R1 |
+ * PHP, Django QueryDict[], Rails | a repeated name: the last value | refuse a
+ * single-value field sent more than once | | R2 | Werkzeug, Python cgi
+ * getfirst, servlets getParameter | the first value | (same row) | | R3 |
+ * ASP.NET Request.Form["x"] | all values joined with ',' | (same row) | | R4 |
+ * PHP | a row field sent as plain `x` repeated keeps the last value only |
+ * accepted: SPEC 2 allows `name` repeated; such a form is written for getlist /
+ * getParameterValues readers; PHP forms use `name[]` | | Q1 | PHP $_REQUEST
+ * (request_order "GP": the body wins), servlets getParameter (the query's value
+ * first), ASP.NET Request["x"] (query first) | query string and body merged |
+ * refuse a field, exact or read as one by N1-N11, in the query string (parsed
+ * leniently: PHP keeps a bad %xx as is; split at '&' and ';') | | L1 | PHP
+ * max_input_vars (1000) | pairs past the 1001st silently dropped (urlencoded:
+ * every non-empty pair counts, repeats and empty names too; multipart: value
+ * parts) | refuse more than 1000 fields | | L2 | ASP.NET MaxHttpCollectionKeys
+ * (1000), ASP.NET Core ValueCountLimit (1024), Django
+ * DATA_UPLOAD_MAX_NUMBER_FIELDS (1000), Werkzeug max_form_parts (1000) |
+ * request refused | (same row: nobody sees a cut body) | | M1 | PHP rfc1867 |
+ * last `name=` of a part; others the first | refuse two name parameters | | M2
+ * | PHP | `filename*=` ignored (a value part); Werkzeug decodes RFC 2231
+ * `name*=`/`filename*=` | refuse any `*=` parameter | | M3 | PHP | never
+ * recognises the close delimiter: looks for the next `--boundary` line and
+ * reads parts after `--boundary--` | refuse a part after the close (parsed and
+ * marked); an epilogue line starting like the delimiter is refused too; other
+ * epilogue text is ignored by all and accepted | | M4 | PHP | a delimiter line
+ * must be exactly `--boundary`: transport padding (RFC 2046) makes PHP skip the
+ * part; content ends at any line starting with `--boundary` | refuse padding
+ * and a content line starting like the delimiter | | M5 | PHP | a header line
+ * starting with white space or without ':' continues the previous header
+ * (`Content-Disposition: form-data; name="a"` + `; name="tv_ho_ten[]"`) |
+ * refuse folded and colon-less header lines | | M6 | PHP (first), Python email
+ * (first), others | two Content-Disposition headers | refuse | | M7 | PHP
+ * getword | quotes with ' as well as "; unescapes \" and \\; `name ="x"` (space
+ * before '=') is no name for PHP, x for Python | refuse a Content-Disposition
+ * outside `type; name="v"; filename="v"` with plain tokens, no \" or \\, no
+ * quotes in unquoted values, no controls; refuse a backslash in a name | | M8 |
+ * PHP: the type is not checked (`attachment; name=x` is field x) | a part
+ * without `Content-Disposition: form-data`, or without a name | refuse: the
+ * body is unreadable (parse error, 400) | | M9 | Werkzeug (older): base64 /
+ * quoted-printable Content-Transfer-Encoding decoded; Python cgi:
+ * multipart/mixed value part read as nested parts; part charsets honoured by
+ * some | refuse a value part with such an encoding, a Content-Type other than
+ * text/plain, or a charset other than UTF-8/US-ASCII; file parts are not
+ * inspected | | M10 | PHP $_FILES, Werkzeug files, servlets, ASP.NET: a file
+ * part is not a form value; Python cgi getvalue() returns the file's content |
+ * a file part named as a field | refuse |
+ *
+ * Cookies (ASP.NET Request["x"] and PHP request_order "GPC" read them) are
+ * not examined here.
+ */
+#include "doanra.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include <apr_hash.h>
+
+static int is_row_key(int k)
+{
+    return k >= DOANRA_F_QUOC_GIA;
+}
+
+/* ---- what each reader makes of a name ---------------------------------- */
+
+/* PHP 8's top-level key for a name (php_register_variable_ex): leading
+ * spaces dropped; up to the first '[' ' ' and '.' become '_'; a '[' with a
+ * ']' somewhere after it opens an array and ends the key; an unclosed '['
+ * becomes '_' and so do the ' ', '.', '[' after it. */
+static const char *php_key(apr_pool_t *p, const char *name)
+{
+    char *k, *q;
+    const char *s = name;
+
+    while (*s == ' ')
+        s++;
+    k = apr_pstrdup(p, s);
+    for (q = k; *q; q++) {
+        if (*q == ' ' || *q == '.')
+            *q = '_';
+        else if (*q == '[') {
+            const char *ip = q + 1;
+            if (*ip && strchr(" \t\n\r\v\f", *ip))
+                ip++;
+            if (*ip == ']' || strchr(ip, ']')) {
+                *q = '\0'; /* an array: the key ends here */
+                break;
+            }
+            for (; *q; q++)
+                if (*q == ' ' || *q == '.' || *q == '[')
+                    *q = '_';
+            break;
+        }
+    }
+    return k;
+}
+
+/* Segment of a property path, for model binders (ASP.NET, Spring) and
+ * Rack: s[0..n) is a segment; its identifier, without one leading Spring
+ * prefix ('_' field marker, '!' field default) or Rack's leading brackets,
+ * up to the first bracket, equals (ASCII case-insensitively) ident? */
+static int segment_is(const char *s, apr_size_t n, const char *ident,
+                      apr_size_t il)
+{
+    apr_size_t i = 0, e;
+
+    while (i < n && (s[i] == '[' || s[i] == ']'))
+        i++;
+    e = i;
+    while (e < n && s[e] != '[' && s[e] != ']')
+        e++;
+    if (e - i == il && strncasecmp(s + i, ident, il) == 0)
+        return 1;
+    return (s[i] == '_' || s[i] == '!') && e - i == il + 1 &&
+           strncasecmp(s + i + 1, ident, il) == 0;
+}
+
+/* Would a binder or Rack read name as the field whose configured name is
+ * want (its identifier up to the first bracket)? */
+static int binder_reads_as(const char *name, const char *want)
+{
+    apr_size_t il = strcspn(want, "[]");
+    const char *s = name;
+
+    if (il == 0)
+        return 0;
+    for (;;) {
+        const char *dot = strchr(s, '.');
+        apr_size_t n = dot ? (apr_size_t)(dot - s) : strlen(s);
+        if (segment_is(s, n, want, il))
+            return 1;
+        if (!dot)
+            return 0;
+        s = dot + 1;
+    }
+}
+
+/* The key of the field name is exactly, or -1. */
+static int exact_key(const doanra_config *c, const char *name, int *bracket)
+{
+    size_t nl = strlen(name);
+    int k;
+
+    for (k = 0; k < DOANRA_F_COUNT; k++) {
+        const char *want = c->field_names[k];
+        size_t wl;
+        if (!want)
+            continue;
+        wl = strlen(want);
+        if (nl == wl && memcmp(name, want, wl) == 0) {
+            *bracket = 0;
+            return k;
+        }
+        if (is_row_key(k) && nl == wl + 2 && memcmp(name, want, wl) == 0 &&
+            name[wl] == '[' && name[wl + 1] == ']') {
+            *bracket = 1;
+            return k;
+        }
+    }
+    return -1;
+}
+
+/* The field some reader (N1-N8) would take name for although it is not
+ * its exact name, or -1. */
+static int reads_as(apr_pool_t *p, const doanra_config *c, const char *name)
+{
+    const char *pk = NULL;
+    int k;
+
+    for (k = 0; k < DOANRA_F_COUNT; k++) {
+        const char *want = c->field_names[k];
+        size_t wl;
+        if (!want || !*want)
+            continue;
+        wl = strlen(want);
+        /* N6: case-insensitive, with or without [] */
+        if (strcasecmp(name, want) == 0 ||
+            (strlen(name) == wl + 2 && strncasecmp(name, want, wl) == 0 &&
+             name[wl] == '[' && name[wl + 1] == ']'))
+            return k;
+        /* N1-N5: PHP's key */
+        if (!pk)
+            pk = php_key(p, name);
+        if (strcmp(pk, php_key(p, want)) == 0)
+            return k;
+        /* N7, N8 */
+        if (binder_reads_as(name, want))
+            return k;
+    }
+    return -1;
+}
+
+/* ---- findings ---------------------------------------------------------- */
+
+static void add(apr_pool_t *p, apr_array_header_t *findings, const char *field,
+                const char *message)
+{
+    doanra_finding *f = apr_array_push(findings);
+    f->rule = DOANRA_R_FORMAT;
+    f->severity = DOANRA_SEV_ERROR; /* whatever the location set: see top */
+    f->field = field;
+    f->row = 0;
+    f->message = message;
+}
+
+/* A name quoted in a message is cut (at a UTF-8 boundary) after this many
+ * bytes: a name may be 60 000 bytes long. */
+#define NAME_MAX_QUOTE 80
+
+static const char *q(apr_pool_t *p, const char *name)
+{
+    size_t n = strlen(name);
+    if (n <= NAME_MAX_QUOTE)
+        return name;
+    n = NAME_MAX_QUOTE;
+    while (n > 0 && ((unsigned char)name[n] & 0xC0) == 0x80)
+        n--;
+    return apr_pstrcat(p, apr_pstrmemdup(p, name, n), "…", NULL);
+}
+
+static void add_reads_as(apr_pool_t *p, const doanra_config *c,
+                         apr_array_header_t *findings, const char *name, int k)
+{
+    const char *want = c->field_names[k];
+    add(p, findings, name,
+        c->lang == DOANRA_LANG_EN
+            ? apr_psprintf(p,
+                           "The field \"%s\" may be read by the application "
+                           "behind as \"%s\"; use the exact field name.",
+                           q(p, name), want)
+            : apr_psprintf(p,
+                           "Trường “%s” có thể bị ứng dụng phía sau đọc thành "
+                           "“%s”; hãy dùng đúng tên trường.",
+                           q(p, name), want));
+}
+
+/* Why a multipart part is refused, for the message. */
+static const char *part_reason(int en, unsigned flags)
+{
+    static const struct {
+        unsigned flag;
+        const char *vi, *en;
+    } reasons[] = {
+        {DOANRA_PART_TWO_NAMES, "có hai tham số name",
+         "has two name parameters"},
+        {DOANRA_PART_EXT_PARAM, "có tham số dạng name*= hoặc filename*=",
+         "has a name*= or filename*= parameter"},
+        {DOANRA_PART_AFTER_CLOSE, "nằm sau dòng phân cách kết thúc",
+         "comes after the closing delimiter"},
+        {DOANRA_PART_HEADER_FOLD,
+         "có dòng tiêu đề viết tiếp từ dòng trước hoặc không có dấu hai chấm",
+         "has a folded header line or one without a colon"},
+        {DOANRA_PART_DUP_DISPOSITION, "có hai tiêu đề Content-Disposition",
+         "has two Content-Disposition headers"},
+        {DOANRA_PART_PARAM_SYNTAX,
+         "có tiêu đề Content-Disposition viết không chuẩn (dấu nháy, dấu "
+         "gạch chéo ngược, khoảng trắng trước “=” hoặc tham số lặp lại)",
+         "has an irregular Content-Disposition header (quotes, backslashes, "
+         "white space before \"=\" or a repeated parameter)"},
+        {DOANRA_PART_ENCODING,
+         "khai báo Content-Transfer-Encoding, hoặc kiểu nội dung hay bảng mã "
+         "khác văn bản UTF-8",
+         "declares a Content-Transfer-Encoding, or a type or charset other "
+         "than UTF-8 text"},
+        {DOANRA_PART_DELIMITER,
+         "có dòng phân cách không chuẩn (khoảng trắng sau dòng phân cách, "
+         "hoặc một dòng bắt đầu giống dòng phân cách)",
+         "has an irregular delimiter line (padding after it, or a line that "
+         "starts like it)"},
+    };
+    size_t i;
+    for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+        if (flags & reasons[i].flag)
+            return en ? reasons[i].en : reasons[i].vi;
+    return "";
+}
+
+/* Pieces after each raw ';' of a urlencoded pair (N11): the first that a
+ * reader splitting at ';' would take for a field, or -1. */
+static int semicolon_piece(apr_pool_t *p, const doanra_config *c,
+                           const doanra_field *f, const char **piece)
+{
+    const char *pair = (f->flags & DOANRA_FIELD_NO_EQUALS)
+                           ? f->name
+                           : apr_pstrcat(p, f->name, "=", f->value, NULL);
+    const char *s = strchr(pair, ';');
+    int bracket;
+
+    while (s) {
+        const char *e = strchr(s + 1, ';');
+        size_t n = e ? (size_t)(e - (s + 1)) : strlen(s + 1);
+        const char *eq = memchr(s + 1, '=', n);
+        const char *name =
+            apr_pstrmemdup(p, s + 1, eq ? (size_t)(eq - (s + 1)) : n);
+        int k = exact_key(c, name, &bracket);
+        if (k < 0)
+            k = reads_as(p, c, name);
+        if (k >= 0) {
+            *piece = name;
+            return k;
+        }
+        s = e;
+    }
+    return -1;
+}
+
+int doanra_form_check_fields(apr_pool_t *p, const doanra_config *c,
+                             const apr_array_header_t *fields,
+                             apr_array_header_t *findings)
+{
+    int en = c->lang == DOANRA_LANG_EN;
+    int before = findings->nelts;
+    int count[DOANRA_F_COUNT] = {0}, plain[DOANRA_F_COUNT] = {0},
+        brackets[DOANRA_F_COUNT] = {0};
+    apr_hash_t *said = apr_hash_make(p); /* one finding per name */
+    int i, k;
+
+    if (!fields)
+        return 0;
+    /* L1, L2 */
+    if (fields->nelts > DOANRA_MAX_BACKEND_FIELDS)
+        add(p, findings, "",
+            en ? apr_psprintf(p,
+                              "The form has %d fields, more than %d: the "
+                              "application behind may drop or refuse the "
+                              "fields past the limit.",
+                              fields->nelts, DOANRA_MAX_BACKEND_FIELDS)
+               : apr_psprintf(p,
+                              "Biểu mẫu có %d trường, vượt quá %d: ứng dụng "
+                              "phía sau có thể bỏ qua hoặc từ chối các trường "
+                              "vượt giới hạn.",
+                              fields->nelts, DOANRA_MAX_BACKEND_FIELDS));
+
+    for (i = 0; i < fields->nelts; i++) {
+        const doanra_field *f = &APR_ARRAY_IDX(fields, i, doanra_field);
+        const char *piece;
+        int bracket = 0;
+
+        if (!f->name || apr_hash_get(said, f->name, APR_HASH_KEY_STRING))
+            continue;
+        k = exact_key(c, f->name, &bracket);
+        if (k < 0 && (k = reads_as(p, c, f->name)) >= 0) {
+            /* N1-N8, also for a file part */
+            apr_hash_set(said, f->name, APR_HASH_KEY_STRING, f);
+            add_reads_as(p, c, findings, f->name, k);
+            continue;
+        }
+        if (f->flags & DOANRA_PART_FLAGS) {
+            /* M1-M7, M9: the part may be another field for some reader,
+             * whatever name we read. */
+            apr_hash_set(said, f->name, APR_HASH_KEY_STRING, f);
+            add(p, findings, f->name,
+                en ? apr_psprintf(p,
+                                  "The multipart part \"%s\" %s; the "
+                                  "applications behind read such a part "
+                                  "differently.",
+                                  q(p, f->name),
+                                  part_reason(1, f->flags & DOANRA_PART_FLAGS))
+                   : apr_psprintf(
+                         p,
+                         "Phần “%s” của biểu mẫu multipart %s; các "
+                         "ứng dụng phía sau đọc phần này khác nhau.",
+                         q(p, f->name),
+                         part_reason(0, f->flags & DOANRA_PART_FLAGS)));
+            continue;
+        }
+        if ((f->flags & DOANRA_FIELD_RAW_SEMICOLON) &&
+            semicolon_piece(p, c, f, &piece) >= 0) {
+            /* N11 */
+            apr_hash_set(said, f->name, APR_HASH_KEY_STRING, f);
+            add(p, findings, f->name,
+                en ? apr_psprintf(p,
+                                  "The field \"%s\" holds a \";\" before "
+                                  "\"%s\": an application behind that splits "
+                                  "at \";\" reads another field there.",
+                                  q(p, f->name), q(p, piece))
+                   : apr_psprintf(p,
+                                  "Trường “%s” có dấu “;” trước “%s”: ứng "
+                                  "dụng phía sau tách tại dấu “;” sẽ đọc ra "
+                                  "một trường khác.",
+                                  q(p, f->name), q(p, piece)));
+            continue;
+        }
+        if (k < 0)
+            continue;
+        if (f->is_file) {
+            /* M10 */
+            apr_hash_set(said, f->name, APR_HASH_KEY_STRING, f);
+            add(p, findings, f->name,
+                en ? apr_psprintf(p,
+                                  "The field \"%s\" was sent as a file; an "
+                                  "application behind may read the file's "
+                                  "content as its value.",
+                                  f->name)
+                   : apr_psprintf(p,
+                                  "Trường “%s” được gửi dưới dạng tệp; ứng "
+                                  "dụng phía sau có thể đọc nội dung tệp làm "
+                                  "giá trị.",
+                                  f->name));
+            continue;
+        }
+        if (f->flags & DOANRA_FIELD_NO_EQUALS) {
+            /* N10 */
+            apr_hash_set(said, f->name, APR_HASH_KEY_STRING, f);
+            add(p, findings, f->name,
+                en ? apr_psprintf(p,
+                                  "The field \"%s\" was sent without \"=\"; "
+                                  "some applications behind do not read it "
+                                  "as a field.",
+                                  f->name)
+                   : apr_psprintf(p,
+                                  "Trường “%s” được gửi không có dấu “=”; "
+                                  "một số ứng dụng phía sau không đọc nó là "
+                                  "một trường.",
+                                  f->name));
+            continue;
+        }
+        count[k]++;
+        if (bracket)
+            brackets[k]++;
+        else
+            plain[k]++;
+    }
+
+    for (k = 0; k < DOANRA_F_COUNT; k++) {
+        const char *want = c->field_names[k];
+        if (!want)
+            continue;
+        if (!is_row_key(k) && count[k] > 1) {
+            /* R1-R3 */
+            add(p, findings, want,
+                en ? apr_psprintf(p,
+                                  "The field \"%s\" was sent %d times; the "
+                                  "application behind may take the first or "
+                                  "the last value. Send it once.",
+                                  want, count[k])
+                   : apr_psprintf(p,
+                                  "Trường “%s” được gửi %d lần; ứng dụng phía "
+                                  "sau có thể lấy giá trị đầu hoặc giá trị "
+                                  "cuối. Hãy chỉ gửi một lần.",
+                                  want, count[k]));
+        } else if (is_row_key(k) && plain[k] > 0 && brackets[k] > 0) {
+            /* N5 */
+            add(p, findings, want,
+                en ? apr_psprintf(p,
+                                  "The field \"%s\" was sent both as \"%s\" "
+                                  "and as \"%s[]\"; the application behind "
+                                  "may read only one of them. Use one name.",
+                                  want, want, want)
+                   : apr_psprintf(p,
+                                  "Trường “%s” được gửi dưới cả hai tên “%s” "
+                                  "và “%s[]”; ứng dụng phía sau có thể chỉ đọc "
+                                  "một trong hai. Hãy dùng một tên.",
+                                  want, want, want));
+        }
+    }
+    return findings->nelts - before;
+}
+
+/* ---- the query string (Q1) ---------------------------------------------- */
+
+static int hexval(unsigned char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* PHP's php_url_decode: '+' is a space, %xx a byte, a bad escape kept as
+ * it is.  A NUL ends the name (PHP reads names as C strings). */
+static const char *lenient_decode(apr_pool_t *p, const char *s, size_t n)
+{
+    char *out = apr_palloc(p, n + 1);
+    size_t i, o = 0;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] == '+')
+            out[o++] = ' ';
+        else if (s[i] == '%' && n - i >= 3 &&
+                 hexval((unsigned char)s[i + 1]) >= 0 &&
+                 hexval((unsigned char)s[i + 2]) >= 0) {
+            out[o++] = (char)(hexval((unsigned char)s[i + 1]) * 16 +
+                              hexval((unsigned char)s[i + 2]));
+            i += 2;
+        } else
+            out[o++] = s[i];
+    }
+    out[o] = '\0';
+    return out;
+}
+
+int doanra_form_check_query(apr_pool_t *p, const doanra_config *c,
+                            const char *query, apr_array_header_t *findings)
+{
+    int before = findings->nelts;
+    apr_hash_t *said = apr_hash_make(p);
+    const char *s = query;
+
+    if (!query)
+        return 0;
+    while (*s) {
+        size_t n = strcspn(s, "&;");
+        size_t nl = strcspn(s, "=&;");
+        if (n > 0) {
+            const char *name = lenient_decode(p, s, nl < n ? nl : n);
+            int bracket, k = exact_key(c, name, &bracket);
+            if (k < 0)
+                k = reads_as(p, c, name);
+            if (k >= 0 && !apr_hash_get(said, name, APR_HASH_KEY_STRING)) {
+                apr_hash_set(said, name, APR_HASH_KEY_STRING, name);
+                add(p, findings, name,
+                    c->lang == DOANRA_LANG_EN
+                        ? apr_psprintf(
+                              p,
+                              "The field \"%s\" is in the address (query "
+                              "string); the application behind may read it "
+                              "instead of the form's value. Send it in the "
+                              "form only.",
+                              q(p, name))
+                        : apr_psprintf(
+                              p,
+                              "Trường “%s” nằm trong địa chỉ (query string); "
+                              "ứng dụng phía sau có thể đọc nó thay cho giá "
+                              "trị trong biểu mẫu. Hãy chỉ gửi trường này "
+                              "trong biểu mẫu.",
+                              q(p, name)));
+            }
+        }
+        s += n;
+        if (*s)
+            s++;
+    }
+    return findings->nelts - before;
+}
+
+int doanra_form_check_ambiguity(apr_pool_t *p, const doanra_config *c,
+                                const apr_array_header_t *fields,
+                                const char *query, apr_array_header_t *findings)
+{
+    return doanra_form_check_fields(p, c, fields, findings) +
+           doanra_form_check_query(p, c, query, findings);
+}
