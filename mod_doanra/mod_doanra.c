@@ -931,6 +931,7 @@ static int check_handler(request_rec *r)
                                doanra_msg(lang, form_status_key(fs)));
 
     findings = apr_array_make(r->pool, 8, sizeof(doanra_finding));
+    doanra_form_check_ambiguity(r->pool, &cfg, fields, r->args, findings);
     trip = doanra_trip_build(r->pool, &cfg, countries_for(r, sc->store),
                              fields, findings);
     today = today_local();
@@ -1026,6 +1027,8 @@ static int evaluate_submission(request_rec *r, const doanra_dir_cfg *dc,
         st->parse_error = 1;
         add_parse_finding(r->pool, st->findings, lang, fs);
     }
+    doanra_form_check_ambiguity(r->pool, &st->cfg, st->fields, r->args,
+                                st->findings);
     trip = doanra_trip_build(r->pool, &st->cfg, countries_for(r, st->store),
                              st->fields, st->findings);
 
