@@ -1,3 +1,4 @@
+/* clang-format off */
 /*
  * ambiguity.c - refuse what the application behind could read another way.
  *
@@ -15,88 +16,131 @@
  * of the location's fields, by its configured name (DoanraField); "exact"
  * is the name itself, or name[] for a row field.
  *
- * | # | reader | behaviour | decision |
- * |---|--------|-----------|----------|
- * | N1 | PHP 8 (php_register_variable_ex) | leading ' ' dropped; ' ' and '.'
- * become '_' up to the first '['; urlencoded '+' is a space: `tv.ho.ten[]`, `tv
- * ho ten[]`, `tv+ho+ten[]`, ` tv_ho_ten` are tv_ho_ten | refuse | | N2 | PHP 8
- * | `[` opens an index when a `]` follows: `tv_ho_ten[3]`, `tv_ho_ten[a][b]`,
- * `tv_ho_ten[]x` (rest after `]` ignored) are the tv_ho_ten array | refuse | |
- * N3 | PHP 8 | `[` + one white space + `]` is an append like `[]`: `tv_ho_ten[
- * ]`, `tv_ho_ten[%09]` | refuse | | N4 | PHP 8 | an unclosed `[` becomes '_'
- * and so do later ' ' '.' '[': `tv[ho.ten` is tv_ho_ten, `tv_ho_ten[` is
- * tv_ho_ten_ | refuse when the result is a field (and N7 refuses `tv_ho_ten[`)
- * | | N5 | PHP 8 | `don_vi[]` makes an array of a single-value field; a later
- * `don_vi` replaces it, a later `don_vi[]` replaces a string | refuse `x[]` for
- * a single field; refuse a row field sent both as `x` and `x[]` | | N6 |
- * ASP.NET Request.Form / Request["x"] (NameValueCollection) | names compared
- * case-insensitively, values of all spellings joined: `TV_HO_TEN`,
- * `Tv_Ho_Ten[]` | refuse any case variant | | N7 | ASP.NET MVC / Core model
- * binding, Spring WebDataBinder | property paths: `tv_ho_ten[0]`,
- * `tv_ho_ten.x`, `model.tv_ho_ten` (prefix = parameter name), case-insensitive;
- * Spring's `_x` field marker and `!x` field default | refuse a name with a
- * '.'-separated segment (up to its first '[', one leading '_' or '!' dropped)
- * equal to a field | | N8 | Rack (Rails) | leading `[` and `]` dropped, name up
- * to the next bracket: `[tv_ho_ten]`, `]tv_ho_ten[x]` | refuse (covered by N7's
- * segment rule) | | N9 | Python urllib.parse / cgi / Werkzeug / Django, Java
- * servlets | names exact (after %-decoding and '+') | exact names accepted | |
- * N10 | ASP.NET (HttpValueCollection) | a pair without '=' is a value with no
- * name; PHP, Werkzeug, servlets read a name with an empty value | refuse a
- * field without '=' | | N11 | Python < 3.9.2 parse_qs, cgi; PHP with
- * arg_separator.input "&;" | ';' separates pairs too: `x=1;tv_ho_ten[]=A` |
- * refuse when a piece after a raw ';' names a field | | N12 | Python parse_qs /
- * cgi default keep_blank_values=False | empty values dropped, so row lists
- * shift | accepted: blank rows are how forms work (SPEC 2); an application
- * reading rows must keep blanks (Werkzeug, Django, PHP, servlets do) | | R1 |
- * PHP, Django QueryDict[], Rails | a repeated name: the last value | refuse a
- * single-value field sent more than once | | R2 | Werkzeug, Python cgi
- * getfirst, servlets getParameter | the first value | (same row) | | R3 |
- * ASP.NET Request.Form["x"] | all values joined with ',' | (same row) | | R4 |
- * PHP | a row field sent as plain `x` repeated keeps the last value only |
- * accepted: SPEC 2 allows `name` repeated; such a form is written for getlist /
- * getParameterValues readers; PHP forms use `name[]` | | Q1 | PHP $_REQUEST
- * (request_order "GP": the body wins), servlets getParameter (the query's value
- * first), ASP.NET Request["x"] (query first) | query string and body merged |
- * refuse a field, exact or read as one by N1-N11, in the query string (parsed
- * leniently: PHP keeps a bad %xx as is; split at '&' and ';') | | L1 | PHP
- * max_input_vars (1000) | pairs past the 1001st silently dropped (urlencoded:
- * every non-empty pair counts, repeats and empty names too; multipart: value
- * parts) | refuse more than 1000 fields | | L2 | ASP.NET MaxHttpCollectionKeys
- * (1000), ASP.NET Core ValueCountLimit (1024), Django
- * DATA_UPLOAD_MAX_NUMBER_FIELDS (1000), Werkzeug max_form_parts (1000) |
- * request refused | (same row: nobody sees a cut body) | | M1 | PHP rfc1867 |
- * last `name=` of a part; others the first | refuse two name parameters | | M2
- * | PHP | `filename*=` ignored (a value part); Werkzeug decodes RFC 2231
- * `name*=`/`filename*=` | refuse any `*=` parameter | | M3 | PHP | never
- * recognises the close delimiter: looks for the next `--boundary` line and
- * reads parts after `--boundary--` | refuse a part after the close (parsed and
- * marked); an epilogue line starting like the delimiter is refused too; other
- * epilogue text is ignored by all and accepted | | M4 | PHP | a delimiter line
- * must be exactly `--boundary`: transport padding (RFC 2046) makes PHP skip the
- * part; content ends at any line starting with `--boundary` | refuse padding
- * and a content line starting like the delimiter | | M5 | PHP | a header line
- * starting with white space or without ':' continues the previous header
- * (`Content-Disposition: form-data; name="a"` + `; name="tv_ho_ten[]"`) |
- * refuse folded and colon-less header lines | | M6 | PHP (first), Python email
- * (first), others | two Content-Disposition headers | refuse | | M7 | PHP
- * getword | quotes with ' as well as "; unescapes \" and \\; `name ="x"` (space
- * before '=') is no name for PHP, x for Python | refuse a Content-Disposition
- * outside `type; name="v"; filename="v"` with plain tokens, no \" or \\, no
- * quotes in unquoted values, no controls; refuse a backslash in a name | | M8 |
- * PHP: the type is not checked (`attachment; name=x` is field x) | a part
- * without `Content-Disposition: form-data`, or without a name | refuse: the
- * body is unreadable (parse error, 400) | | M9 | Werkzeug (older): base64 /
- * quoted-printable Content-Transfer-Encoding decoded; Python cgi:
- * multipart/mixed value part read as nested parts; part charsets honoured by
- * some | refuse a value part with such an encoding, a Content-Type other than
- * text/plain, or a charset other than UTF-8/US-ASCII; file parts are not
- * inspected | | M10 | PHP $_FILES, Werkzeug files, servlets, ASP.NET: a file
- * part is not a form value; Python cgi getvalue() returns the file's content |
- * a file part named as a field | refuse |
+ *  #    reader: what it does                              decision
+ *  ---  ------------------------------------------------  -----------------
+ *  N1   PHP 8 php_register_variable_ex: leading ' '       refuse
+ *       dropped; ' ' and '.' become '_' up to the first
+ *       '['; urlencoded '+' is a space: tv.ho.ten[],
+ *       tv ho ten[], tv+ho+ten[], " tv_ho_ten"
+ *  N2   PHP 8: '[' opens an index when a ']' follows:      refuse
+ *       tv_ho_ten[3], tv_ho_ten[a][b], tv_ho_ten[]x (the
+ *       rest after ']' ignored) are the tv_ho_ten array
+ *  N3   PHP 8: '[' + one isspace() byte + ']' appends     refuse
+ *       like []: tv_ho_ten[ ], tv_ho_ten[%09]
+ *  N4   PHP 8: an unclosed '[' becomes '_', and so do     refuse when a field
+ *       the ' ' '.' '[' after it: tv[ho.ten is            (N7 refuses
+ *       tv_ho_ten; tv_ho_ten[ is tv_ho_ten_               tv_ho_ten[ too)
+ *  N5   PHP 8: don_vi[] makes an array of a single        refuse x[] for a
+ *       field; a later don_vi replaces it, a later        single field, and
+ *       x[] replaces a string x                           a row field sent
+ *                                                         as x and as x[]
+ *  N6   ASP.NET Request.Form / Request["x"]: names        refuse
+ *       compared case-insensitively, the values of all
+ *       spellings joined: TV_HO_TEN, Tv_Ho_Ten[]
+ *  N7   ASP.NET MVC / Core model binding, Spring          refuse a name with
+ *       WebDataBinder: property paths tv_ho_ten[0],       a '.' segment (up
+ *       tv_ho_ten.x, model.tv_ho_ten (prefix = the        to its first
+ *       parameter's name), case-insensitive; Spring's     bracket, one '_'
+ *       _x field marker and !x field default              or '!' dropped)
+ *                                                         equal to a field
+ *  N8   Rack (Rails): leading '[' and ']' dropped, the    refuse (N7's rule)
+ *       name up to the next bracket: [tv_ho_ten],
+ *       tv_ho_ten], ]tv_ho_ten[x]
+ *  N9   Python urllib.parse / cgi / Werkzeug / Django,    exact names
+ *       Java servlets: names exact (after %xx and '+')    accepted
+ *  N10  ASP.NET HttpValueCollection: a pair without '='   refuse a field
+ *       is a value without a name; PHP, Werkzeug and      without '='
+ *       servlets read a name with an empty value
+ *  N11  Python < 3.9.2 parse_qs and cgi, PHP with         refuse when a piece
+ *       arg_separator.input "&;": ';' separates pairs     after a raw ';'
+ *       too: x=1;tv_ho_ten[]=A                            reads as a field
+ *  N12  Python parse_qs / cgi default                     accepted: blank
+ *       keep_blank_values=False: empty values dropped,    rows are how forms
+ *       so row lists shift                                work (SPEC 2); an
+ *                                                         application must
+ *                                                         keep blanks
+ *                                                         (Werkzeug, Django,
+ *                                                         PHP, servlets do)
+ *  R1   PHP, Django QueryDict[], Rails: a repeated name   refuse a single
+ *       gives the last value                              field sent more
+ *  R2   Werkzeug, cgi getfirst, servlet getParameter:     than once
+ *       the first value
+ *  R3   ASP.NET Request.Form["x"]: all values joined
+ *  R4   PHP: a row field sent as plain x repeated keeps   accepted: SPEC 2
+ *       only the last value                               allows it; PHP
+ *                                                         forms use x[]
+ *  Q1   PHP $_REQUEST (request_order "GP": the body       refuse a field,
+ *       wins), servlet getParameter (the query's value    exact or read as
+ *       first), ASP.NET Request["x"] (query first):       one by N1-N8, in
+ *       query string and body merged                      the query string
+ *                                                         (decoded as PHP
+ *                                                         does: a bad %xx
+ *                                                         kept; split at '&'
+ *                                                         and ';')
+ *  L1   PHP max_input_vars (1000): the pairs after the    refuse more than
+ *       1001st are silently dropped (urlencoded: every    1000 fields
+ *       non-empty pair counts, repeats and empty names
+ *       too; multipart: value parts)
+ *  L2   ASP.NET MaxHttpCollectionKeys (1000), ASP.NET     (L1: no reader
+ *       Core ValueCountLimit (1024), Django               sees a cut body)
+ *       DATA_UPLOAD_MAX_NUMBER_FIELDS (1000), Werkzeug
+ *       max_form_parts (1000): the request is refused
+ *  M1   PHP rfc1867: the last name= of a part; the        refuse two name
+ *       others the first                                  parameters
+ *  M2   PHP ignores filename*= (a value part then);       refuse any *=
+ *       Werkzeug decodes RFC 2231 name*= / filename*=     parameter
+ *  M3   PHP never recognises the close delimiter: it      refuse a part
+ *       looks for the next "--boundary" line and reads    after the close
+ *       the parts after "--boundary--"                    (read and marked);
+ *                                                         other epilogue
+ *                                                         text is ignored
+ *                                                         by all: accepted
+ *  M4   PHP: a delimiter line is exactly "--boundary",    refuse padding and
+ *       compared as a C string ("--boundary" then a NUL   any line starting
+ *       is one); transport padding (RFC 2046) makes PHP   like the delimiter
+ *       skip the part; content ends at any line that      that is not one (in
+ *       starts with "--boundary"                          a part: marked; in
+ *                                                         the preamble, or
+ *                                                         after the close
+ *                                                         with no part read:
+ *                                                         unreadable, 400)
+ *  M5   PHP: a header line that starts with an isspace()  refuse folded and
+ *       byte (CR, VT, FF too) or has no ':' continues     colon-less header
+ *       the previous header (Content-Disposition:         lines, and header
+ *       form-data; name="a" then ; name="tv_ho_ten[]");   lines with a
+ *       lines are C strings: a NUL ends a line, a NUL     control character
+ *       first ends the headers                            other than HT
+ *  M6   PHP, Python's email: the first of two             refuse
+ *       Content-Disposition headers; others differ
+ *  M7   PHP getword(): quotes with ' as well as ",        refuse anything
+ *       unescapes \" and \\; name ="x" (space before    but type; name="v";
+ *       '=') is no name for PHP, x for Python             filename="v" with
+ *                                                         plain tokens, no \"
+ *                                                         in quotes, no
+ *                                                         quotes or \ in
+ *                                                         plain values, no
+ *                                                         controls; and a \
+ *                                                         in a name
+ *  M8   PHP does not check the disposition type           refuse: unreadable
+ *       (attachment; name=x is field x)                   (400), as before:
+ *                                                         a part without
+ *                                                         form-data or name
+ *  M9   Werkzeug (older) decodes base64 and quoted-       refuse such a value
+ *       printable Content-Transfer-Encoding; Python's     part, one typed
+ *       cgi reads a multipart/mixed value part as parts;  other than
+ *       a part's charset is honoured by some              text/plain, or a
+ *                                                         charset other than
+ *                                                         UTF-8 / US-ASCII
+ *                                                         (files: not
+ *                                                         inspected)
+ *  M10  PHP $_FILES, Werkzeug files, servlets, ASP.NET:   refuse a file part
+ *       a file part is no form value; Python's cgi        named as a field
+ *       getvalue() returns the file's content
  *
  * Cookies (ASP.NET Request["x"] and PHP request_order "GPC" read them) are
  * not examined here.
  */
+/* clang-format on */
 #include "doanra.h"
 
 #include <string.h>
@@ -296,8 +340,10 @@ static const char *part_reason(int en, unsigned flags)
         {DOANRA_PART_AFTER_CLOSE, "nằm sau dòng phân cách kết thúc",
          "comes after the closing delimiter"},
         {DOANRA_PART_HEADER_FOLD,
-         "có dòng tiêu đề viết tiếp từ dòng trước hoặc không có dấu hai chấm",
-         "has a folded header line or one without a colon"},
+         "có dòng tiêu đề viết tiếp từ dòng trước, không có dấu hai chấm hoặc "
+         "chứa ký tự điều khiển",
+         "has a folded header line, one without a colon or one with a "
+         "control character"},
         {DOANRA_PART_DUP_DISPOSITION, "có hai tiêu đề Content-Disposition",
          "has two Content-Disposition headers"},
         {DOANRA_PART_PARAM_SYNTAX,

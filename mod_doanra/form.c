@@ -383,6 +383,18 @@ static int parse_disposition(const char *v, apr_size_t len, part_head *h)
     return r == 0;
 }
 
+/* A control character other than HT in s[0..n): PHP reads header lines
+ * as C strings (a NUL ends them) and takes a line that starts with any
+ * isspace() byte (CR, VT, FF too) for a continuation. */
+static int has_ctl(const char *s, apr_size_t n)
+{
+    apr_size_t i;
+    for (i = 0; i < n; i++)
+        if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
+            return 1;
+    return 0;
+}
+
 /* Is a value part (no filename) one that some backend decodes otherwise
  * than as the UTF-8 bytes we read: a Content-Transfer-Encoding other than
  * the identity ones (Werkzeug used to decode base64 and quoted-printable),
@@ -453,6 +465,11 @@ doanra_form_status doanra_form_parse_multipart(apr_pool_t *p,
         pos = find_delim(body, len, 0, pat, patlen);
     if (pos < 0)
         return DOANRA_FORM_MALFORMED;
+    /* A preamble line that starts like the delimiter: PHP compares lines
+     * as C strings, so "--boundary" then a NUL is a delimiter to it. */
+    if (pos > 0 && ((len >= dlen && memcmp(body, pat + 1, dlen) == 0) ||
+                    memmem(body, (apr_size_t)pos - 1, pat, patlen)))
+        return DOANRA_FORM_MALFORMED;
 
     for (;;) {
         apr_size_t i = (apr_size_t)pos + dlen, cs, ce;
@@ -466,15 +483,21 @@ doanra_form_status doanra_form_parse_multipart(apr_pool_t *p,
              * for the next "--boundary" line whatever came before, so a
              * part after the close is read as a part, and marked. */
             next = find_delim(body, len, i, pat, patlen);
+            /* A line after the close that starts like the delimiter
+             * without being one: PHP compares lines as C strings, so
+             * "--boundary" then a NUL opens a part for it. */
+            stray = memmem(body + i, len - i, pat, patlen);
+            if (stray && (next < 0 || stray < body + next - 1)) {
+                if ((*fields)->nelts == 0)
+                    return DOANRA_FORM_MALFORMED;
+                APR_ARRAY_IDX(*fields, (*fields)->nelts - 1, doanra_field)
+                    .flags |= DOANRA_PART_DELIMITER;
+            }
             if (next >= 0) {
                 after_close = 1;
                 pos = next;
                 continue;
             }
-            /* An epilogue line that starts like the delimiter. */
-            if ((*fields)->nelts > 0 && memmem(body + i, len - i, pat, patlen))
-                APR_ARRAY_IDX(*fields, (*fields)->nelts - 1, doanra_field)
-                    .flags |= DOANRA_PART_DELIMITER;
             return DOANRA_FORM_OK;
         }
         memset(&h, 0, sizeof(h));
@@ -510,7 +533,10 @@ doanra_form_status doanra_form_parse_multipart(apr_pool_t *p,
                 return DOANRA_FORM_MALFORMED;
             colon = memchr(line, ':', ll);
             /* PHP appends a line that starts with white space or has no
-             * colon to the header before it; others drop it. */
+             * colon to the header before it; others drop it.  Control
+             * characters: see has_ctl(). */
+            if (has_ctl(line, ll))
+                h.flags |= DOANRA_PART_HEADER_FOLD;
             if (!colon || is_lws(line[0])) {
                 h.flags |= DOANRA_PART_HEADER_FOLD;
                 continue;

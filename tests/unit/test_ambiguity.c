@@ -419,6 +419,22 @@ static void mp_after_close(void **state)
                DOANRA_PART_AFTER_CLOSE);
     /* an epilogue line that starts like the delimiter */
     mp_refused(GOOD END "--XyZx\r\n", DOANRA_PART_DELIMITER);
+    /* the same with no part before: unreadable */
+    {
+        static const char b1[] = END "--XyZ\0\r\n";
+        static const char b2[] = "pre\r\n--XyZ\0\r\n" GOOD END;
+        static const char b3[] = END "--XyZ\0\r\n" END GOOD END;
+        apr_array_header_t *f;
+        assert_int_equal(
+            doanra_form_parse_multipart(pool, CT, b1, sizeof(b1) - 1, 0, &f),
+            DOANRA_FORM_MALFORMED);
+        assert_int_equal(
+            doanra_form_parse_multipart(pool, CT, b2, sizeof(b2) - 1, 0, &f),
+            DOANRA_FORM_MALFORMED);
+        assert_int_equal(
+            doanra_form_parse_multipart(pool, CT, b3, sizeof(b3) - 1, 0, &f),
+            DOANRA_FORM_MALFORMED);
+    }
     /* plain epilogue text: accepted */
     assert_int_equal(mp_findings(GOOD END "\r\nthe end\r\n--Xy\r\n"), 0);
 }
@@ -434,6 +450,18 @@ static void mp_folding(void **state)
     mp_refused("--XyZ\r\nContent-Disposition: form-data; name=\"x\"\r\n"
                "\tx\r\n\r\nM\r\n" END,
                DOANRA_PART_HEADER_FOLD);
+    /* PHP ends a header line at a NUL, and the headers at a NUL first */
+    {
+        static const char nul[] =
+            "--XyZ\r\n\0X: y\r\nContent-Disposition: "
+            "form-data; name=\"muc_dich\"\r\n\r\nM\r\n" END;
+        apr_array_header_t *f;
+        assert_int_equal(
+            doanra_form_parse_multipart(pool, CT, nul, sizeof(nul) - 1, 0, &f),
+            DOANRA_FORM_OK);
+        assert_true(APR_ARRAY_IDX(f, 0, doanra_field).flags &
+                    DOANRA_PART_HEADER_FOLD);
+    }
 }
 
 static void mp_dup_disposition(void **state)
