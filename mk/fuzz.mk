@@ -1,6 +1,6 @@
 # mk/fuzz.mk - libFuzzer targets for the pure core (tests/fuzz).
 #
-#   make fuzz-build   build build/fuzz/fuzz_{form,date,trip,render,refill}
+#   make fuzz-build   build build/fuzz/fuzz_{form,date,trip,render,refill,diff}
 #   make fuzz-short   replay tests/fuzz/regressions, then each fuzzer for
 #                     FUZZ_SHORT_SECONDS (20); part of `make test`
 #   make fuzz         each fuzzer for FUZZ_SECONDS (300)
@@ -12,7 +12,7 @@
 FUZZ_CC            ?= clang
 FUZZ_SECONDS       ?= 300
 FUZZ_SHORT_SECONDS ?= 20
-FUZZ_TARGETS       ?= fuzz_form fuzz_date fuzz_trip fuzz_render fuzz_refill
+FUZZ_TARGETS       ?= fuzz_form fuzz_date fuzz_trip fuzz_render fuzz_refill fuzz_diff
 FUZZ_DIR           := $(BUILD)/fuzz
 FUZZ_APR           := $(shell apr-1-config --includes --cppflags 2>/dev/null)
 FUZZ_CFLAGS        := -std=gnu11 -g -O1 -fno-omit-frame-pointer $(WARN) \

@@ -61,7 +61,25 @@ typedef struct {
     const char *value;
     apr_size_t len;
     int is_file;
+    unsigned flags; /* DOANRA_FIELD_* / DOANRA_PART_*: how it was sent */
 } doanra_field;
+
+/* How a pair was sent, as far as the backends behind the module could read
+ * it differently (set by the parsers in form.c, judged by
+ * doanra_form_check_fields in ambiguity.c). */
+#define DOANRA_FIELD_NO_EQUALS 0x0001     /* urlencoded `name` without '=' */
+#define DOANRA_FIELD_RAW_SEMICOLON 0x0002 /* a raw ';' in the pair */
+#define DOANRA_PART_TWO_NAMES 0x0010      /* two name= parameters */
+#define DOANRA_PART_EXT_PARAM 0x0020      /* name*= / filename*= (RFC 2231) */
+#define DOANRA_PART_AFTER_CLOSE 0x0040    /* after the closing delimiter */
+#define DOANRA_PART_HEADER_FOLD 0x0080    /* folded or colon-less header line */
+#define DOANRA_PART_DUP_DISPOSITION 0x0100 /* two Content-Disposition */
+#define DOANRA_PART_PARAM_SYNTAX 0x0200    /* irregular Content-Disposition */
+/* Content-Transfer-Encoding, or a value part that is not UTF-8 text */
+#define DOANRA_PART_ENCODING 0x0400
+/* a padded delimiter, or a line inside the part that starts like one */
+#define DOANRA_PART_DELIMITER 0x0800
+#define DOANRA_PART_FLAGS 0x0ff0
 
 typedef enum {
     DOANRA_FORM_OK = 0,
@@ -290,6 +308,37 @@ const char *doanra_decision_name(int decision); /* "pass" ... */
 int doanra_decision(const apr_array_header_t *findings);
 /* "size,region" - distinct rule ids in order of first appearance; "" if none. */
 const char *doanra_rules_list(apr_pool_t *p, const apr_array_header_t *findings);
+
+/* ------------------------------------------------------------------ */
+/* Ambiguity: what the application behind could read otherwise       */
+/* ------------------------------------------------------------------ */
+
+/* PHP's max_input_vars and ASP.NET's MaxHttpCollectionKeys: PHP silently
+ * drops the pairs past it, so the module refuses a body with more. */
+#define DOANRA_MAX_BACKEND_FIELDS 1000
+
+/* Refuse what the application behind could read otherwise than the module
+ * (ambiguity.c has the table of readers): append a `format` finding of
+ * severity error, whatever the location set, naming the offending field,
+ * for a name some backend reads as one of c's fields although it is not
+ * the exact name (`tv_ho_ten[3]`, `tv.ho.ten[]`, `TV_HO_TEN`, `don_vi[]`),
+ * a single-value field sent more than once, a row field sent both as `x`
+ * and `x[]`, a field without '=', a field hidden after a ';', a field sent
+ * as a file, a multipart part the parser marked (DOANRA_PART_*), and more
+ * than DOANRA_MAX_BACKEND_FIELDS fields.  Returns the number added. */
+int doanra_form_check_fields(apr_pool_t *p, const doanra_config *c,
+                             const apr_array_header_t *fields,
+                             apr_array_header_t *findings);
+/* The same for a query string (r->args, may be NULL): a field of c, exact
+ * or as some backend reads it, given there (PHP's $_REQUEST, a servlet's
+ * getParameter, ASP.NET's Request["x"] merge it with the body). */
+int doanra_form_check_query(apr_pool_t *p, const doanra_config *c,
+                            const char *query, apr_array_header_t *findings);
+/* Both: what the shell calls. */
+int doanra_form_check_ambiguity(apr_pool_t *p, const doanra_config *c,
+                                const apr_array_header_t *fields,
+                                const char *query,
+                                apr_array_header_t *findings);
 
 /* ------------------------------------------------------------------ */
 /* The trip                                                             */

@@ -127,6 +127,10 @@ doanra_form_status doanra_form_parse_urlencoded(apr_pool_t *p, const char *body,
             f->value = value;
             f->len = dv;
             f->is_file = 0;
+            /* What other parsers may read differently (ambiguity.c). */
+            f->flags =
+                (eq ? 0 : DOANRA_FIELD_NO_EQUALS) |
+                (memchr(seg, ';', seglen) ? DOANRA_FIELD_RAW_SEMICOLON : 0);
         }
         i += seglen + 1;
     }
@@ -254,7 +258,83 @@ typedef struct {
     const char *name, *filename;
     apr_size_t name_len, filename_len;
     int has_name, has_filename;
+    int dispositions;  /* Content-Disposition headers seen */
+    unsigned flags;    /* DOANRA_PART_* */
+    const char *ctype; /* Content-Type value, or NULL */
+    apr_size_t ctype_len;
+    const char *cte; /* Content-Transfer-Encoding value, or NULL */
+    apr_size_t cte_len;
 } part_head;
+
+/* A byte an unquoted parameter value may hold without another parser
+ * splitting or unquoting it differently: PHP's getword() also quotes with
+ * ', and unescapes \" and \\; controls end a token for some and not for
+ * others. */
+static int plain_value_byte(unsigned char c)
+{
+    return c > 0x20 && c != 0x7f && c != '"' && c != '\'' && c != '\\' &&
+           c != ';';
+}
+
+static int token_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || (c && strchr("!#$%&+-.^_`|~", c));
+}
+
+/* Is the Content-Disposition value v[0..len) in the form every parser reads
+ * alike: type, then `; name=value` pairs, names plain tokens with white
+ * space only around the `;`, values a plain token or a quoted string
+ * without a backslash before its closing quote, no control characters? Browsers
+ * send exactly this.  PHP reads `name ="x"` as no name, `name='x'` as x,
+ * `name="a\"b"` as a"b; Python's cgi and Werkzeug read them otherwise. */
+static int disposition_regular(const char *v, apr_size_t len)
+{
+    apr_size_t i = 0;
+
+    while (i < len && is_lws(v[i]))
+        i++;
+    while (i < len && token_byte((unsigned char)v[i]))
+        i++;
+    for (;;) {
+        while (i < len && is_lws(v[i]))
+            i++;
+        if (i >= len)
+            return 1;
+        if (v[i] != ';')
+            return 0;
+        i++;
+        while (i < len && is_lws(v[i]))
+            i++;
+        if (i >= len)
+            return 1; /* a trailing ';' */
+        if (!token_byte((unsigned char)v[i]))
+            return 0;
+        while (i < len && token_byte((unsigned char)v[i]))
+            i++;
+        if (i >= len || v[i] != '=')
+            return 0;
+        i++;
+        if (i < len && v[i] == '"') {
+            for (i++; i < len && v[i] != '"'; i++) {
+                unsigned char c = (unsigned char)v[i];
+                if ((c < 0x20 && c != '\t') || c == 0x7f)
+                    return 0;
+                /* PHP reads \" as a quote inside the string */
+                if (c == '\\' && i + 1 < len && v[i + 1] == '"')
+                    return 0;
+            }
+            if (i >= len)
+                return 0;
+            i++;
+        } else {
+            if (i >= len || !plain_value_byte((unsigned char)v[i]))
+                return 0;
+            while (i < len && plain_value_byte((unsigned char)v[i]))
+                i++;
+        }
+    }
+}
 
 /* Content-Disposition: form-data; name="..."; filename="..." */
 static int parse_disposition(const char *v, apr_size_t len, part_head *h)
@@ -271,19 +351,87 @@ static int parse_disposition(const char *v, apr_size_t len, part_head *h)
         pos++;
     if (!ieq(v + i, pos - i, "form-data"))
         return 0;
+    if (++h->dispositions > 1)
+        h->flags |= DOANRA_PART_DUP_DISPOSITION;
+    if (!disposition_regular(v, len))
+        h->flags |= DOANRA_PART_PARAM_SYNTAX;
     while ((r = next_param(v, len, &pos, &pn, &pnl, &pv, &pvl)) > 0) {
-        if (ieq(pn, pnl, "name") && !h->has_name) {
-            h->has_name = 1;
-            h->name = pv;
-            h->name_len = pvl;
-        } else if ((ieq(pn, pnl, "filename") || ieq(pn, pnl, "filename*")) &&
-                   !h->has_filename) {
-            h->has_filename = 1;
-            h->filename = pv;
-            h->filename_len = pvl;
+        if (pnl > 0 && pn[pnl - 1] == '*')
+            h->flags |= DOANRA_PART_EXT_PARAM;
+        if (ieq(pn, pnl, "name")) {
+            /* PHP keeps the last name=, the others the first. */
+            if (h->has_name)
+                h->flags |= DOANRA_PART_TWO_NAMES;
+            else {
+                h->has_name = 1;
+                h->name = pv;
+                h->name_len = pvl;
+            }
+            /* PHP unescapes \" and \\ in a name, the others do not */
+            if (memchr(pv, '\\', pvl))
+                h->flags |= DOANRA_PART_PARAM_SYNTAX;
+        } else if (ieq(pn, pnl, "filename") || ieq(pn, pnl, "filename*")) {
+            if (h->has_filename)
+                h->flags |= DOANRA_PART_PARAM_SYNTAX;
+            else {
+                h->has_filename = 1;
+                h->filename = pv;
+                h->filename_len = pvl;
+            }
         }
     }
     return r == 0;
+}
+
+/* A control character other than HT in s[0..n): PHP reads header lines
+ * as C strings (a NUL ends them) and takes a line that starts with any
+ * isspace() byte (CR, VT, FF too) for a continuation. */
+static int has_ctl(const char *s, apr_size_t n)
+{
+    apr_size_t i;
+    for (i = 0; i < n; i++)
+        if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
+            return 1;
+    return 0;
+}
+
+/* Is a value part (no filename) one that some backend decodes otherwise
+ * than as the UTF-8 bytes we read: a Content-Transfer-Encoding other than
+ * the identity ones (Werkzeug used to decode base64 and quoted-printable),
+ * or a Content-Type other than text/plain in UTF-8 or US-ASCII (Python's
+ * cgi reads a multipart/mixed part as nested parts, and a part's charset is
+ * honoured by some and ignored by others). */
+static int value_part_irregular(const part_head *h)
+{
+    if (h->cte) {
+        const char *v = h->cte;
+        apr_size_t n = h->cte_len;
+        while (n > 0 && is_lws(*v))
+            v++, n--;
+        while (n > 0 && is_lws(v[n - 1]))
+            n--;
+        if (!ieq(v, n, "7bit") && !ieq(v, n, "8bit") && !ieq(v, n, "binary"))
+            return 1;
+    }
+    if (h->ctype) {
+        const char *v = h->ctype, *pn, *pv;
+        apr_size_t n = h->ctype_len, t = 0, pos, pnl, pvl;
+        int r;
+        while (n > 0 && is_lws(*v))
+            v++, n--;
+        while (t < n && v[t] != ';' && !is_lws(v[t]))
+            t++;
+        if (!ieq(v, t, "text/plain"))
+            return 1;
+        pos = t;
+        while ((r = next_param(v, n, &pos, &pn, &pnl, &pv, &pvl)) > 0)
+            if (ieq(pn, pnl, "charset") && !ieq(pv, pvl, "utf-8") &&
+                !ieq(pv, pvl, "us-ascii"))
+                return 1;
+        if (r < 0)
+            return 1;
+    }
+    return 0;
 }
 
 doanra_form_status doanra_form_parse_multipart(apr_pool_t *p,
@@ -296,6 +444,7 @@ doanra_form_status doanra_form_parse_multipart(apr_pool_t *p,
     apr_size_t blen, patlen, dlen;
     char *pat;
     apr_ssize_t pos;
+    int after_close = 0;
 
     *fields = apr_array_make(p, 16, sizeof(doanra_field));
     b = get_boundary(content_type, &blen);
@@ -316,25 +465,57 @@ doanra_form_status doanra_form_parse_multipart(apr_pool_t *p,
         pos = find_delim(body, len, 0, pat, patlen);
     if (pos < 0)
         return DOANRA_FORM_MALFORMED;
+    /* A preamble line that starts like the delimiter: PHP compares lines
+     * as C strings, so "--boundary" then a NUL is a delimiter to it. */
+    if (pos > 0 && ((len >= dlen && memcmp(body, pat + 1, dlen) == 0) ||
+                    memmem(body, (apr_size_t)pos - 1, pat, patlen)))
+        return DOANRA_FORM_MALFORMED;
 
     for (;;) {
         apr_size_t i = (apr_size_t)pos + dlen, cs, ce;
         apr_ssize_t next;
         part_head h;
         doanra_field *f;
+        const char *stray;
 
-        if (len - i >= 2 && body[i] == '-' && body[i + 1] == '-')
-            return DOANRA_FORM_OK; /* close delimiter; epilogue ignored */
+        if (len - i >= 2 && body[i] == '-' && body[i + 1] == '-') {
+            /* The close delimiter.  Other parsers go on past it: PHP looks
+             * for the next "--boundary" line whatever came before, so a
+             * part after the close is read as a part, and marked. */
+            next = find_delim(body, len, i, pat, patlen);
+            /* A line after the close that starts like the delimiter
+             * without being one: PHP compares lines as C strings, so
+             * "--boundary" then a NUL opens a part for it. */
+            stray = memmem(body + i, len - i, pat, patlen);
+            if (stray && (next < 0 || stray < body + next - 1)) {
+                if ((*fields)->nelts == 0)
+                    return DOANRA_FORM_MALFORMED;
+                APR_ARRAY_IDX(*fields, (*fields)->nelts - 1, doanra_field)
+                    .flags |= DOANRA_PART_DELIMITER;
+            }
+            if (next >= 0) {
+                after_close = 1;
+                pos = next;
+                continue;
+            }
+            return DOANRA_FORM_OK;
+        }
+        memset(&h, 0, sizeof(h));
+        if (after_close)
+            h.flags |= DOANRA_PART_AFTER_CLOSE;
+        /* Transport padding after the delimiter: RFC 2046 allows it, PHP
+         * does not see a delimiter there and skips the part. */
+        if (body[i] != '\r' && body[i] != '\n')
+            h.flags |= DOANRA_PART_DELIMITER;
         /* delim_tail() vouched for padding and a line end */
         while (body[i] != '\n')
             i++;
         i++;
 
         /* Part headers, up to an empty line. */
-        memset(&h, 0, sizeof(h));
         for (;;) {
             const char *line = body + i, *nl, *colon;
-            apr_size_t ll;
+            apr_size_t ll, vl;
             if (i >= len)
                 return DOANRA_FORM_MALFORMED;
             nl = memchr(line, '\n', len - i);
@@ -351,15 +532,32 @@ doanra_form_status doanra_form_parse_multipart(apr_pool_t *p,
             if (ll >= dlen && memcmp(line, pat + 1, dlen) == 0)
                 return DOANRA_FORM_MALFORMED;
             colon = memchr(line, ':', ll);
-            if (colon &&
-                ieq(line, (apr_size_t)(colon - line), "content-disposition")) {
-                apr_size_t vl = ll - (apr_size_t)(colon - line) - 1;
+            /* PHP appends a line that starts with white space or has no
+             * colon to the header before it; others drop it.  Control
+             * characters: see has_ctl(). */
+            if (has_ctl(line, ll))
+                h.flags |= DOANRA_PART_HEADER_FOLD;
+            if (!colon || is_lws(line[0])) {
+                h.flags |= DOANRA_PART_HEADER_FOLD;
+                continue;
+            }
+            vl = ll - (apr_size_t)(colon - line) - 1;
+            if (ieq(line, (apr_size_t)(colon - line), "content-disposition")) {
                 if (!parse_disposition(colon + 1, vl, &h))
                     return DOANRA_FORM_MALFORMED;
+            } else if (ieq(line, (apr_size_t)(colon - line), "content-type")) {
+                h.ctype = colon + 1;
+                h.ctype_len = vl;
+            } else if (ieq(line, (apr_size_t)(colon - line),
+                           "content-transfer-encoding")) {
+                h.cte = colon + 1;
+                h.cte_len = vl;
             }
         }
         if (!h.has_name)
             return DOANRA_FORM_MALFORMED;
+        if (!h.has_filename && value_part_irregular(&h))
+            h.flags |= DOANRA_PART_ENCODING;
 
         /* The content ends at CRLF--boundary (LF alone tolerated).  Start
          * one byte back so an empty part whose delimiter lacks its own line
@@ -369,6 +567,11 @@ doanra_form_status doanra_form_parse_multipart(apr_pool_t *p,
         if (next < 0)
             return DOANRA_FORM_MALFORMED; /* no closing delimiter */
         ce = (apr_size_t)next - 1;
+        /* A line in the content that starts like the delimiter: PHP ends
+         * the content there. */
+        stray = memmem(body + cs - 1, ce - (cs - 1), pat, patlen);
+        if (stray)
+            h.flags |= DOANRA_PART_DELIMITER;
         if (ce > cs && body[ce - 1] == '\r')
             ce--;
         if (ce < cs)
@@ -380,6 +583,7 @@ doanra_form_status doanra_form_parse_multipart(apr_pool_t *p,
             return DOANRA_FORM_BAD_UTF8;
         f = apr_array_push(*fields);
         f->name = apr_pstrmemdup(p, h.name, h.name_len);
+        f->flags = h.flags;
         if (h.has_filename) {
             /* Files are passed on, not inspected: keep only the name. */
             if (!doanra_utf8_valid(h.filename, h.filename_len)) {

@@ -1046,6 +1046,7 @@ static int check_handler(request_rec *r)
                                doanra_msg(lang, form_status_key(fs)));
 
     findings = apr_array_make(r->pool, 8, sizeof(doanra_finding));
+    doanra_form_check_ambiguity(r->pool, &cfg, fields, r->args, findings);
     trip = doanra_trip_build(r->pool, &cfg, countries_for(r, sc->store),
                              fields, findings);
     today = today_local();
@@ -1133,40 +1134,31 @@ static int has_location_field(const doanra_config *c,
     return 0;
 }
 
-/* Any of the location's fields in the query string: a backend reading
- * $_REQUEST or a servlet's parameters would take it. */
+/* Any of the location's fields, exact or as some backend reads the name,
+ * in the query string: PHP's $_REQUEST or a servlet's parameters would
+ * take it. */
 static int query_has_location_field(request_rec *r, const doanra_config *c)
 {
-    apr_array_header_t *q;
+    apr_array_header_t *scratch;
 
     if (!r->args || !*r->args)
         return 0;
-    if (doanra_form_parse_urlencoded(r->pool, r->args, strlen(r->args), 0,
-                                     &q) != DOANRA_FORM_OK)
-        return 1; /* unreadable: the module cannot tell */
-    return has_location_field(c, q);
+    scratch = apr_array_make(r->pool, 1, sizeof(doanra_finding));
+    return doanra_form_check_query(r->pool, c, r->args, scratch) > 0;
 }
 
-/* A form field in the query string is a `format` error whatever the
- * location's severity for `format`: the module cannot know which copy the
- * backend believes. */
-static void add_query_finding(request_rec *r, apr_array_header_t *findings,
-                              int lang)
+/* A form that carries one of the location's fields, under its exact name
+ * or one a backend reads as it, or in the query string, is a delegation;
+ * a login or a search form is not. */
+static int is_delegation(request_rec *r, const doanra_config *c,
+                         const apr_array_header_t *fields)
 {
-    doanra_finding *f = apr_array_push(findings);
+    apr_array_header_t *scratch;
 
-    f->rule = DOANRA_R_FORMAT;
-    f->severity = DOANRA_SEV_ERROR;
-    f->field = "";
-    f->row = 0;
-    f->message =
-        lang == DOANRA_LANG_EN
-            ? "The address (query string) carries fields of the form; the "
-              "application could read them instead of what was submitted. "
-              "Send the form again from its page."
-            : "Địa chỉ gửi (query string) có chứa các trường của biểu mẫu; "
-              "ứng dụng có thể đọc chúng thay cho nội dung đã gửi. Hãy gửi "
-              "lại biểu mẫu từ trang của nó.";
+    if (has_location_field(c, fields) || query_has_location_field(r, c))
+        return 1;
+    scratch = apr_array_make(r->pool, 1, sizeof(doanra_finding));
+    return doanra_form_check_fields(r->pool, c, fields, scratch) > 0;
 }
 
 /* Judge the body of r (a form, or nothing at all): capture, parse, build
@@ -1234,13 +1226,12 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     if (fs != DOANRA_FORM_OK) {
         st->parse_error = 1;
         add_parse_finding(r->pool, st->findings, lang, fs);
-    } else if (query_has_location_field(r, &st->cfg)) {
-        add_query_finding(r, st->findings, lang);
-    } else if (mode == MODE_REPORT &&
-               !has_location_field(&st->cfg, st->fields)) {
+    } else if (mode == MODE_REPORT && !is_delegation(r, &st->cfg, st->fields)) {
         /* Not a delegation (a login, a search): untouched, unrecorded. */
         return;
     }
+    doanra_form_check_ambiguity(r->pool, &st->cfg, st->fields, r->args,
+                                st->findings);
     trip = doanra_trip_build(r->pool, &st->cfg, countries_for(r, st->store),
                              st->fields, st->findings);
 
