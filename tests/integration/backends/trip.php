@@ -5,6 +5,7 @@
 // Answers text/html with <pre id="php">JSON</pre>, the JSON being:
 //   post    $_POST as PHP reads it (name[] -> array, repeated name -> last)
 //   get     $_GET
+//   request $_REQUEST (request_order: the query string, then the body over it)
 //   files   $_FILES: field name -> {name, size, error}
 //   dates   each date field PHP received, read as Y-m-d or d/m/Y -> Y-m-d
 //   doanra  the X-Doanra-* request headers PHP saw
@@ -69,7 +70,8 @@ if ($log !== '') {
                       FILE_APPEND | LOCK_EX);
 }
 
-$out = $seen + array('post' => $_POST, 'get' => $_GET, 'files' => $files, 'dates' => $dates);
+$out = $seen + array('post' => $_POST, 'get' => $_GET, 'request' => $_REQUEST,
+                     'files' => $files, 'dates' => $dates);
 $json = json_encode($out, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_INVALID_UTF8_SUBSTITUTE);
 
 header('Content-Type: text/html; charset=utf-8');
