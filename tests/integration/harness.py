@@ -21,7 +21,8 @@ Python 3 standard library only.  The pieces:
 Placeholders in config snippets: @ROOT@ (repository), @RUN@ (this run's
 directory), @BUILD@, @PORT@ (main port), @PORT2@ (the dead-database virtual
 host), @PGPORT@, @CONNINFO@ (the module's conninfo), @MODULES@ (Debian's
-module directory).
+module directory), @BACKENDPORT@ (a free port for a backend server that a
+test starts itself, e.g. `php -S`; Apache.backend_port).
 
 Other test suites can reuse this file:
     sys.path.insert(0, "<repo>/tests/integration"); import harness
@@ -501,6 +502,7 @@ class Apache:
         self.port = free_port()
         self.port2 = free_port()
         self.deadport = free_port()
+        self.backend_port = free_port()
         self.pgport = pgport
         self.conninfo = conninfo
         self.locations = locations
@@ -517,6 +519,7 @@ class Apache:
             "ROOT": ROOT, "RUN": self.run, "BUILD": BUILD,
             "PORT": str(self.port), "PORT2": str(self.port2),
             "DEADPORT": str(self.deadport), "PGPORT": str(self.pgport),
+            "BACKENDPORT": str(self.backend_port),
             "CONNINFO": self.conninfo, "MODULES": APACHE_MODULES,
             "USER": "User www-data\nGroup www-data" if IS_ROOT else "",
         }
