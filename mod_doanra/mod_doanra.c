@@ -1066,6 +1066,7 @@ static int check_handler(request_rec *r)
         /* The store may have added findings before it failed: judge again
          * from the trip builder's findings only. */
         findings = apr_array_make(r->pool, 8, sizeof(doanra_finding));
+        doanra_form_check_ambiguity(r->pool, &cfg, fields, r->args, findings);
         trip = doanra_trip_build(r->pool, &cfg, countries_for(r, sc->store),
                                  fields, findings);
         doanra_trip_resolve_leaders(r->pool, &cfg, trip);
