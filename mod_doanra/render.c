@@ -375,6 +375,14 @@ const char *doanra_render_block(apr_pool_t *p, const doanra_config *c,
                                 int decision,
                                 const apr_array_header_t *findings)
 {
+    return doanra_render_block_trip(p, c, decision, findings, NULL);
+}
+
+const char *doanra_render_block_trip(apr_pool_t *p, const doanra_config *c,
+                                     int decision,
+                                     const apr_array_header_t *findings,
+                                     const char *trip_code)
+{
     int lang = c ? c->lang : DOANRA_LANG_VI;
     int alert =
         decision == DOANRA_DECISION_FAIL || decision == DOANRA_DECISION_WARN;
@@ -384,12 +392,22 @@ const char *doanra_render_block(apr_pool_t *p, const doanra_config *c,
     APR_ARRAY_PUSH(parts, const char *) = block_css;
     APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(
         p,
-        "<section class=\"doanra-result\" data-doanra-decision=\"%s\" "
+        "<section class=\"doanra-result\" data-doanra-decision=\"%s\"%s "
         "role=\"%s\" lang=\"%s\" tabindex=\"-1\">\n"
-        "  <h2>%s</h2>\n"
+        "  <h2>%s</h2>\n%s"
         "  <ul>\n",
-        doanra_decision_name(decision), alert ? "alert" : "status",
-        lang == DOANRA_LANG_EN ? "en" : "vi", heading_of(lang, decision));
+        doanra_decision_name(decision),
+        trip_code ? apr_psprintf(p, " data-doanra-trip=\"%s\"",
+                                 doanra_html_escape(p, trip_code))
+                  : "",
+        alert ? "alert" : "status", lang == DOANRA_LANG_EN ? "en" : "vi",
+        heading_of(lang, decision),
+        trip_code
+            ? apr_psprintf(p, "  <p class=\"doanra-trip\">%s: %s</p>\n",
+                           lang == DOANRA_LANG_EN ? "Dossier code"
+                                                  : "Mã hồ sơ",
+                           doanra_html_escape(p, trip_code))
+            : "");
     for (i = 0; findings && i < findings->nelts; i++) {
         const doanra_finding *f = &APR_ARRAY_IDX(findings, i, doanra_finding);
         const char *rule = doanra_rule_name(f->rule);

@@ -45,6 +45,11 @@ static const char *const label_vi[DOANRA_F_COUNT] = {
     "Mã cán bộ",
     "Chức vụ",
     "Đơn vị của thành viên",
+    "Mã hồ sơ",
+    "Lý do",
+    "Số quyết định",
+    "Ngày quyết định",
+    "Ngày nộp báo cáo",
 };
 static const char *const label_en[DOANRA_F_COUNT] = {
     "Sending unit",   "Unit code",
@@ -55,7 +60,9 @@ static const char *const label_en[DOANRA_F_COUNT] = {
     "Country",        "First day",
     "Last day",       "Member name",
     "Official code",  "Position",
-    "Member's unit",
+    "Member's unit",  "Dossier code",
+    "Reason",         "Decision number",
+    "Decision date",  "Report filed on",
 };
 
 static const char *label(const doanra_config *c, int key)
@@ -204,7 +211,7 @@ static int field_key_of(const doanra_config *c, const char *name)
 
 static int is_row_key(int k)
 {
-    return k >= DOANRA_F_QUOC_GIA;
+    return k >= DOANRA_F_QUOC_GIA && k <= DOANRA_F_TV_DON_VI;
 }
 
 /* Report a value holding control characters; 1 if it did. */
