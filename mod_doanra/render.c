@@ -265,6 +265,15 @@ static const struct {
      "The data sent is compressed or encoded (Content-Encoding), so it "
      "cannot be checked. The request has NOT been sent. Send the form again "
      "from the browser."},
+    {"no_user_title", "Cần đăng nhập để phê duyệt hoặc từ chối",
+     "Sign in to approve or reject"},
+    {"no_user_text",
+     "Phê duyệt hoặc từ chối một chuyến đi chỉ dành cho người có thẩm quyền "
+     "đã đăng nhập. Yêu cầu này không kèm tài khoản đăng nhập nên đã bị từ "
+     "chối; hồ sơ không thay đổi.",
+     "Only a signed-in official may approve or reject a trip. This request "
+     "came without a signed-in user, so it was refused; the trip is "
+     "unchanged."},
     {"cross_site_title", "Hồ sơ không được gửi từ trang của hệ thống",
      "The request did not come from this system's pages"},
     {"cross_site_text",
