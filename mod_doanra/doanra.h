@@ -610,6 +610,13 @@ const char *doanra_render_block_page(apr_pool_t *p, const doanra_config *c,
                                      const apr_array_header_t *findings,
                                      const apr_array_header_t *fields,
                                      const char *back_url);
+/* The same page for a trip with a dossier code (may be NULL). */
+const char *doanra_render_block_page_trip(apr_pool_t *p,
+                                          const doanra_config *c, int decision,
+                                          const apr_array_header_t *findings,
+                                          const apr_array_header_t *fields,
+                                          const char *back_url,
+                                          const char *trip_code);
 
 /* A full HTML error page (400, 413, 503...) in the configured language,
  * title + explanation, and the submitted fields when given (may be NULL). */

@@ -1017,9 +1017,9 @@ static int blocked_handler(request_rec *r)
                                  st->findings, block, &len);
         }
         if (!page) {
-            page = doanra_render_block_page(r->pool, &st->cfg, st->decision,
-                                            st->findings, st->fields,
-                                            back_url(r, st->dc));
+            page = doanra_render_block_page_trip(
+                r->pool, &st->cfg, st->decision, st->findings, st->fields,
+                back_url(r, st->dc), st->trip_code);
             len = strlen(page);
         }
     }

@@ -661,6 +661,17 @@ const char *doanra_render_block_page(apr_pool_t *p, const doanra_config *c,
                                      const apr_array_header_t *fields,
                                      const char *back_url)
 {
+    return doanra_render_block_page_trip(p, c, decision, findings, fields,
+                                         back_url, NULL);
+}
+
+const char *doanra_render_block_page_trip(apr_pool_t *p, const doanra_config *c,
+                                     int decision,
+                                     const apr_array_header_t *findings,
+                                     const apr_array_header_t *fields,
+                                     const char *back_url,
+                                          const char *trip_code)
+{
     int lang = c ? c->lang : DOANRA_LANG_VI;
     const char *hint =
         decision == DOANRA_DECISION_FAIL
@@ -668,7 +679,7 @@ const char *doanra_render_block_page(apr_pool_t *p, const doanra_config *c,
             : "";
     return apr_pstrcat(
         p, page_head(p, lang, heading_of(lang, decision)),
-        doanra_render_block(p, c, decision, findings), hint,
+        doanra_render_block_trip(p, c, decision, findings, trip_code), hint,
         back_link(p, lang, back_url, 0), fields_table(p, lang, fields),
         back_link(p, lang, back_url, 1), "</main>\n</body>\n</html>\n", NULL);
 }
