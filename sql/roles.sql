@@ -93,6 +93,7 @@ GRANT SELECT ON doanra.v_trips, doanra.v_trips_per_unit_year,
                 doanra.v_key_leader_trips, doanra.v_unplanned_trips,
                 doanra.v_findings_per_rule_month, doanra.v_delegation_sizes,
                 doanra.v_countries_visited, doanra.v_reports_overdue,
+                doanra.v_dossiers, doanra.v_trip_events,
                 doanra.units, doanra.countries
     TO doanra_report;
 -- The normal forms of codes and names: v_key_leader_trips uses them, and
