@@ -1,27 +1,20 @@
--- reports-overdue.sql - các đoàn đã về nước quá N ngày (mặc định 10) mà
--- chưa nộp báo cáo kết quả chuyến đi (Chỉ thị 38-CT/TW): approved trips
--- back for more than N days with no report_filed_on.  The head of the
--- delegation files it through the intranet's report form (DoanraAction
--- report); an admin may record it with SELECT doanra.report_trip('DR-…').
+-- reports-overdue.sql - các đoàn đã về nước quá 10 ngày mà chưa nộp báo cáo
+-- kết quả chuyến đi (report_filed_on chưa có).
+-- From doanra.v_reports_overdue (status submitted, approved or completed).
+-- Admins record a filed report with:
+--   SELECT doanra.report_trip('DR-2027-000042', DATE '2027-04-20');
 --
 --   psql -f sql/reports/reports-overdue.sql
---   psql -v days=15 -f sql/reports/reports-overdue.sql
 
-\if :{?days}
-\else
-\set days 10
-\endif
-
-SELECT d.code                        AS "Mã hồ sơ",
-       d.unit_name                   AS "Đơn vị",
-       d.head_name                   AS "Trưởng đoàn",
-       d.purpose                     AS "Mục đích",
-       d.ngay_di                     AS "Ngày đi",
-       d.ngay_ve                     AS "Ngày về",
-       current_date - d.ngay_ve      AS "Số ngày đã về",
-       d.status                      AS "Trạng thái"
-FROM doanra.v_dossiers d
-WHERE d.status IN ('approved', 'completed')
-  AND d.report_filed_on IS NULL
-  AND d.ngay_ve < current_date - (:'days')::int
-ORDER BY d.ngay_ve, d.code;
+SELECT v.trip_id                  AS "Mã đoàn",
+       v.unit_name                AS "Đơn vị",
+       v.head_name                AS "Trưởng đoàn",
+       v.head_position            AS "Chức vụ",
+       v.purpose                  AS "Mục đích",
+       COALESCE(v.countries, '')  AS "Quốc gia",
+       v.ngay_di                  AS "Ngày đi",
+       v.ngay_ve                  AS "Ngày về",
+       v.days_since_return        AS "Số ngày đã về",
+       v.status                   AS "Trạng thái"
+FROM doanra.v_reports_overdue v
+ORDER BY v.days_since_return DESC, v.trip_id;

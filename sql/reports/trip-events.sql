@@ -1,14 +1,15 @@
 -- trip-events.sql - các bước của một hồ sơ đoàn ra (SPEC section 8).
 --
 --   psql -v code=DR-2027-000042 -f sql/reports/trip-events.sql
+--   psql -f sql/reports/trip-events.sql        every trip's steps
 
 \if :{?code}
 \else
-\echo 'usage: psql -v code=DR-2027-000042 -f sql/reports/trip-events.sql'
-\quit
+\set code ''
 \endif
 
-SELECT e.created_at     AS "Thời điểm",
+SELECT e.code           AS "Mã hồ sơ",
+       e.created_at     AS "Thời điểm",
        e.action         AS "Bước",
        e.from_status    AS "Từ trạng thái",
        e.to_status      AS "Sang trạng thái",
@@ -21,5 +22,5 @@ SELECT e.created_at     AS "Thời điểm",
        e.version        AS "Bản",
        e.submission_id  AS "Lần gửi"
 FROM doanra.v_trip_events e
-WHERE lower(e.code) = lower(:'code')
-ORDER BY e.created_at, e.event_id;
+WHERE :'code' = '' OR lower(e.code) = lower(:'code')
+ORDER BY e.code, e.created_at, e.event_id;

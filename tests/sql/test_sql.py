@@ -427,7 +427,7 @@ def test_report_overdue(known, pg):
 
 VIEWS = ["v_trips", "v_trips_per_unit_year", "v_key_leader_trips", "v_unplanned_trips",
          "v_findings_per_rule_month", "v_delegation_sizes", "v_countries_visited",
-         "v_reports_overdue"]
+         "v_reports_overdue", "v_dossiers", "v_trip_events"]
 
 
 def test_report_role_reads_views_only(known, pg):
@@ -480,10 +480,17 @@ def test_module_role_can_record_and_settle(known, pg):
     # names (pure functions that read nothing).
     assert pg.scalar(db, """SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
                             WHERE n.nspname = 'doanra'
-                              AND (NOT has_function_privilege('doanra_module', p.oid, 'EXECUTE')
+                              AND ((NOT has_function_privilege('doanra_module', p.oid, 'EXECUTE')
+                                    AND p.proname NOT IN ('apply_step', 'admin_step', 'cancel_trip',
+                                                          'reject_trip', 'approve_trip', 'report_trip'))
                                    OR (has_function_privilege('doanra_report', p.oid, 'EXECUTE')
                                        AND p.proname NOT IN ('norm_text', 'norm_code', 'norm_name',
                                                              'official_key')))""") == "0"
+    # The admins' steps apply at once: not for the module's role.
+    assert pg.scalar(db, """SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                            WHERE n.nspname = 'doanra' AND p.proname IN ('apply_step', 'admin_step',
+                                  'cancel_trip', 'reject_trip', 'approve_trip', 'report_trip')
+                              AND has_function_privilege('doanra_module', p.oid, 'EXECUTE')""") == "0"
 
 
 def test_module_role_cannot_change_more(known, pg):
