@@ -21,7 +21,7 @@ CORE_SRCS  := mod_doanra/form.c mod_doanra/text.c mod_doanra/date.c \
               mod_doanra/countries.c mod_doanra/core.c mod_doanra/trip.c \
               mod_doanra/rules.c mod_doanra/render.c mod_doanra/refill.c \
               mod_doanra/ctype.c mod_doanra/identity.c \
-              mod_doanra/scan.c mod_doanra/ambiguity.c
+              mod_doanra/scan.c mod_doanra/ambiguity.c mod_doanra/lifecycle.c
 # The Apache shell and the store.
 SHELL_SRCS := mod_doanra/mod_doanra.c mod_doanra/capture.c mod_doanra/inject.c \
               mod_doanra/store.c

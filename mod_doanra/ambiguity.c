@@ -148,11 +148,6 @@
 
 #include <apr_hash.h>
 
-static int is_row_key(int k)
-{
-    return k >= DOANRA_F_QUOC_GIA;
-}
-
 /* ---- what each reader makes of a name ---------------------------------- */
 
 /* PHP 8's top-level key for a name (php_register_variable_ex): leading
@@ -243,7 +238,7 @@ static int exact_key(const doanra_config *c, const char *name, int *bracket)
             *bracket = 0;
             return k;
         }
-        if (is_row_key(k) && nl == wl + 2 && memcmp(name, want, wl) == 0 &&
+        if (doanra_field_is_row(k) && nl == wl + 2 && memcmp(name, want, wl) == 0 &&
             name[wl] == '[' && name[wl + 1] == ']') {
             *bracket = 1;
             return k;
@@ -520,7 +515,7 @@ int doanra_form_check_fields(apr_pool_t *p, const doanra_config *c,
         const char *want = c->field_names[k];
         if (!want)
             continue;
-        if (!is_row_key(k) && count[k] > 1) {
+        if (!doanra_field_is_row(k) && count[k] > 1) {
             /* R1-R3 */
             add(p, findings, want,
                 en ? apr_psprintf(p,
@@ -533,7 +528,7 @@ int doanra_form_check_fields(apr_pool_t *p, const doanra_config *c,
                                   "sau có thể lấy giá trị đầu hoặc giá trị "
                                   "cuối. Hãy chỉ gửi một lần.",
                                   want, count[k]));
-        } else if (is_row_key(k) && plain[k] > 0 && brackets[k] > 0) {
+        } else if (doanra_field_is_row(k) && plain[k] > 0 && brackets[k] > 0) {
             /* N5 */
             add(p, findings, want,
                 en ? apr_psprintf(p,

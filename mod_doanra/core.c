@@ -14,6 +14,8 @@ static const char *const field_names[DOANRA_F_COUNT] = {
     "ma_ke_hoach",    "ly_do_phat_sinh", "quoc_gia",    "tu_ngay",
     "den_ngay",       "tv_ho_ten",   "tv_ma",           "tv_chuc_vu",
     "tv_don_vi",
+    "ma_ho_so",       "ly_do",       "so_quyet_dinh",   "ngay_quyet_dinh",
+    "ngay_bao_cao",
 };
 
 static const char *const rule_names[DOANRA_R_COUNT] = {
@@ -22,7 +24,7 @@ static const char *const rule_names[DOANRA_R_COUNT] = {
     "travel-days",      "region",           "leader-quota",
     "member-overlap",   "duplicate-member", "plan",
     "funding",          "leaders-same-unit", "lead-time",
-    "identity",
+    "identity",         "report-overdue",   "lifecycle",
 };
 
 /* SPEC section 3.  plan is a warning by default; without ly_do_phat_sinh
@@ -34,7 +36,7 @@ static const int rule_defaults[DOANRA_R_COUNT] = {
     DOANRA_SEV_ERROR,   DOANRA_SEV_WARNING, DOANRA_SEV_ERROR,
     DOANRA_SEV_ERROR,   DOANRA_SEV_ERROR,   DOANRA_SEV_WARNING,
     DOANRA_SEV_ERROR,   DOANRA_SEV_WARNING, DOANRA_SEV_ERROR,
-    DOANRA_SEV_ERROR,
+    DOANRA_SEV_ERROR,   DOANRA_SEV_WARNING, DOANRA_SEV_ERROR,
 };
 
 static const char *const default_titles[] = {
@@ -47,6 +49,11 @@ const char *doanra_field_default_name(int key)
     if (key < 0 || key >= DOANRA_F_COUNT)
         return NULL;
     return field_names[key];
+}
+
+int doanra_field_is_row(int key)
+{
+    return key >= DOANRA_F_QUOC_GIA && key <= DOANRA_F_TV_DON_VI;
 }
 
 int doanra_field_key_lookup(const char *name)
@@ -112,6 +119,7 @@ void doanra_config_defaults(apr_pool_t *p, doanra_config *c)
     c->region_level = DOANRA_LEVEL_SUBREGION;
     c->lang = DOANRA_LANG_VI;
     c->max_rows = 1000;
+    c->report_days = 10;
     titles = apr_array_make(p, 8, sizeof(const char *));
     for (i = 0; i < sizeof(default_titles) / sizeof(default_titles[0]); i++)
         APR_ARRAY_PUSH(titles, const char *) =

@@ -43,6 +43,12 @@ typedef enum {
     DOANRA_F_TV_MA,      /* row */
     DOANRA_F_TV_CHUC_VU, /* row */
     DOANRA_F_TV_DON_VI,  /* row */
+    /* Later steps of a trip (SPEC section 8). */
+    DOANRA_F_MA_HO_SO,        /* dossier code or backend reference */
+    DOANRA_F_LY_DO,           /* reason: cancel, reject */
+    DOANRA_F_SO_QUYET_DINH,   /* decision number: approve */
+    DOANRA_F_NGAY_QUYET_DINH, /* decision date: approve */
+    DOANRA_F_NGAY_BAO_CAO,    /* report filed on: report */
     DOANRA_F_COUNT
 } doanra_field_key;
 
@@ -50,6 +56,8 @@ typedef enum {
 const char *doanra_field_default_name(int key);
 /* Key of a default name, or -1. */
 int doanra_field_key_lookup(const char *default_name);
+/* 1 for the repeated fields that form rows (quoc_gia ... tv_don_vi). */
+int doanra_field_is_row(int key);
 
 /* One submitted name=value pair, in the order it arrived.  Values are
  * NUL-terminated copies in the pool; len excludes the terminator (values may
@@ -224,6 +232,8 @@ typedef enum {
     DOANRA_R_LEADERS_SAME_UNIT,
     DOANRA_R_LEAD_TIME,
     DOANRA_R_IDENTITY,
+    DOANRA_R_REPORT_OVERDUE,
+    DOANRA_R_LIFECYCLE,
     DOANRA_R_COUNT
 } doanra_rule;
 
@@ -267,6 +277,7 @@ typedef struct {
     int region_level;         /* doanra_region_level */
     int lang;                 /* doanra_lang */
     int max_rows;             /* bound on rows per repeated field, 1000 */
+    int report_days;          /* DoanraReportDays, 10 */
     /* Normalised key leader titles (const char *), DoanraKeyLeaderTitle. */
     const apr_array_header_t *key_leader_titles;
     /* Effective severity per rule (never DOANRA_SEV_UNSET here). */
@@ -514,6 +525,12 @@ typedef struct {
     const doanra_plan_entry *plan_by_code;
     int plan_code_given;         /* ma_ke_hoach was non-empty */
     apr_array_header_t *plan_candidates; /* doanra_plan_entry */
+    /* Rule report-overdue: trips of the sending unit back for more than
+     * report_days days without their report, the one back longest (its
+     * dossier code) and its return date. */
+    int overdue_reports;
+    const char *overdue_code;
+    long overdue_back;
 } doanra_history;
 
 /* Allocate a history for t with every counter zero and no plan entries. */
@@ -529,6 +546,79 @@ void doanra_rules_check(apr_pool_t *p, const doanra_config *c,
                         long today, apr_array_header_t *findings);
 
 /* ------------------------------------------------------------------ */
+/* A trip's later steps (lifecycle.c, SPEC section 8)                   */
+/* ------------------------------------------------------------------ */
+
+/* What a location's form does (DoanraAction). */
+typedef enum {
+    DOANRA_ACT_REGISTER = 0,
+    DOANRA_ACT_AMEND,
+    DOANRA_ACT_CANCEL,
+    DOANRA_ACT_REJECT,
+    DOANRA_ACT_APPROVE,
+    DOANRA_ACT_REPORT,
+    DOANRA_ACT_COUNT
+} doanra_action_t;
+
+/* "register", "amend", ...; NULL when out of range. */
+const char *doanra_action_name(int action);
+/* -1 when unknown. */
+int doanra_action_lookup(const char *name);
+/* The step needs an authenticated user (approve, reject). */
+int doanra_action_needs_user(int action);
+/* The step carries a whole trip (register, amend): the rules of SPEC
+ * section 3 run on the submitted form. */
+int doanra_action_has_form(int action);
+
+/* The status a step moves a trip (amend: its old version) to from status,
+ * or NULL when the status does not allow the step (SPEC section 8's table;
+ * sql/lifecycle.sql doanra.step_target keeps the same table). */
+const char *doanra_step_target(int action, const char *status);
+
+/* A later step as submitted: the dossier code and what the step needs. */
+typedef struct {
+    int action;                 /* doanra_action_t */
+    const char *code;           /* ma_ho_so as typed, trimmed; NULL if empty */
+    const char *code_norm;      /* doanra_text_code_norm(code), "" if none */
+    const char *reason;         /* ly_do */
+    const char *decision_no;    /* so_quyet_dinh */
+    long decision_date;         /* ngay_quyet_dinh, default today */
+    long report_date;           /* ngay_bao_cao, default today */
+} doanra_step;
+
+/* The trip a step names, as the store found it. */
+typedef struct {
+    int found;
+    long long id;               /* the current version's row */
+    const char *code;           /* dossier code, e.g. DR-2027-000042 */
+    int version;
+    const char *status;
+    long ngay_ve;               /* DOANRA_NODATE when unknown */
+    const char *reference;      /* the backend's reference, may be NULL */
+    apr_array_header_t *fields; /* doanra_field: the version's submission */
+} doanra_trip_state;
+
+/* Read the step's own fields (ma_ho_so, ly_do, so_quyet_dinh,
+ * ngay_quyet_dinh, ngay_bao_cao) and add a `lifecycle` finding for each
+ * one missing or malformed: no ma_ho_so (a registration with one), no
+ * reason for cancel/reject, no decision number for approve, a date that
+ * is not a date.  today fills the default dates. */
+doanra_step *doanra_step_read(apr_pool_t *p, const doanra_config *c,
+                              int action, const apr_array_header_t *fields,
+                              long today, apr_array_header_t *findings);
+
+/* Judge the step against the trip it names (ts, NULL or !found: unknown
+ * code): a `lifecycle` error for an unknown code, a status that does not
+ * allow the step, a report before the return date has passed, a report
+ * date before the return.  Returns 1 when the step may proceed. */
+int doanra_step_judge(apr_pool_t *p, const doanra_config *c,
+                      const doanra_step *s, const doanra_trip_state *ts,
+                      long today, apr_array_header_t *findings);
+
+/* The dossier code of a first version (sql/lifecycle.sql doanra.trip_code):
+ * "DR-<year>-<id, six digits at least>". */
+const char *doanra_trip_code(apr_pool_t *p, int year, long long id);
+
 /* Rendering                                                            */
 /* ------------------------------------------------------------------ */
 
@@ -543,6 +633,13 @@ const char *doanra_json_escape(apr_pool_t *p, const char *s);
 const char *doanra_render_block(apr_pool_t *p, const doanra_config *c,
                                 int decision,
                                 const apr_array_header_t *findings);
+/* The same block for a trip with a dossier code (may be NULL: then
+ * exactly doanra_render_block): data-doanra-trip="CODE" on the section and
+ * "Mã hồ sơ: CODE" / "Dossier code: CODE" under the heading. */
+const char *doanra_render_block_trip(apr_pool_t *p, const doanra_config *c,
+                                     int decision,
+                                     const apr_array_header_t *findings,
+                                     const char *trip_code);
 
 /* {"decision":"...","violations":[{"rule":..,"severity":..,"field":..,"message":..}]} */
 const char *doanra_render_json(apr_pool_t *p, int decision,
@@ -564,6 +661,13 @@ const char *doanra_render_block_page(apr_pool_t *p, const doanra_config *c,
                                      const apr_array_header_t *findings,
                                      const apr_array_header_t *fields,
                                      const char *back_url);
+/* The same page for a trip with a dossier code (may be NULL). */
+const char *doanra_render_block_page_trip(apr_pool_t *p,
+                                          const doanra_config *c, int decision,
+                                          const apr_array_header_t *findings,
+                                          const apr_array_header_t *fields,
+                                          const char *back_url,
+                                          const char *trip_code);
 
 /* A full HTML error page (400, 413, 503...) in the configured language,
  * title + explanation, and the submitted fields when given (may be NULL). */

@@ -91,6 +91,8 @@ typedef struct {
     int same_origin;    /* DoanraSameOrigin flag */
     apr_array_header_t *accept; /* DoanraAcceptStatus: status_range, NULL =
                                    inherit (default 200-399) */
+    int action;      /* DoanraAction: doanra_action_t, UNSET = register */
+    int report_days; /* DoanraReportDays */
 } doanra_dir_cfg;
 
 /* One CODE or LO-HI of DoanraAcceptStatus. */
@@ -136,6 +138,8 @@ static void *create_dir_cfg(apr_pool_t *p, char *dir)
     dc->max_body = UNSET;
     dc->other_requests = UNSET;
     dc->same_origin = UNSET;
+    dc->action = UNSET;
+    dc->report_days = UNSET;
     return dc;
 }
 
@@ -172,6 +176,8 @@ static void *merge_dir_cfg(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(other_requests);
     MERGE_INT(same_origin);
     dc->accept = add->accept ? add->accept : base->accept;
+    MERGE_INT(action);
+    MERGE_INT(report_days);
     return dc;
 }
 
@@ -195,6 +201,7 @@ static void resolve_config(request_rec *r, const doanra_dir_cfg *dc,
     TAKE(min_lead_days);
     TAKE(region_level);
     TAKE(lang);
+    TAKE(report_days);
 #undef TAKE
     if (dc->titles)
         c->key_leader_titles = dc->titles;
@@ -257,6 +264,22 @@ static const int_directive travel_days_d = {
     APR_OFFSETOF(doanra_dir_cfg, travel_days), 0, 366};
 static const int_directive min_lead_d = {
     APR_OFFSETOF(doanra_dir_cfg, min_lead_days), 0, 3660};
+static const int_directive report_days_d = {
+    APR_OFFSETOF(doanra_dir_cfg, report_days), 0, 3660};
+
+static const char *set_action(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    doanra_dir_cfg *dc = cfg;
+    int a = doanra_action_lookup(arg);
+
+    if (a < 0)
+        return apr_psprintf(cmd->pool,
+                            "DoanraAction must be register, amend, cancel, "
+                            "reject, approve or report, not '%s'",
+                            arg);
+    dc->action = a;
+    return NULL;
+}
 
 static const char *set_int(cmd_parms *cmd, void *cfg, const char *arg)
 {
@@ -609,6 +632,12 @@ static const command_rec doanra_cmds[] = {
                   "enforce location"),
     AP_INIT_FLAG("DoanraSameOrigin", set_same_origin, NULL, DIR_CTX,
                  "refuse cross-site POSTs at an enforce location (on)"),
+    AP_INIT_TAKE1("DoanraAction", set_action, NULL, DIR_CTX,
+                  "register, amend, cancel, reject, approve or report: what "
+                  "the location's form does to a trip"),
+    AP_INIT_TAKE1("DoanraReportDays", set_int, (void *)&report_days_d,
+                  DIR_CTX, "days after return within which the report on "
+                           "results is due (10)"),
     AP_INIT_ITERATE("DoanraAcceptStatus", add_accept_status, NULL, DIR_CTX,
                     "backend statuses (CODE or LOW-HIGH) that mean the "
                     "application accepted the trip (200-399)"),
@@ -642,6 +671,9 @@ typedef struct {
     int let_through; /* passed on with a record to settle */
     int handler_status; /* r->status as the handler's first output had it */
     int settled;
+    const char *trip_code;     /* the dossier code, when known */
+    long long reference_trip;  /* the version X-Doanra-Reference names */
+    const char *reference;     /* the backend's X-Doanra-Reference */
 } doanra_req;
 
 static ap_filter_rec_t *page_capture_frec, *status_frec;
@@ -813,8 +845,19 @@ static apr_status_t status_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     doanra_req *st = req_state_chain(f->r);
 
-    if (st && !st->handler_status)
+    if (st && !st->handler_status) {
+        const char *ref;
         st->handler_status = f->r->status;
+        /* The backend's own record id: kept with the trip, never shown to
+         * the client (SPEC section 8). */
+        ref = apr_table_get(f->r->headers_out, "X-Doanra-Reference");
+        if (!ref)
+            ref = apr_table_get(f->r->err_headers_out, "X-Doanra-Reference");
+        if (ref && *ref && strlen(ref) <= 64)
+            st->reference = apr_pstrdup(f->r->pool, ref);
+        apr_table_unset(f->r->headers_out, "X-Doanra-Reference");
+        apr_table_unset(f->r->err_headers_out, "X-Doanra-Reference");
+    }
     ap_remove_output_filter(f);
     return ap_pass_brigade(f->next, bb);
 }
@@ -968,15 +1011,15 @@ static int blocked_handler(request_rec *r)
         /* A body the parser refused cannot be put back into the form. */
         if (st->dc->form_page && !st->parse_error &&
             fetch_form_page(r, st->dc->form_page, &html, &hlen)) {
-            const char *block = doanra_render_block(
-                r->pool, &st->cfg, st->decision, st->findings);
+            const char *block = doanra_render_block_trip(
+                r->pool, &st->cfg, st->decision, st->findings, st->trip_code);
             page = doanra_refill(r->pool, &st->cfg, html, hlen, st->fields,
                                  st->findings, block, &len);
         }
         if (!page) {
-            page = doanra_render_block_page(r->pool, &st->cfg, st->decision,
-                                            st->findings, st->fields,
-                                            back_url(r, st->dc));
+            page = doanra_render_block_page_trip(
+                r->pool, &st->cfg, st->decision, st->findings, st->fields,
+                back_url(r, st->dc), st->trip_code);
             len = strlen(page);
         }
     }
@@ -1177,6 +1220,22 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     doanra_store_result out;
     apr_status_t rv = APR_EGENERAL;
     const char *decision, *sid;
+    int action = dc->action == UNSET ? DOANRA_ACT_REGISTER : dc->action;
+    doanra_step *step;
+    doanra_trip_state ts;
+    int step_ok = 1;
+    long today = today_local();
+
+    /* Approving or rejecting is for a signed-in user: without one nothing
+     * is read, recorded or passed on (SPEC section 8). */
+    if (doanra_action_needs_user(action) && (!r->user || !*r->user)) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "doanra: %s without an authenticated user: 403",
+                      doanra_action_name(action));
+        answer_page(r, st, HTTP_FORBIDDEN, "no_user_title", "no_user_text",
+                    NULL);
+        return;
+    }
 
     switch (doanra_capture_body(r, dir_max_body(dc), &body, &len,
                                 &http_status)) {
@@ -1233,8 +1292,32 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     }
     doanra_form_check_ambiguity(r->pool, &st->cfg, st->fields, r->args,
                                 st->findings);
-    trip = doanra_trip_build(r->pool, &st->cfg, countries_for(r, st->store),
-                             st->fields, st->findings);
+    /* A later step names its trip; an approval judges that trip's current
+     * version as it was submitted, cancel/reject/report judge only their
+     * own fields (lifecycle.c). */
+    memset(&ts, 0, sizeof(ts));
+    step = doanra_step_read(r->pool, &st->cfg, action, st->fields, today,
+                            st->findings);
+    if (action != DOANRA_ACT_REGISTER && *step->code_norm && st->store &&
+        doanra_store_trip_lookup(st->store, r, step->code_norm, &ts) !=
+            APR_SUCCESS) {
+        step_ok = -1; /* the database: DoanraOnDatabaseError below */
+    } else if (action != DOANRA_ACT_REGISTER) {
+        step_ok = doanra_step_judge(r->pool, &st->cfg, step, &ts, today,
+                                    st->findings);
+        if (ts.found)
+            st->trip_code = ts.code;
+    }
+    if (action == DOANRA_ACT_APPROVE && ts.found)
+        trip = doanra_trip_build(r->pool, &st->cfg,
+                                 countries_for(r, st->store), ts.fields,
+                                 st->findings);
+    else
+        trip = doanra_trip_build(
+            r->pool, &st->cfg, countries_for(r, st->store), st->fields,
+            doanra_action_has_form(action)
+                ? st->findings
+                : apr_array_make(r->pool, 8, sizeof(doanra_finding)));
 
     memset(&req, 0, sizeof(req));
     memset(&out, 0, sizeof(out));
@@ -1243,10 +1326,12 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     req.client_ip = r->useragent_ip;
     req.mode = mode == MODE_ENFORCE ? "enforce" : "report";
     req.fields_json = doanra_render_fields_json(r->pool, st->fields);
-    if (st->store)
+    req.step = step;
+    req.target = &ts;
+    req.record_step = step_ok == 1;
+    if (st->store && step_ok >= 0)
         rv = doanra_store_evaluate(st->store, r, &st->cfg, trip, st->findings,
-                                   today_local(), 1, mode == MODE_REPORT,
-                                   &req, &out);
+                                   today, 1, mode == MODE_REPORT, &req, &out);
     else
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "doanra: no database store in this process "
@@ -1280,6 +1365,17 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     st->decision = out.decision;
     st->submission_id = out.submission_id;
     st->trip_id = out.trip_id;
+    if (action == DOANRA_ACT_REGISTER && out.trip_id > 0 &&
+        trip->ngay_di != DOANRA_NODATE) {
+        int y, m, d;
+        doanra_date_to_ymd(trip->ngay_di, &y, &m, &d);
+        st->trip_code = doanra_trip_code(r->pool, y, out.trip_id);
+    }
+    /* The backend's reference belongs to a version it recorded. */
+    if (doanra_action_has_form(action))
+        st->reference_trip = out.trip_id;
+    if (st->trip_code)
+        apr_table_setn(r->err_headers_out, "X-Doanra-Trip", st->trip_code);
     decision = doanra_decision_name(st->decision);
     sid = apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
                        (apr_int64_t)out.submission_id);
@@ -1304,12 +1400,15 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
         apr_table_setn(r->headers_in, "X-Doanra-Submission", sid);
     apr_table_setn(r->headers_in, "X-Doanra-Rules",
                    doanra_rules_list(r->pool, st->findings));
+    if (st->trip_code)
+        apr_table_setn(r->headers_in, "X-Doanra-Trip", st->trip_code);
     add_status_filter(r);
     if (st->decision != DOANRA_DECISION_PASS || dc->show_pass == 1) {
         doanra_inject_prepare_request(r);
-        doanra_inject_add(r, doanra_render_block(r->pool, &st->cfg,
-                                                 st->decision,
-                                                 st->findings));
+        doanra_inject_add(r, doanra_render_block_trip(r->pool, &st->cfg,
+                                                      st->decision,
+                                                      st->findings,
+                                                      st->trip_code));
     }
 }
 
@@ -1524,6 +1623,14 @@ static int doanra_log_transaction(request_rec *r)
                       " could not be settled with status %d; its trip stays "
                       "pending",
                       (apr_int64_t)st->submission_id, status);
+    else if (st->reference && st->reference_trip > 0 &&
+             accepted_status(st->dc, status) &&
+             doanra_store_set_reference(st->store, r, st->reference_trip,
+                                        st->reference) != APR_SUCCESS)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "doanra: the backend's reference of trip %s could not "
+                      "be stored",
+                      st->trip_code ? st->trip_code : "-");
     return DECLINED;
 }
 

@@ -265,6 +265,15 @@ static const struct {
      "The data sent is compressed or encoded (Content-Encoding), so it "
      "cannot be checked. The request has NOT been sent. Send the form again "
      "from the browser."},
+    {"no_user_title", "Cần đăng nhập để phê duyệt hoặc từ chối",
+     "Sign in to approve or reject"},
+    {"no_user_text",
+     "Phê duyệt hoặc từ chối một chuyến đi chỉ dành cho người có thẩm quyền "
+     "đã đăng nhập. Yêu cầu này không kèm tài khoản đăng nhập nên đã bị từ "
+     "chối; hồ sơ không thay đổi.",
+     "Only a signed-in official may approve or reject a trip. This request "
+     "came without a signed-in user, so it was refused; the trip is "
+     "unchanged."},
     {"cross_site_title", "Hồ sơ không được gửi từ trang của hệ thống",
      "The request did not come from this system's pages"},
     {"cross_site_text",
@@ -375,6 +384,14 @@ const char *doanra_render_block(apr_pool_t *p, const doanra_config *c,
                                 int decision,
                                 const apr_array_header_t *findings)
 {
+    return doanra_render_block_trip(p, c, decision, findings, NULL);
+}
+
+const char *doanra_render_block_trip(apr_pool_t *p, const doanra_config *c,
+                                     int decision,
+                                     const apr_array_header_t *findings,
+                                     const char *trip_code)
+{
     int lang = c ? c->lang : DOANRA_LANG_VI;
     int alert =
         decision == DOANRA_DECISION_FAIL || decision == DOANRA_DECISION_WARN;
@@ -384,12 +401,22 @@ const char *doanra_render_block(apr_pool_t *p, const doanra_config *c,
     APR_ARRAY_PUSH(parts, const char *) = block_css;
     APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(
         p,
-        "<section class=\"doanra-result\" data-doanra-decision=\"%s\" "
+        "<section class=\"doanra-result\" data-doanra-decision=\"%s\"%s "
         "role=\"%s\" lang=\"%s\" tabindex=\"-1\">\n"
-        "  <h2>%s</h2>\n"
+        "  <h2>%s</h2>\n%s"
         "  <ul>\n",
-        doanra_decision_name(decision), alert ? "alert" : "status",
-        lang == DOANRA_LANG_EN ? "en" : "vi", heading_of(lang, decision));
+        doanra_decision_name(decision),
+        trip_code ? apr_psprintf(p, " data-doanra-trip=\"%s\"",
+                                 doanra_html_escape(p, trip_code))
+                  : "",
+        alert ? "alert" : "status", lang == DOANRA_LANG_EN ? "en" : "vi",
+        heading_of(lang, decision),
+        trip_code
+            ? apr_psprintf(p, "  <p class=\"doanra-trip\">%s: %s</p>\n",
+                           lang == DOANRA_LANG_EN ? "Dossier code"
+                                                  : "Mã hồ sơ",
+                           doanra_html_escape(p, trip_code))
+            : "");
     for (i = 0; findings && i < findings->nelts; i++) {
         const doanra_finding *f = &APR_ARRAY_IDX(findings, i, doanra_finding);
         const char *rule = doanra_rule_name(f->rule);
@@ -634,6 +661,17 @@ const char *doanra_render_block_page(apr_pool_t *p, const doanra_config *c,
                                      const apr_array_header_t *fields,
                                      const char *back_url)
 {
+    return doanra_render_block_page_trip(p, c, decision, findings, fields,
+                                         back_url, NULL);
+}
+
+const char *doanra_render_block_page_trip(apr_pool_t *p, const doanra_config *c,
+                                     int decision,
+                                     const apr_array_header_t *findings,
+                                     const apr_array_header_t *fields,
+                                     const char *back_url,
+                                          const char *trip_code)
+{
     int lang = c ? c->lang : DOANRA_LANG_VI;
     const char *hint =
         decision == DOANRA_DECISION_FAIL
@@ -641,7 +679,7 @@ const char *doanra_render_block_page(apr_pool_t *p, const doanra_config *c,
             : "";
     return apr_pstrcat(
         p, page_head(p, lang, heading_of(lang, decision)),
-        doanra_render_block(p, c, decision, findings), hint,
+        doanra_render_block_trip(p, c, decision, findings, trip_code), hint,
         back_link(p, lang, back_url, 0), fields_table(p, lang, fields),
         back_link(p, lang, back_url, 1), "</main>\n</body>\n</html>\n", NULL);
 }

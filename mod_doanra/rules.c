@@ -935,6 +935,40 @@ static void check_identity(apr_pool_t *p, const doanra_config *c,
 }
 
 /* ------------------------------------------------------------------ */
+/* report-overdue                                                       */
+/* ------------------------------------------------------------------ */
+
+/* The unit still owes a report on the results of an earlier trip (Chỉ thị
+ * 38-CT/TW): a warning by default, so the trip goes on and the unit is
+ * reminded where it is most likely to act. */
+static void check_report_overdue(apr_pool_t *p, const doanra_config *c,
+                                 const doanra_history *h,
+                                 apr_array_header_t *findings)
+{
+    const char *code, *back;
+
+    if (h->overdue_reports <= 0)
+        return;
+    code = h->overdue_code ? h->overdue_code : "?";
+    back = date_ok(h->overdue_back) ? fmt_date(p, c, h->overdue_back) : "?";
+    if (c->lang == DOANRA_LANG_EN)
+        doanra_add_finding(
+            p, c, findings, DOANRA_R_REPORT_OVERDUE, DOANRA_F_DON_VI, 0,
+            "The sending unit has %d trip%s back for more than %d days "
+            "without the report on %s results (the earliest: %s, back on "
+            "%s).",
+            h->overdue_reports, h->overdue_reports == 1 ? "" : "s",
+            c->report_days, h->overdue_reports == 1 ? "its" : "their", code,
+            back);
+    else
+        doanra_add_finding(
+            p, c, findings, DOANRA_R_REPORT_OVERDUE, DOANRA_F_DON_VI, 0,
+            "Đơn vị cử đoàn còn %d chuyến đi đã về nước quá %d ngày mà chưa "
+            "nộp báo cáo kết quả (sớm nhất: hồ sơ %s, về ngày %s).",
+            h->overdue_reports, c->report_days, code, back);
+}
+
+/* ------------------------------------------------------------------ */
 /* Entry point                                                          */
 /* ------------------------------------------------------------------ */
 
@@ -969,5 +1003,6 @@ void doanra_rules_check(apr_pool_t *p, const doanra_config *c,
     if (h) {
         check_history_members(p, c, t, h, today, findings);
         check_plan(p, c, t, h, v, findings);
+        check_report_overdue(p, c, h, findings);
     }
 }

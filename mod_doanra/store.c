@@ -72,6 +72,9 @@ APLOG_USE_MODULE(doanra);
 #define S_SETTLE "doanra_settle"
 #define S_REGISTRY "doanra_registry"
 #define S_COUNTRIES "doanra_countries"
+#define S_STEP "doanra_step"
+#define S_LOOKUP "doanra_lookup"
+#define S_REFERENCE "doanra_reference"
 
 static const struct {
     const char *name, *sql;
@@ -80,7 +83,7 @@ static const struct {
      "SELECT kind, idx, code, unit_code, flag, num, id, d1, d2, countries"
      " FROM doanra.trip_facts($1::text[], $2::text[], $3::boolean[],"
      " $4::int, $5::date, $6::date, $7::text, $8::text, "
-     "$9::boolean, " LOCK_ALL_MAX ")"},
+     "$9::boolean, " LOCK_ALL_MAX ", $10::text, $11::boolean, $12::int)"},
     {S_RECORD,
      "SELECT submission_id, trip_id FROM doanra.record_submission("
      "$1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::text,"
@@ -97,6 +100,20 @@ static const struct {
      " is_key_leader::text FROM doanra.officials ORDER BY 1 DESC, 2"},
     {S_COUNTRIES, "SELECT code, name_vi, name_en, region, subregion"
                   " FROM doanra.countries ORDER BY code"},
+    /* A later step: its seven fields, then record_submission's thirty. */
+    {S_STEP,
+     "SELECT submission_id, trip_id, event_id FROM doanra.record_step("
+     "$1::text, $2::bigint, $3::text, $4::text, $5::text, $6::date,"
+     " $7::date, $8::text, $9::text, $10::text, $11::text, $12::jsonb,"
+     " $13::text, $14::jsonb, $15::text[], $16::boolean, $17::text,"
+     " $18::text, $19::text, $20::text, $21::date, $22::date, $23::text,"
+     " $24::bigint, $25::text, $26::boolean, $27::text, $28::text[],"
+     " $29::text[], $30::text[], $31::text[], $32::text[], $33::text[],"
+     " $34::boolean[], $35::text[], $36::date[], $37::date[])"},
+    {S_LOOKUP, "SELECT kind, id, code, num, status, day, name, value"
+               " FROM doanra.trip_lookup($1::text)"},
+    {S_REFERENCE,
+     "SELECT doanra.set_reference($1::bigint, $2::text, $3::text)"},
 };
 
 /* One load of the registry: immutable, in a pool of its own (with its own
@@ -1042,6 +1059,13 @@ static void apply_facts(apr_pool_t *p, doanra_trip *t, PGresult *res,
                 h->overlap_from[idx - 1] = day_of(res, i, 7);
                 h->overlap_to[idx - 1] = day_of(res, i, 8);
             }
+        } else if (kind[0] == 'o' && h) {
+            h->overdue_reports =
+                PQgetisnull(res, i, 5) ? 0 : atoi(PQgetvalue(res, i, 5));
+            h->overdue_code = PQgetisnull(res, i, 2)
+                                  ? NULL
+                                  : apr_pstrdup(p, PQgetvalue(res, i, 2));
+            h->overdue_back = day_of(res, i, 7);
         } else if (kind[0] == 'p' && h) {
             doanra_plan_entry *e;
             char *list, *tok, *save = NULL;
@@ -1080,7 +1104,9 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
     int year = 0, attempt, i, decision, want_trip;
     int *title_leader;
     const char *unit_name = NULL, *year_s = NULL, *from_s = NULL, *to_s = NULL;
-    const char *facts_params[9];
+    const char *facts_params[12];
+    const doanra_step *step = req ? req->step : NULL;
+    const doanra_trip_state *target = req ? req->target : NULL;
     doanra_history *h = NULL;
     PGconn *conn = NULL;
     PGresult *facts = NULL, *results[2];
@@ -1144,9 +1170,22 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
             facts_params[6] = clean_text(p, nz(t->ma_ke_hoach));
             facts_params[7] = clean_text(p, nz(t->unit_code));
             facts_params[8] = record ? "t" : "f";
+            /* A later step leaves its own dossier out of the history; an
+             * approval counts only approved trips (SPEC section 8). */
+            facts_params[9] = step && target && target->found &&
+                                      (step->action == DOANRA_ACT_AMEND ||
+                                       step->action == DOANRA_ACT_APPROVE)
+                                  ? target->code
+                                  : NULL;
+            facts_params[10] =
+                step && step->action == DOANRA_ACT_APPROVE ? "t" : "f";
+            facts_params[11] =
+                c->severity[DOANRA_R_REPORT_OVERDUE] != DOANRA_SEV_OFF
+                    ? apr_itoa(p, c->report_days)
+                    : NULL;
             if (record) {
                 pq_step steps[2] = {{NULL, "BEGIN", 0, NULL},
-                                    {S_FACTS, NULL, 9, facts_params}};
+                                    {S_FACTS, NULL, 12, facts_params}};
                 if (run_pipeline(p, conn, steps, 2, results,
                                  "reading the history facts", &e) == 0) {
                     PQclear(results[0]);
@@ -1154,7 +1193,7 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
                     break;
                 }
             } else {
-                facts = run_one(p, conn, S_FACTS, 9, facts_params,
+                facts = run_one(p, conn, S_FACTS, 12, facts_params,
                                 "reading the history facts", &e);
                 if (facts)
                     break;
@@ -1182,7 +1221,11 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
     apply_facts(p, t, facts, h);
     PQclear(facts);
     doanra_trip_resolve_leaders(p, c, t);
-    doanra_rules_check(p, c, t, h, today, findings);
+    /* Cancel, reject and report carry no trip: only their own fields are
+     * judged (lifecycle.c), by the caller. */
+    if (!step || doanra_action_has_form(step->action) ||
+        step->action == DOANRA_ACT_APPROVE)
+        doanra_rules_check(p, c, t, h, today, findings);
     decision = doanra_decision(findings);
     out->decision = decision;
 
@@ -1196,10 +1239,17 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
      * people can count before this trip is visible. */
     want_trip =
         (let_through || decision != DOANRA_DECISION_FAIL) && span_ok && nm > 0;
+    /* Of the later steps only an amendment carries a new version. */
+    if (step && step->action != DOANRA_ACT_AMEND &&
+        step->action != DOANRA_ACT_REGISTER)
+        want_trip = 0;
     {
         const doanra_plan_entry *pe = want_trip ? plan_match(t, h) : NULL;
         const char *rules = doanra_rules_list(p, findings);
-        const char *v[30];
+        const char *v[37];
+        int with_step = step && step->action != DOANRA_ACT_REGISTER &&
+                        req->record_step && target && target->found &&
+                        (let_through || decision != DOANRA_DECISION_FAIL);
         arrlit rl, mk, mc, mn, mp, muc, mun, ml, lc, lf, lt;
         pq_step steps[2];
 
@@ -1287,7 +1337,26 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
         v[28] = arr_end(&lf);
         v[29] = arr_end(&lt);
 
-        steps[0] = (pq_step){S_RECORD, NULL, 30, v};
+        if (with_step) {
+            /* record_step(action, trip, from status, reason, decision
+             * number and date, report date, then record_submission's). */
+            memmove(v + 7, v, sizeof(v[0]) * 30);
+            v[0] = doanra_action_name(step->action);
+            v[1] = apr_psprintf(p, "%" APR_INT64_T_FMT,
+                                (apr_int64_t)target->id);
+            v[2] = target->status;
+            v[3] = clean_text(p, step->reason);
+            v[4] = clean_text(p, step->decision_no);
+            v[5] = date_ok(step->decision_date)
+                       ? doanra_date_iso(p, step->decision_date)
+                       : NULL;
+            v[6] = date_ok(step->report_date)
+                       ? doanra_date_iso(p, step->report_date)
+                       : NULL;
+            steps[0] = (pq_step){S_STEP, NULL, 37, v};
+        } else {
+            steps[0] = (pq_step){S_RECORD, NULL, 30, v};
+        }
         steps[1] = (pq_step){NULL, "COMMIT", 0, NULL};
         if (run_pipeline(p, conn, steps, 2, results, "recording the submission",
                          &e) != 0) {
@@ -1302,6 +1371,8 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
             out->submission_id = atoll(PQgetvalue(results[0], 0, 0));
             if (!PQgetisnull(results[0], 0, 1))
                 out->trip_id = atoll(PQgetvalue(results[0], 0, 1));
+            if (with_step && !PQgetisnull(results[0], 0, 2))
+                out->event_id = atoll(PQgetvalue(results[0], 0, 2));
         }
         PQclear(results[0]);
         PQclear(results[1]);
@@ -1355,4 +1426,100 @@ apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
         log_db_error(st, r, APLOG_ERR, &e);
         return APR_EGENERAL;
     }
+}
+
+/* ------------------------------------------------------------------ */
+/* Later steps: the trip a step names, the backend's reference           */
+/* ------------------------------------------------------------------ */
+
+/* One read-only (or idempotent) statement, retried once on a fresh
+ * connection when the pooled one turns out dead. */
+static apr_status_t run_simple(doanra_store *st, request_rec *r,
+                               const char *stmt, int n,
+                               const char *const *params, const char *what,
+                               PGresult **out)
+{
+    PGconn *conn;
+    db_error e = {0};
+    int attempt;
+
+    for (attempt = 0;; attempt++) {
+        apr_status_t rv = conn_acquire(st, r, &conn, attempt > 0);
+        if (rv != APR_SUCCESS)
+            return rv == APR_TIMEUP ? rv : APR_EGENERAL;
+        *out = run_one(r->pool, conn, stmt, n, params, what, &e);
+        if (*out) {
+            conn_release(st, conn, 0);
+            return APR_SUCCESS;
+        }
+        conn_release(st, conn, e.broken);
+        if (e.broken && attempt == 0)
+            continue;
+        log_db_error(st, r, APLOG_ERR, &e);
+        return APR_EGENERAL;
+    }
+}
+
+apr_status_t doanra_store_trip_lookup(doanra_store *st, request_rec *r,
+                                      const char *code_norm,
+                                      doanra_trip_state *ts)
+{
+    apr_pool_t *p = r->pool;
+    const char *v[1];
+    PGresult *res;
+    apr_status_t rv;
+    int i, n;
+
+    memset(ts, 0, sizeof(*ts));
+    ts->ngay_ve = DOANRA_NODATE;
+    ts->fields = apr_array_make(p, 32, sizeof(doanra_field));
+    if (!code_norm || !*code_norm)
+        return APR_SUCCESS;
+    v[0] = clean_text(p, code_norm);
+    rv = run_simple(st, r, S_LOOKUP, 1, v, "looking up a dossier", &res);
+    if (rv != APR_SUCCESS)
+        return rv;
+    n = PQntuples(res);
+    for (i = 0; i < n; i++) {
+        const char *kind = PQgetvalue(res, i, 0);
+        if (kind[0] == 't') {
+            ts->found = 1;
+            ts->id = atoll(PQgetvalue(res, i, 1));
+            ts->code = apr_pstrdup(p, PQgetvalue(res, i, 2));
+            ts->version = atoi(PQgetvalue(res, i, 3));
+            ts->status = apr_pstrdup(p, PQgetvalue(res, i, 4));
+            ts->ngay_ve = day_of(res, i, 5);
+            ts->reference = PQgetisnull(res, i, 6)
+                                ? NULL
+                                : apr_pstrdup(p, PQgetvalue(res, i, 6));
+        } else if (kind[0] == 'f') {
+            doanra_field *f = apr_array_push(ts->fields);
+            f->name = apr_pstrdup(p, PQgetvalue(res, i, 6));
+            f->value = apr_pstrdup(p, PQgetvalue(res, i, 7));
+            f->len = strlen(f->value);
+            f->is_file = 0;
+        }
+    }
+    PQclear(res);
+    return APR_SUCCESS;
+}
+
+apr_status_t doanra_store_set_reference(doanra_store *st, request_rec *r,
+                                        long long trip_id,
+                                        const char *reference)
+{
+    const char *v[3];
+    PGresult *res;
+    apr_status_t rv;
+
+    if (trip_id <= 0 || !reference || !*reference)
+        return APR_SUCCESS;
+    v[0] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)trip_id);
+    v[1] = clean_text(r->pool, reference);
+    v[2] = doanra_text_code_norm(r->pool, reference);
+    rv = run_simple(st, r, S_REFERENCE, 3, v, "storing the backend's reference",
+                    &res);
+    if (rv == APR_SUCCESS)
+        PQclear(res);
+    return rv;
 }

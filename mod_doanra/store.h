@@ -34,6 +34,12 @@ typedef struct {
     const char *client_ip;
     const char *mode;         /* "enforce" / "report" */
     const char *fields_json;  /* doanra_render_fields_json */
+    /* A later step (SPEC section 8), NULL for a registration: the step,
+     * the trip it names (as doanra_store_trip_lookup found it), and
+     * whether to record it as a pending step (it passed, or report mode). */
+    const doanra_step *step;
+    const doanra_trip_state *target;
+    int record_step;
 } doanra_store_request;
 
 /* Outcome of doanra_store_evaluate. */
@@ -41,6 +47,7 @@ typedef struct {
     int decision;             /* doanra_decision_t */
     long long submission_id;  /* 0 when not recorded (check handler) */
     long long trip_id;        /* 0 when no trip was reserved */
+    long long event_id;       /* a later step's pending event, 0 if none */
 } doanra_store_result;
 
 /*
@@ -73,6 +80,20 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
 apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
                                  long long submission_id, long long trip_id,
                                  int backend_status, int accepted);
+
+/* The trip a later step names by ma_ho_so (code_norm: its normal form,
+ * doanra_text_code_norm), by dossier code or backend reference: its current
+ * version and the fields of that version's submission, read in p.
+ * ts->found is 0 when there is none.  APR_SUCCESS, or an error when the
+ * database cannot be used. */
+apr_status_t doanra_store_trip_lookup(doanra_store *st, request_rec *r,
+                                      const char *code_norm,
+                                      doanra_trip_state *ts);
+
+/* Keep the backend's reference (X-Doanra-Reference) with a trip version. */
+apr_status_t doanra_store_set_reference(doanra_store *st, request_rec *r,
+                                        long long trip_id,
+                                        const char *reference);
 
 /* Record a submission that could not be evaluated (database down in
  * `allow` mode is not recorded: nothing to write to).  Unused for now. */

@@ -45,6 +45,11 @@ static const char *const label_vi[DOANRA_F_COUNT] = {
     "Mã cán bộ",
     "Chức vụ",
     "Đơn vị của thành viên",
+    "Mã hồ sơ",
+    "Lý do",
+    "Số quyết định",
+    "Ngày quyết định",
+    "Ngày nộp báo cáo",
 };
 static const char *const label_en[DOANRA_F_COUNT] = {
     "Sending unit",   "Unit code",
@@ -55,7 +60,9 @@ static const char *const label_en[DOANRA_F_COUNT] = {
     "Country",        "First day",
     "Last day",       "Member name",
     "Official code",  "Position",
-    "Member's unit",
+    "Member's unit",  "Dossier code",
+    "Reason",         "Decision number",
+    "Decision date",  "Report filed on",
 };
 
 static const char *label(const doanra_config *c, int key)
@@ -200,11 +207,6 @@ static int field_key_of(const doanra_config *c, const char *name)
             return k;
     }
     return -1;
-}
-
-static int is_row_key(int k)
-{
-    return k >= DOANRA_F_QUOC_GIA;
 }
 
 /* Report a value holding control characters; 1 if it did. */
@@ -615,7 +617,7 @@ doanra_trip *doanra_trip_build(apr_pool_t *p, const doanra_config *c,
         col.sent[k]++;
         /* Rows past the bound are only counted (see row_count): an absurd
          * row count costs no memory. */
-        if (is_row_key(k) && col.vals[k]->nelts >= max_rows)
+        if (doanra_field_is_row(k) && col.vals[k]->nelts >= max_rows)
             continue;
         APR_ARRAY_PUSH(col.vals[k], const doanra_field *) = f;
     }

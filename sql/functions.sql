@@ -115,6 +115,23 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT p_status IN ('pending', 'submitted', 'approved', 'completed')
 $$;
 
+-- Does trip t hold a place for another submission's rules?  Counted
+-- statuses, minus the dossier being amended or approved (p_exclude_code),
+-- and for an approval only what is approved or waiting for approval.
+CREATE OR REPLACE FUNCTION doanra.counts_for(t doanra.trips, p_exclude_code text,
+                                             p_approved_only boolean)
+RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT (p_exclude_code IS NULL OR t.code IS DISTINCT FROM p_exclude_code)
+       AND CASE WHEN coalesce(p_approved_only, false)
+                THEN t.status IN ('approved', 'completed')
+                     OR (t.status IN ('pending', 'submitted')
+                         AND EXISTS (SELECT 1 FROM doanra.trip_events e
+                                      WHERE e.trip_id = t.id AND e.action = 'approve'
+                                        AND e.state = 'pending'))
+                ELSE doanra.is_counted(t.status) END
+$$;
+
 -- Everything the rules need to know from the database about one submission,
 -- in one call.  Member i (1-based, the order of the arrays) is identified by
 -- p_person_keys[i]; p_codes[i] is its tv_ma (NULL when none) and
@@ -136,7 +153,19 @@ $$;
 --   'p' plan entry  code, num = year, unit_code, countries (comma-separated),
 --                   d1/d2 = period; flag = it is the entry named by
 --                   p_plan_code (else a candidate of the unit and year)
+--   'o' overdue     (p_report_days given) num = trips of the sending unit
+--                   back for more than p_report_days days without their
+--                   report, code/d1 = the one back longest and its ngay_ve
 -- Dates are day numbers since 1970-01-01, the module's own representation.
+--
+-- Later steps (SPEC section 8): p_exclude_code leaves every version of that
+-- dossier out of the counts (an amendment does not overlap itself); with
+-- p_approved_only only approved or completed trips count, and those with an
+-- approval waiting for its backend's answer (an approve step is judged
+-- against the approved history, and its pending approval holds the place
+-- while the backend answers, like a pending registration does).
+-- (Releases before SPEC section 8 had the ten-argument trip_facts.)
+DROP FUNCTION IF EXISTS doanra.trip_facts(text[], text[], boolean[], int, date, date, text, text, boolean, int);
 CREATE OR REPLACE FUNCTION doanra.trip_facts(
     p_person_keys text[],
     p_codes text[],
@@ -147,7 +176,10 @@ CREATE OR REPLACE FUNCTION doanra.trip_facts(
     p_plan_code text,
     p_unit_code text,
     p_lock boolean,
-    p_lock_all_max int DEFAULT 64)
+    p_lock_all_max int DEFAULT 64,
+    p_exclude_code text DEFAULT NULL,
+    p_approved_only boolean DEFAULT false,
+    p_report_days int DEFAULT NULL)
 RETURNS TABLE (kind text, idx int, code text, unit_code text, flag boolean,
                num int, id bigint, d1 int, d2 int, countries text)
 LANGUAGE plpgsql VOLATILE AS $$
@@ -188,7 +220,7 @@ BEGIN
                         OFFSET 0) tm
                   JOIN doanra.trips t ON t.id = tm.trip_id
                  WHERE t.year = p_year
-                   AND doanra.is_counted(t.status)),
+                   AND doanra.counts_for(t, p_exclude_code, p_approved_only)),
                ov.id, (ov.ngay_di - DATE '1970-01-01'), (ov.ngay_ve - DATE '1970-01-01'),
                NULL::text
           FROM unnest(p_person_keys) WITH ORDINALITY AS m(pk, i)
@@ -201,7 +233,7 @@ BEGIN
                   JOIN doanra.trips t ON t.id = tm.trip_id
                  WHERE p_from IS NOT NULL AND p_to IS NOT NULL
                    AND t.ngay_di <= p_to AND t.ngay_ve >= p_from
-                   AND doanra.is_counted(t.status)
+                   AND doanra.counts_for(t, p_exclude_code, p_approved_only)
                  ORDER BY t.ngay_di, t.id
                  LIMIT 1) ov ON true
          WHERE m.pk IS NOT NULL AND m.pk <> '';
@@ -242,9 +274,27 @@ BEGIN
          ORDER BY e.code = p_plan_code DESC, e.code
          LIMIT 1;
     END IF;
+
+    -- Reports on results the sending unit still owes (rule report-overdue).
+    IF p_report_days IS NOT NULL AND coalesce(p_unit_code, '') <> '' THEN
+        RETURN QUERY
+        SELECT 'o'::text, NULL::int, min(t.code) FILTER (WHERE t.ngay_ve = o.first_back),
+               NULL::text, NULL::boolean, count(*)::int, NULL::bigint,
+               (o.first_back - DATE '1970-01-01'), NULL::int, NULL::text
+          FROM doanra.trips t,
+               (SELECT min(x.ngay_ve) AS first_back FROM doanra.trips x
+                 WHERE x.unit_code = p_unit_code AND x.status IN ('approved', 'completed')
+                   AND x.report_filed_on IS NULL
+                   AND x.ngay_ve < current_date - p_report_days) o
+         WHERE t.unit_code = p_unit_code AND t.status IN ('approved', 'completed')
+           AND t.report_filed_on IS NULL
+           AND t.ngay_ve < current_date - p_report_days
+           AND (p_exclude_code IS NULL OR t.code <> p_exclude_code)
+         GROUP BY o.first_back;
+    END IF;
 END
 $$;
-COMMENT ON FUNCTION doanra.trip_facts(text[], text[], boolean[], int, date, date, text, text, boolean, int) IS
+COMMENT ON FUNCTION doanra.trip_facts(text[], text[], boolean[], int, date, date, text, text, boolean, int, text, boolean, int) IS
     'Locks a submission''s people (when p_lock) and returns the registry, history and plan facts the rules need.';
 
 -- Record a submission and, when p_trip, the trip it reserves (status
@@ -322,6 +372,11 @@ LANGUAGE sql VOLATILE AS $$
     UPDATE doanra.submissions
        SET backend_status = p_backend_status, settled_at = now()
      WHERE id = p_submission_id;
+    -- The steps recorded with the submission (lifecycle.sql) first: an
+    -- amendment that finds its trip moved on voids its new version here.
+    SELECT doanra.settle_steps(p_submission_id, p_backend_status,
+                               coalesce(p_accepted,
+                                        p_backend_status BETWEEN 200 AND 399));
     UPDATE doanra.trips
        SET status = CASE WHEN coalesce(p_accepted,
                                        p_backend_status BETWEEN 200 AND 399)

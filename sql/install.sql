@@ -25,6 +25,8 @@ DO $$ BEGIN PERFORM pg_advisory_xact_lock(hashtext('doanra-install')); END $$;
 
 \ir schema.sql
 \ir countries.sql
+-- Before functions.sql: doanra.settle calls doanra.settle_steps.
+\ir lifecycle.sql
 \ir functions.sql
 -- Data written by earlier versions, rewritten once (uses functions.sql).
 \ir migrations.sql

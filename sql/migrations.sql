@@ -102,3 +102,40 @@ BEGIN
             'trip_members.person_key rewritten to the normalised identities (registered official by code or by name and unit; codes and names in their normal form)');
 END
 $migration$;
+
+-- trip-codes ------------------------------------------------------------
+--
+-- Trips recorded before dossier codes existed (SPEC section 8) get the code
+-- a new trip would have had (doanra.trip_code: DR-<year>-<id>), version 1,
+-- and their recorded status as a done `register` event, so later steps and
+-- the reports work on them as on new ones.  Nothing else changes.
+
+DO $migration$
+BEGIN
+    IF EXISTS (SELECT 1 FROM doanra.migrations WHERE id = 'trip-codes') THEN
+        RETURN;
+    END IF;
+
+    UPDATE doanra.trips
+       SET code = doanra.trip_code(year, id), version = 1
+     WHERE code IS NULL;
+
+    INSERT INTO doanra.trip_events
+           (trip_id, code, created_at, action, from_status, to_status, state,
+            remote_user, client_ip, submission_id, backend_status, settled_at)
+    SELECT t.id, t.code, t.created_at, 'register', NULL,
+           CASE WHEN t.status = 'void' THEN 'void' ELSE 'submitted' END,
+           CASE WHEN t.status = 'pending' THEN 'pending' ELSE 'done' END,
+           s.remote_user, s.client_ip, s.id, s.backend_status, s.settled_at
+      FROM doanra.trips t
+      JOIN doanra.submissions s ON s.id = t.submission_id
+     WHERE NOT EXISTS (SELECT 1 FROM doanra.trip_events e WHERE e.trip_id = t.id);
+
+    INSERT INTO doanra.migrations (id, description)
+    VALUES ('trip-codes',
+            'dossier codes (DR-<year>-<id>) and register events for trips recorded before SPEC section 8');
+END
+$migration$;
+
+-- Every trip has a code from here on (the trigger trips_assign_code).
+ALTER TABLE doanra.trips ALTER COLUMN code SET NOT NULL;

@@ -71,6 +71,20 @@ GRANT USAGE ON ALL SEQUENCES IN SCHEMA doanra TO doanra_module;
 -- The store's functions (functions.sql).
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA doanra TO doanra_module;
 
+-- A trip's later steps (lifecycle.sql): the module reads the events (an
+-- approval waiting for its backend holds a place) and records and settles
+-- steps only through its SECURITY DEFINER functions.  Applying a step at
+-- once is for admins: the module's role cannot approve or cancel a trip
+-- by calling the admins' functions.
+GRANT SELECT ON doanra.trip_events TO doanra_module;
+REVOKE EXECUTE ON FUNCTION doanra.apply_step(bigint, text, text, text, text, date, date),
+                           doanra.admin_step(text, text, text, text, date, date),
+                           doanra.cancel_trip(text, text),
+                           doanra.reject_trip(text, text),
+                           doanra.approve_trip(text, text, date),
+                           doanra.report_trip(text, date)
+    FROM doanra_module;
+
 -- doanra_report -------------------------------------------------------------
 
 -- Views run with their owner's rights, so reading them needs no right on
@@ -79,6 +93,7 @@ GRANT SELECT ON doanra.v_trips, doanra.v_trips_per_unit_year,
                 doanra.v_key_leader_trips, doanra.v_unplanned_trips,
                 doanra.v_findings_per_rule_month, doanra.v_delegation_sizes,
                 doanra.v_countries_visited, doanra.v_reports_overdue,
+                doanra.v_dossiers, doanra.v_trip_events,
                 doanra.units, doanra.countries
     TO doanra_report;
 -- The normal forms of codes and names: v_key_leader_trips uses them, and

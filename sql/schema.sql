@@ -175,3 +175,75 @@ COMMENT ON COLUMN doanra.trips.planned IS 'True when the trip matched an entry o
 COMMENT ON COLUMN doanra.trips.unplanned_reason IS 'ly_do_phat_sinh: why an unplanned trip is needed.';
 COMMENT ON COLUMN doanra.trips.member_count IS 'Number of members as submitted.';
 COMMENT ON COLUMN doanra.trip_members.is_key_leader IS 'Key leader when the trip was recorded (registry flag, else position title).';
+
+-- A trip's life after it is submitted (SPEC section 8) ---------------------
+--
+-- A trip version is a doanra.trips row.  All versions of one delegation
+-- share its dossier code (mã hồ sơ); an amendment adds a version and the
+-- older ones become `superseded`.  The backend's own record id, when it
+-- sends one (X-Doanra-Reference), is kept with the version it answered.
+ALTER TABLE doanra.trips ADD COLUMN IF NOT EXISTS code text;
+ALTER TABLE doanra.trips ADD COLUMN IF NOT EXISTS version int NOT NULL DEFAULT 1;
+ALTER TABLE doanra.trips ADD COLUMN IF NOT EXISTS reference text;
+ALTER TABLE doanra.trips ADD COLUMN IF NOT EXISTS reference_norm text;
+COMMENT ON COLUMN doanra.trips.code IS 'Dossier code (mã hồ sơ), e.g. DR-2027-000042: shared by every version of the trip, never reused.';
+COMMENT ON COLUMN doanra.trips.version IS 'Version of the trip under its code: 1 for the registration, one more for each amendment.';
+COMMENT ON COLUMN doanra.trips.reference IS 'The backend''s own record id (response header X-Doanra-Reference), at most 64 characters.';
+COMMENT ON COLUMN doanra.trips.reference_norm IS 'reference in the module''s normal form of codes (ICU), for ma_ho_so lookups.';
+COMMENT ON COLUMN doanra.trips.report_filed_on IS 'Day the head of the delegation filed the report on its results (the report step).';
+
+DO $$
+BEGIN
+    -- `superseded`: an older version of an amended trip.
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint
+                   WHERE conname = 'trips_status_check'
+                     AND conrelid = 'doanra.trips'::regclass
+                     AND pg_get_constraintdef(oid) LIKE '%superseded%') THEN
+        ALTER TABLE doanra.trips DROP CONSTRAINT IF EXISTS trips_status_check;
+        ALTER TABLE doanra.trips ADD CONSTRAINT trips_status_check
+            CHECK (status IN ('pending', 'submitted', 'void', 'approved', 'completed',
+                              'rejected', 'cancelled', 'superseded'));
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint
+                   WHERE conname = 'trips_reference_length'
+                     AND conrelid = 'doanra.trips'::regclass) THEN
+        ALTER TABLE doanra.trips ADD CONSTRAINT trips_reference_length
+            CHECK (length(reference) <= 64) NOT VALID;
+    END IF;
+END
+$$;
+CREATE UNIQUE INDEX IF NOT EXISTS trips_code_version ON doanra.trips (code, version);
+CREATE INDEX IF NOT EXISTS trips_code_lower ON doanra.trips (lower(code));
+CREATE INDEX IF NOT EXISTS trips_reference_norm ON doanra.trips (reference_norm)
+    WHERE reference_norm IS NOT NULL;
+COMMENT ON TABLE doanra.trips IS 'Delegations let through by the module, one row per version. pending -> submitted (backend 2xx/3xx) or void; then the steps of SPEC section 8 (doanra.trip_events): approved, completed, rejected, cancelled, superseded. Counted for quotas and overlaps: pending, submitted, approved, completed.';
+COMMENT ON COLUMN doanra.trips.status IS 'pending, submitted, void, approved, completed, rejected, cancelled or superseded; pending, submitted, approved and completed count towards quotas.';
+
+CREATE TABLE IF NOT EXISTS doanra.trip_events (
+    id bigserial PRIMARY KEY,
+    trip_id bigint NOT NULL REFERENCES doanra.trips ON DELETE CASCADE,
+    code text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    action text NOT NULL
+        CHECK (action IN ('register', 'amend', 'cancel', 'reject', 'approve', 'report')),
+    from_status text,
+    to_status text NOT NULL,
+    state text NOT NULL DEFAULT 'done' CHECK (state IN ('pending', 'done', 'void')),
+    remote_user text,
+    client_ip text,
+    reason text,
+    decision_no text,
+    decision_date date,
+    report_date date,
+    submission_id bigint REFERENCES doanra.submissions,
+    backend_status int,
+    settled_at timestamptz
+);
+COMMENT ON TABLE doanra.trip_events IS 'Every step of a trip''s life (SPEC section 8): register, amend, cancel, reject, approve, report. A step taken through the module is pending until the backend answers: done when it accepted (and the trip moved from from_status to to_status), void otherwise or when the trip had meanwhile left from_status.';
+COMMENT ON COLUMN doanra.trip_events.trip_id IS 'The version the step acts on (for amend: the new version).';
+COMMENT ON COLUMN doanra.trip_events.state IS 'pending (waiting for the backend), done (applied) or void (not applied).';
+CREATE INDEX IF NOT EXISTS trip_events_trip ON doanra.trip_events (trip_id);
+CREATE INDEX IF NOT EXISTS trip_events_code ON doanra.trip_events (code, created_at);
+CREATE INDEX IF NOT EXISTS trip_events_submission ON doanra.trip_events (submission_id);
+CREATE INDEX IF NOT EXISTS trip_events_pending ON doanra.trip_events (trip_id)
+    WHERE state = 'pending';

@@ -231,3 +231,33 @@ WHERE t.status IN ('submitted', 'approved', 'completed')
   AND t.ngay_ve < current_date - 10;
 COMMENT ON VIEW doanra.v_reports_overdue IS
     'Trips (submitted, approved or completed) back in Viet Nam for more than 10 days (ngay_ve before current_date - 10) whose report is not filed (report_filed_on NULL), with the head of the delegation.';
+
+-- A trip's life (SPEC section 8) -------------------------------------------
+
+DROP VIEW IF EXISTS doanra.v_dossiers;
+CREATE VIEW doanra.v_dossiers AS
+SELECT DISTINCT ON (t.code)
+       t.code, t.id AS trip_id, t.version, t.status, t.reference,
+       t.unit_code, coalesce(u.name, t.unit_name) AS unit_name, t.purpose,
+       t.ngay_di, t.ngay_ve, t.year, t.member_count, t.report_filed_on,
+       t.created_at, t.updated_at,
+       (SELECT m.full_name FROM doanra.trip_members m
+         WHERE m.trip_id = t.id ORDER BY m.seq LIMIT 1) AS head_name,
+       (SELECT max(e.created_at) FROM doanra.trip_events e
+         WHERE e.code = t.code) AS last_event_at
+  FROM doanra.trips t
+  LEFT JOIN doanra.units u ON u.code = t.unit_code
+ ORDER BY t.code, t.status NOT IN ('void', 'superseded') DESC, t.version DESC;
+COMMENT ON VIEW doanra.v_dossiers IS
+    'One row per dossier code: its current version (the newest not void or superseded), status, backend reference, dates, head of delegation, report date.';
+
+DROP VIEW IF EXISTS doanra.v_trip_events;
+CREATE VIEW doanra.v_trip_events AS
+SELECT e.code, e.id AS event_id, e.created_at, e.action, e.from_status,
+       e.to_status, e.state, e.remote_user, e.client_ip, e.reason,
+       e.decision_no, e.decision_date, e.report_date, e.submission_id,
+       e.backend_status, e.settled_at, t.version
+  FROM doanra.trip_events e
+  JOIN doanra.trips t ON t.id = e.trip_id;
+COMMENT ON VIEW doanra.v_trip_events IS
+    'Every step of every trip (register, amend, cancel, reject, approve, report), pending, done or void.';

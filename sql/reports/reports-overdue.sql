@@ -2,7 +2,7 @@
 -- kết quả chuyến đi (report_filed_on chưa có).
 -- From doanra.v_reports_overdue (status submitted, approved or completed).
 -- Admins record a filed report with:
---   UPDATE doanra.trips SET report_filed_on = DATE '...' WHERE id = ...;
+--   SELECT doanra.report_trip('DR-2027-000042', DATE '2027-04-20');
 --
 --   psql -f sql/reports/reports-overdue.sql
 

@@ -22,6 +22,7 @@
  *   sleep=MS     wait MS milliseconds before answering (at most 10000)
  *   location=U   answer 303 with Location U (a form's usual redirect)
  *   length=1     send a Content-Length header (the page is built in memory)
+ *   reference=R  answer with X-Doanra-Reference: R (the application's id)
  */
 #include <httpd.h>
 #include <http_config.h>
@@ -254,6 +255,9 @@ static int echo_handler(request_rec *r)
         apr_table_addn(r->headers_out, "X-Echo-Doanra", line);
     }
 
+    /* reference=R: the application's own record id (SPEC section 8). */
+    if ((v = echo_arg(r, args, "reference")) != NULL && *v)
+        apr_table_setn(r->headers_out, "X-Doanra-Reference", v);
     if ((v = echo_arg(r, args, "location")) != NULL && *v) {
         apr_table_setn(r->headers_out, "Location", v);
         status = HTTP_SEE_OTHER;

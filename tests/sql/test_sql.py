@@ -16,6 +16,7 @@ import datetime
 import io
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -426,7 +427,7 @@ def test_report_overdue(known, pg):
 
 VIEWS = ["v_trips", "v_trips_per_unit_year", "v_key_leader_trips", "v_unplanned_trips",
          "v_findings_per_rule_month", "v_delegation_sizes", "v_countries_visited",
-         "v_reports_overdue"]
+         "v_reports_overdue", "v_dossiers", "v_trip_events"]
 
 
 def test_report_role_reads_views_only(known, pg):
@@ -479,10 +480,17 @@ def test_module_role_can_record_and_settle(known, pg):
     # names (pure functions that read nothing).
     assert pg.scalar(db, """SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
                             WHERE n.nspname = 'doanra'
-                              AND (NOT has_function_privilege('doanra_module', p.oid, 'EXECUTE')
+                              AND ((NOT has_function_privilege('doanra_module', p.oid, 'EXECUTE')
+                                    AND p.proname NOT IN ('apply_step', 'admin_step', 'cancel_trip',
+                                                          'reject_trip', 'approve_trip', 'report_trip'))
                                    OR (has_function_privilege('doanra_report', p.oid, 'EXECUTE')
                                        AND p.proname NOT IN ('norm_text', 'norm_code', 'norm_name',
                                                              'official_key')))""") == "0"
+    # The admins' steps apply at once: not for the module's role.
+    assert pg.scalar(db, """SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                            WHERE n.nspname = 'doanra' AND p.proname IN ('apply_step', 'admin_step',
+                                  'cancel_trip', 'reject_trip', 'approve_trip', 'report_trip')
+                              AND has_function_privilege('doanra_module', p.oid, 'EXECUTE')""") == "0"
 
 
 def test_module_role_cannot_change_more(known, pg):
@@ -678,3 +686,58 @@ def test_demo_data_chairman_at_quota(db, pg):
                           ARRAY['QN-MC-01'], ARRAY[true], {y}, NULL, NULL, NULL, NULL, false)
                           WHERE kind = 'm'""")
     assert n == "2"
+
+
+LIFECYCLE_BASE = "7b428f0"  # the last version before dossier codes (SPEC section 8)
+
+
+def test_upgrade_gives_old_trips_codes_and_steps(pg, tmp_path):
+    """An installed database of the version before dossier codes, with trips
+    in every status, upgraded by install.sql: every trip is kept and gets a
+    code and a register event; the steps work on them; a second install
+    changes nothing."""
+    try:
+        out = subprocess.run(["git", "-C", ROOT, "archive", LIFECYCLE_BASE, "sql"],
+                             capture_output=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("previous version's sql/ not available (no git history)")
+    dest = tmp_path / "before-lifecycle"
+    dest.mkdir()
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=out.stdout, check=True)
+    db = pg.new_db()
+    pg.run_file(db, str(dest / "sql" / "install.sql"))
+    assert pg.scalar(db, "SELECT to_regclass('doanra.trip_events') IS NULL") == "t"
+    y = int(pg.scalar(db, "SELECT extract(year FROM current_date)::int"))
+    pg.execute(db, "INSERT INTO doanra.units VALUES ('U1', 'Sở Một')")
+    ids = {}
+    for st, di in [("submitted", f"{y + 1}-03-01"), ("approved", f"{y - 1}-03-01"),
+                   ("void", f"{y + 1}-04-01"), ("cancelled", f"{y + 1}-05-01")]:
+        sid = pg.scalar(db, "INSERT INTO doanra.submissions (location, mode, fields, decision) "
+                            "VALUES ('/t', 'enforce', '{}', 'pass') RETURNING id")
+        ids[st] = pg.scalar(db, f"""
+            INSERT INTO doanra.trips (submission_id, status, unit_code, ngay_di, ngay_ve, year, member_count)
+            VALUES ({sid}, '{st}', 'U1', '{di}', DATE '{di}' + 3,
+                    extract(year FROM DATE '{di}')::int, 1) RETURNING id""")
+        pg.execute(db, f"""INSERT INTO doanra.trip_members (trip_id, seq, person_key, full_name)
+                           VALUES ({ids[st]}, 1, 'n:a|u1', 'A')""")
+    before = _counts(pg, db)
+    pg.run_file(db, INSTALL)
+    assert _counts(pg, db) == before
+    rows = pg.query(db, "SELECT id, code, version, status FROM doanra.trips ORDER BY id")
+    assert len(rows) == 4
+    for tid, code, version, _st in rows:
+        assert re.match(r"^DR-\d{4}-\d{6}$", code) and version == "1", rows
+        assert code.endswith("%06d" % int(tid))
+    assert pg.scalar(db, "SELECT count(*) FROM doanra.trip_events WHERE action = 'register'") == "4"
+    code_sub = pg.scalar(db, f"SELECT code FROM doanra.trips WHERE id = {ids['submitted']}")
+    code_app = pg.scalar(db, f"SELECT code FROM doanra.trips WHERE id = {ids['approved']}")
+    # the new steps work on old trips
+    assert pg.scalar(db, f"SELECT doanra.approve_trip('{code_sub.lower()}', '1/QĐ')") == "approved"
+    assert pg.scalar(db, f"SELECT doanra.report_trip('{code_app}')") == "completed"
+    assert pg.scalar(db, f"SELECT report_filed_on = current_date FROM doanra.trips "
+                         f"WHERE id = {ids['approved']}") == "t"
+    # overdue facts and a new trip's code follow
+    n = pg.scalar(db, "SELECT count(*) FROM doanra.trip_events")
+    pg.run_file(db, INSTALL)
+    assert pg.scalar(db, "SELECT count(*) FROM doanra.trip_events") == n
+    assert pg.scalar(db, "SELECT count(*) FROM doanra.migrations WHERE id = 'trip-codes'") == "1"
