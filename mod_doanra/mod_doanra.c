@@ -68,6 +68,10 @@ typedef struct {
     doanra_config defaults; /* SPEC defaults, titles normalised once */
     doanra_store *store;
     const doanra_countries *countries_fallback;
+    /* Faults (SPEC section 5): 0 / NULL = unset, defaults in child_init. */
+    apr_interval_time_t db_timeout; /* DoanraDatabaseTimeout */
+    int max_connections;            /* DoanraMaxConnections */
+    const char *journal_dir;        /* DoanraJournal */
 } doanra_server_cfg;
 
 /* Per directory / location.  Every member is "unset" until a directive
@@ -114,6 +118,10 @@ static void *merge_server_cfg(apr_pool_t *p, void *basev, void *addv)
     /* Locations of the main server apply to virtual hosts too. */
     sc->enabled = add->enabled || base->enabled;
     sc->defaults = base->defaults;
+    sc->db_timeout = add->db_timeout ? add->db_timeout : base->db_timeout;
+    sc->max_connections =
+        add->max_connections ? add->max_connections : base->max_connections;
+    sc->journal_dir = add->journal_dir ? add->journal_dir : base->journal_dir;
     return sc;
 }
 
@@ -563,6 +571,56 @@ static const char *add_accept_status(cmd_parms *cmd, void *cfg,
     return NULL;
 }
 
+/* ---- Faults: DoanraDatabaseTimeout, DoanraMaxConnections, DoanraJournal */
+
+static const char *set_db_timeout(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    doanra_server_cfg *sc =
+        ap_get_module_config(cmd->server->module_config, &doanra_module);
+    char *end;
+    double secs;
+
+    errno = 0;
+    secs = strtod(arg, &end);
+    if (errno || end == arg || *end || !(secs >= 0.1 && secs <= 3600))
+        return apr_psprintf(cmd->pool,
+                            "DoanraDatabaseTimeout takes seconds from 0.1 to "
+                            "3600 (e.g. 5 or 2.5), not '%s'",
+                            arg);
+    sc->db_timeout = (apr_interval_time_t)(secs * APR_USEC_PER_SEC);
+    return NULL;
+}
+
+static const char *set_max_connections(cmd_parms *cmd, void *cfg,
+                                       const char *arg)
+{
+    doanra_server_cfg *sc =
+        ap_get_module_config(cmd->server->module_config, &doanra_module);
+    long n;
+
+    if (!parse_whole(arg, 1, 1000, &n))
+        return apr_psprintf(cmd->pool,
+                            "DoanraMaxConnections takes a whole number of "
+                            "connections per process from 1 to 1000, not "
+                            "'%s'",
+                            arg);
+    sc->max_connections = (int)n;
+    return NULL;
+}
+
+static const char *set_journal(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    doanra_server_cfg *sc =
+        ap_get_module_config(cmd->server->module_config, &doanra_module);
+
+    if (!*arg)
+        return "DoanraJournal takes a directory, e.g. /var/lib/apache2/doanra";
+    sc->journal_dir = ap_server_root_relative(cmd->pool, arg);
+    if (!sc->journal_dir)
+        return apr_psprintf(cmd->pool, "DoanraJournal: invalid path '%s'", arg);
+    return NULL;
+}
+
 #define DIR_CTX (RSRC_CONF | ACCESS_CONF)
 
 static const command_rec doanra_cmds[] = {
@@ -612,6 +670,14 @@ static const command_rec doanra_cmds[] = {
     AP_INIT_ITERATE("DoanraAcceptStatus", add_accept_status, NULL, DIR_CTX,
                     "backend statuses (CODE or LOW-HIGH) that mean the "
                     "application accepted the trip (200-399)"),
+    AP_INIT_TAKE1("DoanraDatabaseTimeout", set_db_timeout, NULL, RSRC_CONF,
+                  "seconds any request waits on the database at most (5)"),
+    AP_INIT_TAKE1("DoanraMaxConnections", set_max_connections, NULL,
+                  RSRC_CONF, "database connections per process at most (4)"),
+    AP_INIT_TAKE1("DoanraJournal", set_journal, NULL, RSRC_CONF,
+                  "directory of the journal of submissions and settles the "
+                  "database could not take (doanra/ in the runtime "
+                  "directory)"),
     {NULL}};
 
 /* ------------------------------------------------------------------ */
@@ -1584,9 +1650,15 @@ static void doanra_child_init(apr_pool_t *pchild, server_rec *s)
                     break;
                 }
             }
-            if (!sc->store &&
-                doanra_store_create(pchild, v, sc->conninfo, &sc->store) !=
-                    APR_SUCCESS) {
+            if (!sc->store) {
+                doanra_store_options opt;
+                opt.timeout = sc->db_timeout;
+                opt.max_connections = sc->max_connections;
+                if (doanra_store_create(pchild, v, sc->conninfo, &opt,
+                                        &sc->store) != APR_SUCCESS)
+                    sc->store = NULL;
+            }
+            if (!sc->store) {
                 ap_log_error(APLOG_MARK, APLOG_ERR, 0, v,
                              "doanra: cannot create the database store; "
                              "submissions get DoanraOnDatabaseError");

@@ -3,10 +3,13 @@
  * connections, the history facts, and the atomic check-reserve-record step.
  *
  * One store per child process, created in child_init (never in the parent).
- * Connections come from an apr_reslist with a bounded wait; a connection
- * that is broken or not idle on release is invalidated, so the store heals
- * itself when the database comes back.  Prepared statements are re-created
- * on every new connection.
+ * At most DoanraMaxConnections connections per store; every wait on the
+ * database of one call (a free connection, connecting, each round trip) is
+ * bounded by one DoanraDatabaseTimeout deadline, enforced on the client
+ * with libpq's non-blocking API, so a hung server cannot hold a worker.  A
+ * connection that is broken, late or not idle on release is closed, so the
+ * store heals itself when the database comes back.  Prepared statements
+ * are re-created on every new connection.
  */
 #ifndef DOANRA_STORE_H
 #define DOANRA_STORE_H
@@ -16,10 +19,18 @@
 
 typedef struct doanra_store doanra_store;
 
+/* Server-wide settings of a store (0 = the default). */
+typedef struct {
+    apr_interval_time_t timeout; /* DoanraDatabaseTimeout, 5 s */
+    int max_connections;         /* DoanraMaxConnections, 4 */
+} doanra_store_options;
+
 /* Create the store for this process (no connection is opened yet).
  * conninfo is DoanraDatabase.  Returns APR_SUCCESS or an error. */
 apr_status_t doanra_store_create(apr_pool_t *pchild, server_rec *s,
-                                 const char *conninfo, doanra_store **out);
+                                 const char *conninfo,
+                                 const doanra_store_options *opt,
+                                 doanra_store **out);
 
 /* The country table, loaded from doanra.countries once per process on first
  * use (falls back to ICU's list if the table cannot be read yet, and retries
