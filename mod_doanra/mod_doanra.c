@@ -22,6 +22,7 @@
  */
 #include "shell.h"
 #include "store.h"
+#include "journal.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -72,6 +73,8 @@ typedef struct {
     apr_interval_time_t db_timeout; /* DoanraDatabaseTimeout */
     int max_connections;            /* DoanraMaxConnections */
     const char *journal_dir;        /* DoanraJournal */
+    const char *journal_path;       /* its sub-directory for conninfo */
+    doanra_journal *journal;        /* per process, with the store */
 } doanra_server_cfg;
 
 /* Per directory / location.  Every member is "unset" until a directive
@@ -708,6 +711,9 @@ typedef struct {
     int let_through; /* passed on with a record to settle */
     int handler_status; /* r->status as the handler's first output had it */
     int settled;
+    /* Faults: the journal entry of an unchecked submission or of a settle
+     * still to come (journal.c); NULL when none. */
+    doanra_journal_entry *journal_entry;
 } doanra_req;
 
 static ap_filter_rec_t *page_capture_frec, *status_frec;
@@ -1235,6 +1241,66 @@ static void add_query_finding(request_rec *r, apr_array_header_t *findings,
               "lại biểu mẫu từ trang của nó.";
 }
 
+/* ---- faults: DoanraOnDatabaseError allow ---------------------------- */
+
+/* The database failed at an `allow` location: judge by the rules that need
+ * no history (the findings the store may have added before it failed are
+ * dropped: nbuilt is how many the trip builder made).  A static error
+ * blocks as usual; what passes is journalled (fsync) before the backend
+ * sees it, and goes on as `unchecked`.  Returns 0 when it cannot be
+ * journalled (the caller refuses it: nothing may be lost). */
+static int pass_unchecked(request_rec *r, doanra_req *st, int mode,
+                          doanra_trip *trip, int nbuilt)
+{
+    doanra_server_cfg *sc = server_cfg(r);
+    int decision;
+
+    st->findings->nelts = nbuilt;
+    doanra_trip_resolve_leaders(r->pool, &st->cfg, trip);
+    doanra_rules_check(r->pool, &st->cfg, trip, NULL, today_local(),
+                       st->findings);
+    decision = doanra_decision(st->findings);
+    if (mode == MODE_ENFORCE && decision == DOANRA_DECISION_FAIL) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "doanra: database unavailable; blocked by rules %s "
+                      "that need no history (not recorded)",
+                      doanra_rules_list(r->pool, st->findings));
+        st->decision = decision;
+        apr_table_setn(r->err_headers_out, "X-Doanra-Decision", "fail");
+        answer_with(r, st, ACT_BLOCK,
+                    st->parse_error ? HTTP_BAD_REQUEST : dir_block_status(st->dc));
+        return 1;
+    }
+    if (!sc->journal ||
+        doanra_journal_unchecked(sc->journal, r, &st->cfg, st->fields,
+                                 mode == MODE_ENFORCE ? "enforce" : "report",
+                                 today_local(),
+                                 &st->journal_entry) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "doanra: database unavailable and the journal cannot "
+                      "be written; submission refused");
+        return 0;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                  "doanra: database unavailable; passed on unchecked and "
+                  "journalled (DoanraOnDatabaseError allow)");
+    st->decision = DOANRA_DECISION_UNCHECKED;
+    st->let_through = 1;
+    apr_table_setn(r->headers_in, "X-Doanra-Decision", "unchecked");
+    apr_table_setn(r->err_headers_out, "X-Doanra-Decision", "unchecked");
+    apr_table_setn(r->headers_in, "X-Doanra-Rules",
+                   doanra_rules_list(r->pool, st->findings));
+    add_status_filter(r);
+    if (decision != DOANRA_DECISION_PASS) {
+        doanra_inject_prepare_request(r);
+        doanra_inject_add(r, doanra_render_block(r->pool, &st->cfg, decision,
+                                                 st->findings));
+    }
+    return 1;
+}
+
+/* ---- end faults ------------------------------------------------------ */
+
 /* Judge the body of r (a form, or nothing at all): capture, parse, build
  * the trip, evaluate and record it, then let it through or answer it. */
 static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
@@ -1250,6 +1316,7 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     doanra_store_result out;
     apr_status_t rv = APR_EGENERAL;
     const char *decision, *sid;
+    int nbuilt;
 
     switch (doanra_capture_body(r, dir_max_body(dc), &body, &len,
                                 &http_status)) {
@@ -1317,6 +1384,7 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     req.client_ip = r->useragent_ip;
     req.mode = mode == MODE_ENFORCE ? "enforce" : "report";
     req.fields_json = doanra_render_fields_json(r->pool, st->fields);
+    nbuilt = st->findings->nelts;
     if (st->store)
         rv = doanra_store_evaluate(st->store, r, &st->cfg, trip, st->findings,
                                    today_local(), 1, mode == MODE_REPORT,
@@ -1332,16 +1400,11 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     apr_table_unset(r->headers_in, "If-Range");
 
     if (rv != APR_SUCCESS) {
-        if (dc->on_db_error == DBERR_ALLOW) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                          "doanra: database unavailable; passed on unchecked "
-                          "(DoanraOnDatabaseError allow)");
-            st->decision = DOANRA_DECISION_UNCHECKED;
-            apr_table_setn(r->headers_in, "X-Doanra-Decision", "unchecked");
-            apr_table_setn(r->err_headers_out, "X-Doanra-Decision",
-                           "unchecked");
+        /* ---- faults: DoanraOnDatabaseError allow (journal.c) ---- */
+        if (dc->on_db_error == DBERR_ALLOW &&
+            pass_unchecked(r, st, mode, trip, nbuilt))
             return;
-        }
+        /* ---- end faults ---- */
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "doanra: database unavailable; submission refused "
                       "with 503");
@@ -1373,6 +1436,11 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     }
 
     st->let_through = 1;
+    /* ---- faults: the settle still to come is journalled first ---- */
+    if (out.trip_id > 0 && server_cfg(r)->journal)
+        doanra_journal_intent(server_cfg(r)->journal, r, out.submission_id,
+                              out.trip_id, &st->journal_entry);
+    /* ---- end faults ---- */
     apr_table_setn(r->headers_in, "X-Doanra-Decision", decision);
     if (out.submission_id > 0)
         apr_table_setn(r->headers_in, "X-Doanra-Submission", sid);
@@ -1590,14 +1658,36 @@ static int doanra_log_transaction(request_rec *r)
      * user, the trip must not count. */
     if (r->connection->aborted && !last->sent_bodyct && !r->sent_bodyct)
         status = 0;
+    /* ---- faults: unchecked submissions are written in by the journal -- */
+    if (st->decision == DOANRA_DECISION_UNCHECKED) {
+        doanra_journal_finish(st->journal_entry, status,
+                              accepted_status(st->dc, status));
+        return DECLINED;
+    }
+    /* ---- end faults ---- */
     if (doanra_store_settle(st->store, r, st->submission_id, st->trip_id,
                             status, accepted_status(st->dc, status)) !=
-        APR_SUCCESS)
+        APR_SUCCESS) {
+        /* ---- faults: the journal settles it when the database is back */
+        apr_status_t jrv = APR_EGENERAL;
+        if (!st->journal_entry && server_cfg(r)->journal)
+            doanra_journal_intent(server_cfg(r)->journal, r,
+                                  st->submission_id, st->trip_id,
+                                  &st->journal_entry);
+        if (st->journal_entry)
+            jrv = doanra_journal_finish(st->journal_entry, status,
+                                        accepted_status(st->dc, status));
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "doanra: submission %" APR_INT64_T_FMT
-                      " could not be settled with status %d; its trip stays "
-                      "pending",
-                      (apr_int64_t)st->submission_id, status);
+                      " could not be settled with status %d; %s",
+                      (apr_int64_t)st->submission_id, status,
+                      jrv == APR_SUCCESS
+                          ? "journalled, settled when the database is back"
+                          : "and the journal failed: its trip stays pending");
+        /* ---- end faults ---- */
+    } else {
+        doanra_journal_discard(st->journal_entry);
+    }
     return DECLINED;
 }
 
@@ -1630,6 +1720,28 @@ static int doanra_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return rc;
 }
 
+/* ---- faults: the journal directories, made as the user Apache starts as
+ * and given to the children's user (journal.c) ---- */
+static int doanra_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                              apr_pool_t *ptemp, server_rec *s)
+{
+    server_rec *v;
+
+    for (v = s; v; v = v->next) {
+        doanra_server_cfg *sc =
+            ap_get_module_config(v->module_config, &doanra_module);
+        const char *dir;
+        if (!sc->conninfo)
+            continue;
+        dir = sc->journal_dir ? sc->journal_dir
+                              : ap_runtime_dir_relative(pconf, "doanra");
+        if (!dir || doanra_journal_prepare(pconf, v, dir, sc->conninfo,
+                                           &sc->journal_path) != APR_SUCCESS)
+            sc->journal_path = NULL; /* allow then refuses: logged */
+    }
+    return OK;
+}
+
 /* One store per process and conninfo, opened lazily by the store itself;
  * created here, never in the parent. */
 static void doanra_child_init(apr_pool_t *pchild, server_rec *s)
@@ -1647,6 +1759,7 @@ static void doanra_child_init(apr_pool_t *pchild, server_rec *s)
                 if (o->store && o->conninfo &&
                     !strcmp(o->conninfo, sc->conninfo)) {
                     sc->store = o->store;
+                    sc->journal = o->journal;
                     break;
                 }
             }
@@ -1657,6 +1770,9 @@ static void doanra_child_init(apr_pool_t *pchild, server_rec *s)
                 if (doanra_store_create(pchild, v, sc->conninfo, &opt,
                                         &sc->store) != APR_SUCCESS)
                     sc->store = NULL;
+                else if (sc->journal_path)
+                    doanra_journal_open(pchild, v, sc->journal_path,
+                                        sc->store, &sc->journal);
             }
             if (!sc->store) {
                 ap_log_error(APLOG_MARK, APLOG_ERR, 0, v,
@@ -1680,6 +1796,7 @@ static void doanra_register_hooks(apr_pool_t *p)
 {
     ap_hook_check_config(doanra_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(doanra_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(doanra_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(doanra_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_insert_filter(doanra_insert_filter, NULL, NULL, APR_HOOK_LAST);
     ap_hook_handler(blocked_handler, NULL, NULL, APR_HOOK_REALLY_FIRST);

@@ -68,6 +68,8 @@ APLOG_USE_MODULE(doanra);
 #define S_SETTLE "doanra_settle"
 #define S_REGISTRY "doanra_registry"
 #define S_COUNTRIES "doanra_countries"
+#define S_JOURNAL_KNOWN "doanra_journal_known"
+#define S_JOURNALLED "doanra_journalled"
 
 static const struct {
     const char *name, *sql;
@@ -93,6 +95,11 @@ static const struct {
      " is_key_leader::text FROM doanra.officials ORDER BY 1 DESC, 2"},
     {S_COUNTRIES, "SELECT code, name_vi, name_en, region, subregion"
                   " FROM doanra.countries ORDER BY code"},
+    /* The journal (journal.c, sql/journal.sql). */
+    {S_JOURNAL_KNOWN,
+     "SELECT 1 FROM doanra.submissions WHERE journal_key = $1::text"},
+    {S_JOURNALLED,
+     "SELECT doanra.journal_recorded($1::text, $2::int, $3::boolean)"},
 };
 
 /* One load of the registry: immutable, in a pool of its own (with its own
@@ -1193,6 +1200,53 @@ static const doanra_plan_entry *plan_match(const doanra_trip *t,
 }
 
 /* ------------------------------------------------------------------ */
+/* The journal's side of the store                                      */
+/* ------------------------------------------------------------------ */
+
+/* The extra step that marks a journalled submission (key unique in
+ * doanra.submissions) and settles its trip, in the transaction that
+ * records it: 1 when added. */
+static int journal_step(apr_pool_t *p, const doanra_store_request *req,
+                        pq_step *step)
+{
+    const char **v;
+
+    if (!req || !req->journal_key)
+        return 0;
+    v = apr_palloc(p, 3 * sizeof(*v));
+    v[0] = req->journal_key;
+    v[1] = req->journal_status >= 0 ? apr_itoa(p, req->journal_status) : NULL;
+    v[2] = req->journal_accepted ? "true" : "false";
+    *step = (pq_step){S_JOURNALLED, NULL, 3, v};
+    return 1;
+}
+
+int doanra_store_journal_known(doanra_store *st, request_rec *r,
+                               const char *key)
+{
+    PGconn *conn;
+    PGresult *res;
+    db_error e = {0};
+    const char *v[1];
+    int known;
+
+    v[0] = key;
+    if (conn_acquire(st, r, &conn, 0) != APR_SUCCESS)
+        return -1;
+    res = run_one(r->pool, conn, S_JOURNAL_KNOWN, 1, v,
+                  "looking up a journal key", &e);
+    if (!res) {
+        log_db_error(st, r, APLOG_WARNING, &e);
+        conn_release(st, conn, e.broken);
+        return -1;
+    }
+    known = PQntuples(res) > 0;
+    PQclear(res);
+    conn_release(st, conn, 0);
+    return known;
+}
+
+/* ------------------------------------------------------------------ */
 /* Evaluate                                                             */
 /* ------------------------------------------------------------------ */
 
@@ -1286,7 +1340,7 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
     const char *facts_params[9];
     doanra_history *h = NULL;
     PGconn *conn = NULL;
-    PGresult *facts = NULL, *results[2];
+    PGresult *facts = NULL, *results[3];
     db_error e = {0};
     arrlit keys, codes, tl;
 
@@ -1404,7 +1458,8 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
         const char *rules = doanra_rules_list(p, findings);
         const char *v[30];
         arrlit rl, mk, mc, mn, mp, muc, mun, ml, lc, lf, lt;
-        pq_step steps[2];
+        pq_step steps[3];
+        int nsteps;
 
         arr_init(&rl, p);
         if (*rules) {
@@ -1491,9 +1546,11 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
         v[29] = arr_end(&lt);
 
         steps[0] = (pq_step){S_RECORD, NULL, 30, v};
-        steps[1] = (pq_step){NULL, "COMMIT", 0, NULL};
-        if (run_pipeline(p, conn, steps, 2, results, "recording the submission",
-                         &e) != 0) {
+        /* A journalled submission: marked and settled in this transaction. */
+        nsteps = 1 + journal_step(p, req, &steps[1]);
+        steps[nsteps++] = (pq_step){NULL, "COMMIT", 0, NULL};
+        if (run_pipeline(p, conn, steps, nsteps, results,
+                         "recording the submission", &e) != 0) {
             /* Not retried: after a lost connection the commit may or may
              * not have happened, and a second record must not appear. */
             log_db_error(st, r, APLOG_ERR, &e);
@@ -1506,8 +1563,8 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
             if (!PQgetisnull(results[0], 0, 1))
                 out->trip_id = atoll(PQgetvalue(results[0], 0, 1));
         }
-        PQclear(results[0]);
-        PQclear(results[1]);
+        for (i = 0; i < nsteps; i++)
+            PQclear(results[i]);
     }
     conn_release(st, conn, 0);
     return APR_SUCCESS;
@@ -1534,7 +1591,7 @@ apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
     v[0] = submission_id > 0 ? apr_psprintf(p, "%" APR_INT64_T_FMT,
                                             (apr_int64_t)submission_id)
                              : NULL;
-    v[1] = apr_itoa(p, backend_status);
+    v[1] = backend_status >= 0 ? apr_itoa(p, backend_status) : NULL;
     v[2] = trip_id > 0
                ? apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)trip_id)
                : NULL;

@@ -45,6 +45,12 @@ typedef struct {
     const char *client_ip;
     const char *mode;         /* "enforce" / "report" */
     const char *fields_json;  /* doanra_render_fields_json */
+    /* A journalled submission written in late (journal.c): recorded with
+     * this key and settled in the same transaction with the backend's
+     * status (-1: unknown) and whether it accepted. NULL otherwise. */
+    const char *journal_key;
+    int journal_status;
+    int journal_accepted;
 } doanra_store_request;
 
 /* Outcome of doanra_store_evaluate. */
@@ -80,12 +86,16 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
  * trip (if any) becomes `submitted` when accepted (the location's
  * DoanraAcceptStatus holds the status) or `void` (anything else, or status
  * 0 when the backend could not be reached / the client went away).
- * Only a `pending` trip is moved, so settling twice changes nothing. */
+ * Only a `pending` trip is moved, so settling twice changes nothing.
+ * backend_status -1: unknown (the journal of a killed process), stored
+ * as NULL. */
 apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
                                  long long submission_id, long long trip_id,
                                  int backend_status, int accepted);
 
-/* Record a submission that could not be evaluated (database down in
- * `allow` mode is not recorded: nothing to write to).  Unused for now. */
+/* Is a submission with this journal key already recorded?  1 yes, 0 no,
+ * -1 the database could not be asked. */
+int doanra_store_journal_known(doanra_store *st, request_rec *r,
+                               const char *key);
 
 #endif /* DOANRA_STORE_H */
