@@ -8,8 +8,8 @@
  *
  *     TAG SP LENGTH LF BYTES LF
  *
- * (byte-exact, any value), starting with "doanra-journal 1" and ending
- * with "end"; the backend's answer is appended later as a "status" record.
+ * (byte-exact, any value), starting with record "doanra-journal" (the
+ * format's version, 1) and ending with "end"; the backend's answer is appended later as a "status" record.
  * A record cut short by a crash is ignored with everything after it.
  */
 #include "journal.h"
@@ -200,7 +200,7 @@ static apr_status_t entry_write(doanra_journal *j, request_rec *r,
         goto fail;
     apr_pool_cleanup_register(p, e, entry_cleanup, apr_pool_cleanup_null);
     if (flock(e->fd, LOCK_EX) != 0 ||
-        write_all(e->fd, "doanra-journal 1\n", 17) != 0 ||
+        write_all(e->fd, "doanra-journal 1\n1\n", 19) != 0 ||
         write_all(e->fd, body, strlen(body)) != 0 ||
         (durable && fsync(e->fd) != 0) || rename(tmp, e->path) != 0) {
         unlink(tmp);
