@@ -160,6 +160,7 @@ def test_apache_killed_between_decision_and_settle(jenv, capsys):
     load = faultlib.Poster(jenv.apache.port, "/journal/refuse?sleep=4000",
                            threads=6).start()
     time.sleep(2)
+    load._stop.set()  # no new requests: only those in flight are cut
     faultlib.apache_kill(jenv.apache)
     load.stop()
     pending = int(jenv.psql("SELECT count(*) FROM doanra.trips WHERE status = "
