@@ -318,3 +318,53 @@ def test_slow_body_flood(jenv, capsys):
             closed, took))
     assert served is not None and served < 30
     assert closed == len(socks)
+
+
+# ---------------------------------------------------------------------------
+# Stored field values: 4 KiB each, with the full length and SHA-256
+# ---------------------------------------------------------------------------
+
+def test_field_values_capped_at_4k(jenv, capsys):
+    import hashlib
+    import json
+    t = harness.valid_trip()
+    long_purpose = "Xúc tiến đầu tư " * 6000  # ~100 KB, multi-byte UTF-8
+    t.muc_dich = long_purpose
+    r = jenv.post_form("/journal/refuse", t)
+    assert r.status == 200 and r.reached_backend()
+    # The backend got every byte.
+    assert int(r.header("X-Echo-Length")) > 100000
+    sid = int(r.header("X-Doanra-Submission"))
+    fields = jenv.psql_json("SELECT fields FROM doanra.submissions WHERE id = %d"
+                            % sid)[0]["fields"]
+    if isinstance(fields, str):
+        fields = json.loads(fields)
+    v = fields["muc_dich"]
+    raw = long_purpose.encode("utf-8")
+    assert isinstance(v, dict), v if not isinstance(v, str) else len(v)
+    assert v["length"] == len(raw)
+    assert v["sha256"] == hashlib.sha256(raw).hexdigest()
+    assert len(v["cut"].encode("utf-8")) <= 4096
+    assert raw.startswith(v["cut"].encode("utf-8"))
+    # Short values are stored as they were.
+    assert fields["doi_tac"] == t.doi_tac
+    purpose = jenv.psql("SELECT octet_length(purpose) FROM doanra.trips WHERE "
+                        "submission_id = %d" % sid)[0][0]
+    assert int(purpose) <= 4096
+
+    # A flood of blocked near-1 MiB bodies adds little to the disk.
+    size = lambda: int(jenv.psql(  # noqa: E731
+        "SELECT pg_total_relation_size('doanra.submissions')")[0][0])
+    before = size()
+    blocked = harness.valid_trip(members=11)
+    blocked.extra = [("ghi_chu", "x" * 1000000)]
+    body = harness.encode_urlencoded(blocked.pairs())
+    n = 40
+    for _ in range(n):
+        r = jenv.client.post("/journal/refuse", body,
+                             "application/x-www-form-urlencoded")
+        assert r.status == 422
+    grown = size() - before
+    show(capsys, "journal: %d blocked bodies of %d bytes grew doanra.submissions "
+         "by %d bytes" % (n, len(body), grown))
+    assert grown < n * 64 * 1024, grown
