@@ -135,7 +135,7 @@ static const char *rec_get(const apr_array_header_t *rs, const char *tag)
 /* Writing entries                                                      */
 /* ------------------------------------------------------------------ */
 
-static const char *new_key(apr_pool_t *p)
+const char *doanra_journal_key(apr_pool_t *p)
 {
     apr_uuid_t u;
     char buf[APR_UUID_FORMATTED_LENGTH + 1];
@@ -227,6 +227,7 @@ static const char *ll(apr_pool_t *p, long long v)
 }
 
 apr_status_t doanra_journal_unchecked(doanra_journal *j, request_rec *r,
+                                      const char *key,
                                       const doanra_config *c,
                                       const apr_array_header_t *fields,
                                       const char *mode, long today,
@@ -234,7 +235,6 @@ apr_status_t doanra_journal_unchecked(doanra_journal *j, request_rec *r,
 {
     apr_pool_t *p = r->pool;
     apr_array_header_t *recs = apr_array_make(p, 128, sizeof(const char *));
-    const char *key = new_key(p);
     char *ints;
     int i;
 
@@ -274,7 +274,7 @@ apr_status_t doanra_journal_intent(doanra_journal *j, request_rec *r,
 {
     apr_pool_t *p = r->pool;
     apr_array_header_t *recs = apr_array_make(p, 16, sizeof(const char *));
-    const char *key = new_key(p);
+    const char *key = doanra_journal_key(p);
 
     rec_s(recs, p, "kind", "intent");
     rec_s(recs, p, "key", key);
@@ -285,6 +285,23 @@ apr_status_t doanra_journal_intent(doanra_journal *j, request_rec *r,
      * page cache behind; a machine crash in this second can leave the trip
      * pending (sql/reports/unchecked-trips.sql lists old pending trips). */
     return entry_write(j, r, key, recs, 0, out);
+}
+
+apr_status_t doanra_journal_orphan(doanra_journal *j, request_rec *r,
+                                   const char *key, int status, int accepted)
+{
+    apr_pool_t *p = r->pool;
+    apr_array_header_t *recs = apr_array_make(p, 16, sizeof(const char *));
+    doanra_journal_entry *e;
+    apr_status_t rv;
+
+    rec_s(recs, p, "kind", "orphan");
+    rec_s(recs, p, "key", key);
+    rec_s(recs, p, "time", ll(p, apr_time_now()));
+    rv = entry_write(j, r, apr_pstrcat(p, key, "-o", NULL), recs, 1, &e);
+    if (rv == APR_SUCCESS)
+        rv = doanra_journal_finish(e, status, accepted);
+    return rv;
 }
 
 apr_status_t doanra_journal_finish(doanra_journal_entry *e, int status,
@@ -398,8 +415,16 @@ static int drain_unchecked(doanra_journal *j, apr_pool_t *p,
     known = doanra_store_journal_known(j->st, r, key);
     if (known < 0)
         return -1;
-    if (known)
-        return 0; /* written before a crash took the file's removal */
+    if (known) {
+        /* Written in before a crash took the file's removal, or recorded
+         * by the request itself, whose commit's answer was lost: settle it
+         * (a no-op unless still pending). */
+        entry_answer(rs, &status, &accepted);
+        return doanra_store_settle_key(j->st, r, key, status, accepted) ==
+                       APR_SUCCESS
+                   ? 0
+                   : -1;
+    }
 
     memset(&c, 0, sizeof(c));
     doanra_config_defaults(p, &c);
@@ -442,6 +467,7 @@ static int drain_unchecked(doanra_journal *j, apr_pool_t *p,
     req.mode = rec_get(rs, "mode");
     req.fields_json = doanra_render_fields_json(p, fields);
     req.journal_key = key;
+    req.journal_settle = 1;
     req.journal_status = status;
     req.journal_accepted = accepted;
     if (doanra_store_evaluate(j->st, r, &c, trip, findings, today, 1, 1, &req,
@@ -521,6 +547,15 @@ static int drain_one(doanra_journal *j, apr_pool_t *p, const char *name)
         rc = drain_unchecked(j, p, rs);
     else if (kind && !strcmp(kind, "intent"))
         rc = drain_intent(j, p, rs);
+    else if (kind && !strcmp(kind, "orphan") && rec_get(rs, "key")) {
+        int status, accepted;
+        request_rec *r = drain_request(p, j->s, "/", NULL);
+        entry_answer(rs, &status, &accepted);
+        rc = doanra_store_settle_key(j->st, r, rec_get(rs, "key"), status,
+                                     accepted) == APR_SUCCESS
+                 ? 0
+                 : -1;
+    }
     if (rc == 0) {
         unlink(path);
         rc = 1;

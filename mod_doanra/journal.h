@@ -57,6 +57,7 @@ apr_status_t doanra_journal_open(apr_pool_t *pchild, server_rec *s,
 /* An unchecked submission, written and fsynced; *out is held (locked)
  * until doanra_journal_finish. */
 apr_status_t doanra_journal_unchecked(doanra_journal *j, request_rec *r,
+                                      const char *key,
                                       const doanra_config *c,
                                       const apr_array_header_t *fields,
                                       const char *mode, long today,
@@ -67,6 +68,16 @@ apr_status_t doanra_journal_unchecked(doanra_journal *j, request_rec *r,
 apr_status_t doanra_journal_intent(doanra_journal *j, request_rec *r,
                                    long long submission_id, long long trip_id,
                                    doanra_journal_entry **out);
+
+/* A decision whose commit may have happened although the module saw it
+ * fail (the answer was lost or late): recorded under key, it is settled
+ * with status/accepted when the database answers again (written and let
+ * go at once). */
+apr_status_t doanra_journal_orphan(doanra_journal *j, request_rec *r,
+                                   const char *key, int status, int accepted);
+
+/* A new unique key (a UUID), for a decision and its journal entries. */
+const char *doanra_journal_key(apr_pool_t *p);
 
 /* The backend answered: its status is appended (fsynced) and the entry let
  * go, for the drain to write. */

@@ -1247,10 +1247,13 @@ static void add_query_finding(request_rec *r, apr_array_header_t *findings,
  * no history (the findings the store may have added before it failed are
  * dropped: nbuilt is how many the trip builder made).  A static error
  * blocks as usual; what passes is journalled (fsync) before the backend
- * sees it, and goes on as `unchecked`.  Returns 0 when it cannot be
- * journalled (the caller refuses it: nothing may be lost). */
+ * sees it, and goes on as `unchecked`, under key: the key the store
+ * recorded it under if its commit happened unseen (unknown), so the drain
+ * settles that one instead of writing a second.  Returns 0 when it cannot
+ * be journalled (the caller refuses it: nothing may be lost). */
 static int pass_unchecked(request_rec *r, doanra_req *st, int mode,
-                          doanra_trip *trip, int nbuilt)
+                          doanra_trip *trip, int nbuilt, const char *key,
+                          int unknown)
 {
     doanra_server_cfg *sc = server_cfg(r);
     int decision;
@@ -1269,10 +1272,13 @@ static int pass_unchecked(request_rec *r, doanra_req *st, int mode,
         apr_table_setn(r->err_headers_out, "X-Doanra-Decision", "fail");
         answer_with(r, st, ACT_BLOCK,
                     st->parse_error ? HTTP_BAD_REQUEST : dir_block_status(st->dc));
+        /* Not passed on: a trip whose commit happened unseen goes void. */
+        if (unknown && sc->journal)
+            doanra_journal_orphan(sc->journal, r, key, 0, 0);
         return 1;
     }
     if (!sc->journal ||
-        doanra_journal_unchecked(sc->journal, r, &st->cfg, st->fields,
+        doanra_journal_unchecked(sc->journal, r, key, &st->cfg, st->fields,
                                  mode == MODE_ENFORCE ? "enforce" : "report",
                                  today_local(),
                                  &st->journal_entry) != APR_SUCCESS) {
@@ -1385,6 +1391,7 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     req.mode = mode == MODE_ENFORCE ? "enforce" : "report";
     req.fields_json = doanra_render_fields_json(r->pool, st->fields);
     nbuilt = st->findings->nelts;
+    req.journal_key = doanra_journal_key(r->pool); /* faults: see journal.h */
     if (st->store)
         rv = doanra_store_evaluate(st->store, r, &st->cfg, trip, st->findings,
                                    today_local(), 1, mode == MODE_REPORT,
@@ -1402,8 +1409,13 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     if (rv != APR_SUCCESS) {
         /* ---- faults: DoanraOnDatabaseError allow (journal.c) ---- */
         if (dc->on_db_error == DBERR_ALLOW &&
-            pass_unchecked(r, st, mode, trip, nbuilt))
+            pass_unchecked(r, st, mode, trip, nbuilt, req.journal_key,
+                           out.outcome_unknown))
             return;
+        /* Not passed on: a trip whose commit happened unseen goes void. */
+        if (out.outcome_unknown && server_cfg(r)->journal)
+            doanra_journal_orphan(server_cfg(r)->journal, r, req.journal_key,
+                                  0, 0);
         /* ---- end faults ---- */
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "doanra: database unavailable; submission refused "

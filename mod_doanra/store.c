@@ -70,6 +70,8 @@ APLOG_USE_MODULE(doanra);
 #define S_COUNTRIES "doanra_countries"
 #define S_JOURNAL_KNOWN "doanra_journal_known"
 #define S_JOURNALLED "doanra_journalled"
+#define S_JOURNAL_MARK "doanra_journal_mark"
+#define S_SETTLE_KEY "doanra_settle_key"
 
 static const struct {
     const char *name, *sql;
@@ -100,6 +102,9 @@ static const struct {
      "SELECT 1 FROM doanra.submissions WHERE journal_key = $1::text"},
     {S_JOURNALLED,
      "SELECT doanra.journal_recorded($1::text, $2::int, $3::boolean)"},
+    {S_JOURNAL_MARK, "SELECT doanra.journal_mark($1::text)"},
+    {S_SETTLE_KEY,
+     "SELECT doanra.settle_key($1::text, $2::int, $3::boolean)"},
 };
 
 /* One load of the registry: immutable, in a pool of its own (with its own
@@ -1215,10 +1220,40 @@ static int journal_step(apr_pool_t *p, const doanra_store_request *req,
         return 0;
     v = apr_palloc(p, 3 * sizeof(*v));
     v[0] = req->journal_key;
+    if (!req->journal_settle) {
+        *step = (pq_step){S_JOURNAL_MARK, NULL, 1, v};
+        return 1;
+    }
     v[1] = req->journal_status >= 0 ? apr_itoa(p, req->journal_status) : NULL;
     v[2] = req->journal_accepted ? "true" : "false";
     *step = (pq_step){S_JOURNALLED, NULL, 3, v};
     return 1;
+}
+
+apr_status_t doanra_store_settle_key(doanra_store *st, request_rec *r,
+                                     const char *key, int backend_status,
+                                     int accepted)
+{
+    PGconn *conn;
+    PGresult *res;
+    db_error e = {0};
+    const char *v[3];
+
+    v[0] = key;
+    v[1] = backend_status >= 0 ? apr_itoa(r->pool, backend_status) : NULL;
+    v[2] = accepted ? "true" : "false";
+    if (conn_acquire(st, r, &conn, 0) != APR_SUCCESS)
+        return APR_EGENERAL;
+    res = run_one(r->pool, conn, S_SETTLE_KEY, 3, v,
+                  "settling by journal key", &e);
+    if (!res) {
+        log_db_error(st, r, APLOG_WARNING, &e);
+        conn_release(st, conn, e.broken);
+        return APR_EGENERAL;
+    }
+    PQclear(res);
+    conn_release(st, conn, 0);
+    return APR_SUCCESS;
 }
 
 int doanra_store_journal_known(doanra_store *st, request_rec *r,
@@ -1556,6 +1591,7 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
             log_db_error(st, r, APLOG_ERR, &e);
             conn_release(st, conn, e.broken);
             out->decision = DOANRA_DECISION_UNCHECKED;
+            out->outcome_unknown = e.broken;
             return APR_EGENERAL;
         }
         if (PQntuples(results[0]) == 1) {

@@ -51,6 +51,9 @@ typedef struct {
     const char *journal_key;
     int journal_status;
     int journal_accepted;
+    int journal_settle; /* 1: the drain writing in (settle, unchecked);
+                           0: a live request: the key is only stored, so
+                           a commit whose answer was lost can be found */
 } doanra_store_request;
 
 /* Outcome of doanra_store_evaluate. */
@@ -58,6 +61,9 @@ typedef struct {
     int decision;             /* doanra_decision_t */
     long long submission_id;  /* 0 when not recorded (check handler) */
     long long trip_id;        /* 0 when no trip was reserved */
+    /* Failed while recording: the commit may have happened (the answer was
+     * lost or late), under req->journal_key. */
+    int outcome_unknown;
 } doanra_store_result;
 
 /*
@@ -97,5 +103,11 @@ apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
  * -1 the database could not be asked. */
 int doanra_store_journal_known(doanra_store *st, request_rec *r,
                                const char *key);
+
+/* Settle the submission recorded under this journal key, if any (status
+ * -1: unknown). */
+apr_status_t doanra_store_settle_key(doanra_store *st, request_rec *r,
+                                     const char *key, int backend_status,
+                                     int accepted);
 
 #endif /* DOANRA_STORE_H */

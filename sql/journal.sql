@@ -22,6 +22,37 @@ COMMENT ON COLUMN doanra.submissions.journal_key IS
 COMMENT ON COLUMN doanra.submissions.unchecked IS
     'Let through while the database was unreachable (DoanraOnDatabaseError allow), with only the rules that need no history; decision and findings are those of every rule, run when it was written in.';
 
+-- Every decision the module records carries its key (the name its journal
+-- entries would have): when the answer to the commit is lost or late, the
+-- module cannot tell whether it happened, and settles by key later.
+CREATE OR REPLACE FUNCTION doanra.journal_mark(p_key text)
+RETURNS void
+LANGUAGE sql VOLATILE AS $$
+    UPDATE doanra.submissions SET journal_key = p_key
+     WHERE id = currval(pg_get_serial_sequence('doanra.submissions', 'id'));
+$$;
+COMMENT ON FUNCTION doanra.journal_mark(text) IS
+    'Stores the module''s key on the submission just recorded (same transaction).';
+
+CREATE OR REPLACE FUNCTION doanra.settle_key(p_key text, p_backend_status int,
+                                             p_accepted boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    sid bigint;
+    tid bigint;
+BEGIN
+    SELECT s.id, t.id INTO sid, tid
+      FROM doanra.submissions s LEFT JOIN doanra.trips t ON t.submission_id = s.id
+     WHERE s.journal_key = p_key;
+    IF sid IS NOT NULL THEN
+        PERFORM doanra.settle(sid, p_backend_status, tid, p_accepted);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION doanra.settle_key(text, int, boolean) IS
+    'Settles the submission recorded under a journal key, if there is one (a commit whose answer the module never got).';
+
 -- Called by the module right after record_submission, in its transaction:
 -- the submission just recorded (this session's last id) gets its journal
 -- key, and its trip is settled with the backend's answer from the journal
