@@ -44,6 +44,10 @@ APLOG_USE_MODULE(doanra);
 /* A ".tmp" file older than this was left by a crash while writing (the
  * backend never saw that request): removed. */
 #define TMP_STALE apr_time_from_sec(3600)
+/* An orphan (a commit whose answer was lost) is looked for this long: a
+ * server that was hung (SIGSTOP, a stalled network) may still run the
+ * commit it had received when it resumes, after the module gave up. */
+#define ORPHAN_GRACE apr_time_from_sec(120)
 
 struct doanra_journal {
     server_rec *s;
@@ -423,7 +427,7 @@ static int drain_unchecked(doanra_journal *j, apr_pool_t *p,
         return doanra_store_settle_key(j->st, r, key, status, accepted) ==
                        APR_SUCCESS
                    ? 0
-                   : -1;
+                   : -1; /* found just above: NOTFOUND cannot be */
     }
 
     memset(&c, 0, sizeof(c));
@@ -550,15 +554,26 @@ static int drain_one(doanra_journal *j, apr_pool_t *p, const char *name)
     else if (kind && !strcmp(kind, "orphan") && rec_get(rs, "key")) {
         int status, accepted;
         request_rec *r = drain_request(p, j->s, "/", NULL);
+        const char *t = rec_get(rs, "time");
+        apr_status_t srv;
         entry_answer(rs, &status, &accepted);
-        rc = doanra_store_settle_key(j->st, r, rec_get(rs, "key"), status,
-                                     accepted) == APR_SUCCESS
-                 ? 0
-                 : -1;
+        srv = doanra_store_settle_key(j->st, r, rec_get(rs, "key"), status,
+                                      accepted);
+        if (srv == APR_SUCCESS)
+            rc = 0;
+        else if (srv == APR_NOTFOUND)
+            /* Not committed (yet): looked for again until the grace ends. */
+            rc = t && apr_time_now() - (apr_time_t)apr_atoi64(t) < ORPHAN_GRACE
+                     ? 2
+                     : 0;
+        else
+            rc = -1;
     }
     if (rc == 0) {
         unlink(path);
         rc = 1;
+    } else if (rc == 2) {
+        rc = 0; /* kept for a later pass */
     }
     close(fd);
     return rc;

@@ -1238,6 +1238,7 @@ apr_status_t doanra_store_settle_key(doanra_store *st, request_rec *r,
     PGresult *res;
     db_error e = {0};
     const char *v[3];
+    int found;
 
     v[0] = key;
     v[1] = backend_status >= 0 ? apr_itoa(r->pool, backend_status) : NULL;
@@ -1251,9 +1252,10 @@ apr_status_t doanra_store_settle_key(doanra_store *st, request_rec *r,
         conn_release(st, conn, e.broken);
         return APR_EGENERAL;
     }
+    found = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
     PQclear(res);
     conn_release(st, conn, 0);
-    return APR_SUCCESS;
+    return found ? APR_SUCCESS : APR_NOTFOUND;
 }
 
 int doanra_store_journal_known(doanra_store *st, request_rec *r,

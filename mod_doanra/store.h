@@ -104,8 +104,8 @@ apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
 int doanra_store_journal_known(doanra_store *st, request_rec *r,
                                const char *key);
 
-/* Settle the submission recorded under this journal key, if any (status
- * -1: unknown). */
+/* Settle the submission recorded under this journal key (status -1:
+ * unknown): APR_SUCCESS, APR_NOTFOUND when there is none, or an error. */
 apr_status_t doanra_store_settle_key(doanra_store *st, request_rec *r,
                                      const char *key, int backend_status,
                                      int accepted);

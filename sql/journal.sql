@@ -34,9 +34,10 @@ $$;
 COMMENT ON FUNCTION doanra.journal_mark(text) IS
     'Stores the module''s key on the submission just recorded (same transaction).';
 
+DROP FUNCTION IF EXISTS doanra.settle_key(text, int, boolean);
 CREATE OR REPLACE FUNCTION doanra.settle_key(p_key text, p_backend_status int,
                                              p_accepted boolean)
-RETURNS void
+RETURNS boolean
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     sid bigint;
@@ -48,6 +49,7 @@ BEGIN
     IF sid IS NOT NULL THEN
         PERFORM doanra.settle(sid, p_backend_status, tid, p_accepted);
     END IF;
+    RETURN sid IS NOT NULL;
 END
 $$;
 COMMENT ON FUNCTION doanra.settle_key(text, int, boolean) IS

@@ -133,7 +133,11 @@ def apache_start(apache):
 
 
 def journal_files(env):
-    return glob.glob(os.path.join(env.run, "journal", "*", "*.j"))
+    """Entries still to write in.  Orphans ("-o.j": a commit whose answer
+    was lost, looked for a while in case a resumed server still runs it)
+    are left out: whether they did their work shows in the trips."""
+    return [p for p in glob.glob(os.path.join(env.run, "journal", "*", "*.j"))
+            if not p.endswith("-o.j")]
 
 
 def wait_journal_empty(env, timeout=30):
