@@ -3,8 +3,13 @@
 #   make soak      the quota race at scale (two Apache servers, one
 #                  PostgreSQL), then tests/soak: PostgreSQL killed and
 #                  restarted under load, apache2 -k graceful under wrk and
-#                  under threads, the backend down under load.  Prints one
-#                  figures line per scenario.
+#                  under threads, the backend down under load, and
+#                  (test_soak_faults.py) cycles of PostgreSQL stopped,
+#                  SIGSTOPped, doanra.trips locked and Apache SIGKILLed
+#                  under `allow` and `refuse` traffic.  Prints one figures
+#                  line per scenario; the faults end with "soak faults:
+#                  requests, trips accepted by the backend, trips in the
+#                  history, duplicates, lost, longest wait".
 #
 # Scale (defaults take about 6 minutes on 2 cores):
 #   SOAK_RACE_RUNS=50 SOAK_RACE_PARALLEL=40   quota race runs x parallel posts

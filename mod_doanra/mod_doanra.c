@@ -22,6 +22,7 @@
  */
 #include "shell.h"
 #include "store.h"
+#include "journal.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -68,6 +69,12 @@ typedef struct {
     doanra_config defaults; /* SPEC defaults, titles normalised once */
     doanra_store *store;
     const doanra_countries *countries_fallback;
+    /* Faults (SPEC section 5): 0 / NULL = unset, defaults in child_init. */
+    apr_interval_time_t db_timeout; /* DoanraDatabaseTimeout */
+    int max_connections;            /* DoanraMaxConnections */
+    const char *journal_dir;        /* DoanraJournal */
+    const char *journal_path;       /* its sub-directory for conninfo */
+    doanra_journal *journal;        /* per process, with the store */
 } doanra_server_cfg;
 
 /* Per directory / location.  Every member is "unset" until a directive
@@ -116,6 +123,10 @@ static void *merge_server_cfg(apr_pool_t *p, void *basev, void *addv)
     /* Locations of the main server apply to virtual hosts too. */
     sc->enabled = add->enabled || base->enabled;
     sc->defaults = base->defaults;
+    sc->db_timeout = add->db_timeout ? add->db_timeout : base->db_timeout;
+    sc->max_connections =
+        add->max_connections ? add->max_connections : base->max_connections;
+    sc->journal_dir = add->journal_dir ? add->journal_dir : base->journal_dir;
     return sc;
 }
 
@@ -586,6 +597,56 @@ static const char *add_accept_status(cmd_parms *cmd, void *cfg,
     return NULL;
 }
 
+/* ---- Faults: DoanraDatabaseTimeout, DoanraMaxConnections, DoanraJournal */
+
+static const char *set_db_timeout(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    doanra_server_cfg *sc =
+        ap_get_module_config(cmd->server->module_config, &doanra_module);
+    char *end;
+    double secs;
+
+    errno = 0;
+    secs = strtod(arg, &end);
+    if (errno || end == arg || *end || !(secs >= 0.1 && secs <= 3600))
+        return apr_psprintf(cmd->pool,
+                            "DoanraDatabaseTimeout takes seconds from 0.1 to "
+                            "3600 (e.g. 5 or 2.5), not '%s'",
+                            arg);
+    sc->db_timeout = (apr_interval_time_t)(secs * APR_USEC_PER_SEC);
+    return NULL;
+}
+
+static const char *set_max_connections(cmd_parms *cmd, void *cfg,
+                                       const char *arg)
+{
+    doanra_server_cfg *sc =
+        ap_get_module_config(cmd->server->module_config, &doanra_module);
+    long n;
+
+    if (!parse_whole(arg, 1, 1000, &n))
+        return apr_psprintf(cmd->pool,
+                            "DoanraMaxConnections takes a whole number of "
+                            "connections per process from 1 to 1000, not "
+                            "'%s'",
+                            arg);
+    sc->max_connections = (int)n;
+    return NULL;
+}
+
+static const char *set_journal(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    doanra_server_cfg *sc =
+        ap_get_module_config(cmd->server->module_config, &doanra_module);
+
+    if (!*arg)
+        return "DoanraJournal takes a directory, e.g. /var/lib/apache2/doanra";
+    sc->journal_dir = ap_server_root_relative(cmd->pool, arg);
+    if (!sc->journal_dir)
+        return apr_psprintf(cmd->pool, "DoanraJournal: invalid path '%s'", arg);
+    return NULL;
+}
+
 #define DIR_CTX (RSRC_CONF | ACCESS_CONF)
 
 static const command_rec doanra_cmds[] = {
@@ -641,6 +702,14 @@ static const command_rec doanra_cmds[] = {
     AP_INIT_ITERATE("DoanraAcceptStatus", add_accept_status, NULL, DIR_CTX,
                     "backend statuses (CODE or LOW-HIGH) that mean the "
                     "application accepted the trip (200-399)"),
+    AP_INIT_TAKE1("DoanraDatabaseTimeout", set_db_timeout, NULL, RSRC_CONF,
+                  "seconds any request waits on the database at most (5)"),
+    AP_INIT_TAKE1("DoanraMaxConnections", set_max_connections, NULL,
+                  RSRC_CONF, "database connections per process at most (4)"),
+    AP_INIT_TAKE1("DoanraJournal", set_journal, NULL, RSRC_CONF,
+                  "directory of the journal of submissions and settles the "
+                  "database could not take (doanra/ in the runtime "
+                  "directory)"),
     {NULL}};
 
 /* ------------------------------------------------------------------ */
@@ -674,6 +743,9 @@ typedef struct {
     const char *trip_code;     /* the dossier code, when known */
     long long reference_trip;  /* the version X-Doanra-Reference names */
     const char *reference;     /* the backend's X-Doanra-Reference */
+    /* Faults: the journal entry of an unchecked submission or of a settle
+     * still to come (journal.c); NULL when none. */
+    doanra_journal_entry *journal_entry;
 } doanra_req;
 
 static ap_filter_rec_t *page_capture_frec, *status_frec;
@@ -1205,6 +1277,72 @@ static int is_delegation(request_rec *r, const doanra_config *c,
     return doanra_form_check_fields(r->pool, c, fields, scratch) > 0;
 }
 
+/* ---- faults: DoanraOnDatabaseError allow ---------------------------- */
+
+/* The database failed at an `allow` location: judge by the rules that need
+ * no history (the findings the store may have added before it failed are
+ * dropped: nbuilt is how many the trip builder made).  A static error
+ * blocks as usual; what passes is journalled (fsync) before the backend
+ * sees it, and goes on as `unchecked`, under key: the key the store
+ * recorded it under if its commit happened unseen (unknown), so the drain
+ * settles that one instead of writing a second.  Returns 0 when it cannot
+ * be journalled (the caller refuses it: nothing may be lost). */
+static int pass_unchecked(request_rec *r, doanra_req *st, int mode,
+                          doanra_trip *trip, int nbuilt, const char *key,
+                          int unknown)
+{
+    doanra_server_cfg *sc = server_cfg(r);
+    int decision;
+
+    st->findings->nelts = nbuilt;
+    doanra_trip_resolve_leaders(r->pool, &st->cfg, trip);
+    doanra_rules_check(r->pool, &st->cfg, trip, NULL, today_local(),
+                       st->findings);
+    decision = doanra_decision(st->findings);
+    if (mode == MODE_ENFORCE && decision == DOANRA_DECISION_FAIL) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "doanra: database unavailable; blocked by rules %s "
+                      "that need no history (not recorded)",
+                      doanra_rules_list(r->pool, st->findings));
+        st->decision = decision;
+        apr_table_setn(r->err_headers_out, "X-Doanra-Decision", "fail");
+        answer_with(r, st, ACT_BLOCK,
+                    st->parse_error ? HTTP_BAD_REQUEST : dir_block_status(st->dc));
+        /* Not passed on: a trip whose commit happened unseen goes void. */
+        if (unknown && sc->journal)
+            doanra_journal_orphan(sc->journal, r, key, 0, 0);
+        return 1;
+    }
+    if (!sc->journal ||
+        doanra_journal_unchecked(sc->journal, r, key, &st->cfg, st->fields,
+                                 mode == MODE_ENFORCE ? "enforce" : "report",
+                                 today_local(),
+                                 &st->journal_entry) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "doanra: database unavailable and the journal cannot "
+                      "be written; submission refused");
+        return 0;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                  "doanra: database unavailable; passed on unchecked and "
+                  "journalled (DoanraOnDatabaseError allow)");
+    st->decision = DOANRA_DECISION_UNCHECKED;
+    st->let_through = 1;
+    apr_table_setn(r->headers_in, "X-Doanra-Decision", "unchecked");
+    apr_table_setn(r->err_headers_out, "X-Doanra-Decision", "unchecked");
+    apr_table_setn(r->headers_in, "X-Doanra-Rules",
+                   doanra_rules_list(r->pool, st->findings));
+    add_status_filter(r);
+    if (decision != DOANRA_DECISION_PASS) {
+        doanra_inject_prepare_request(r);
+        doanra_inject_add(r, doanra_render_block(r->pool, &st->cfg, decision,
+                                                 st->findings));
+    }
+    return 1;
+}
+
+/* ---- end faults ------------------------------------------------------ */
+
 /* Judge the body of r (a form, or nothing at all): capture, parse, build
  * the trip, evaluate and record it, then let it through or answer it. */
 static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
@@ -1220,6 +1358,7 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     doanra_store_result out;
     apr_status_t rv = APR_EGENERAL;
     const char *decision, *sid;
+    int nbuilt;
     int action = dc->action == UNSET ? DOANRA_ACT_REGISTER : dc->action;
     doanra_step *step;
     doanra_trip_state ts;
@@ -1329,6 +1468,8 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     req.step = step;
     req.target = &ts;
     req.record_step = step_ok == 1;
+    nbuilt = st->findings->nelts;
+    req.journal_key = doanra_journal_key(r->pool); /* faults: see journal.h */
     if (st->store && step_ok >= 0)
         rv = doanra_store_evaluate(st->store, r, &st->cfg, trip, st->findings,
                                    today, 1, mode == MODE_REPORT, &req, &out);
@@ -1343,16 +1484,19 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     apr_table_unset(r->headers_in, "If-Range");
 
     if (rv != APR_SUCCESS) {
-        if (dc->on_db_error == DBERR_ALLOW) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                          "doanra: database unavailable; passed on unchecked "
-                          "(DoanraOnDatabaseError allow)");
-            st->decision = DOANRA_DECISION_UNCHECKED;
-            apr_table_setn(r->headers_in, "X-Doanra-Decision", "unchecked");
-            apr_table_setn(r->err_headers_out, "X-Doanra-Decision",
-                           "unchecked");
+        /* ---- faults: DoanraOnDatabaseError allow (journal.c) ---- */
+        /* Only a new trip may go on unchecked: a later step names a trip
+         * the module could not read, and an approval must never pass
+         * unjudged (principle 6). */
+        if (dc->on_db_error == DBERR_ALLOW && action == DOANRA_ACT_REGISTER &&
+            pass_unchecked(r, st, mode, trip, nbuilt, req.journal_key,
+                           out.outcome_unknown))
             return;
-        }
+        /* Not passed on: a trip whose commit happened unseen goes void. */
+        if (out.outcome_unknown && server_cfg(r)->journal)
+            doanra_journal_orphan(server_cfg(r)->journal, r, req.journal_key,
+                                  0, 0);
+        /* ---- end faults ---- */
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "doanra: database unavailable; submission refused "
                       "with 503");
@@ -1395,6 +1539,11 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     }
 
     st->let_through = 1;
+    /* ---- faults: the settle still to come is journalled first ---- */
+    if (out.trip_id > 0 && server_cfg(r)->journal)
+        doanra_journal_intent(server_cfg(r)->journal, r, out.submission_id,
+                              out.trip_id, &st->journal_entry);
+    /* ---- end faults ---- */
     apr_table_setn(r->headers_in, "X-Doanra-Decision", decision);
     if (out.submission_id > 0)
         apr_table_setn(r->headers_in, "X-Doanra-Submission", sid);
@@ -1615,22 +1764,44 @@ static int doanra_log_transaction(request_rec *r)
      * user, the trip must not count. */
     if (r->connection->aborted && !last->sent_bodyct && !r->sent_bodyct)
         status = 0;
+    /* ---- faults: unchecked submissions are written in by the journal -- */
+    if (st->decision == DOANRA_DECISION_UNCHECKED) {
+        doanra_journal_finish(st->journal_entry, status,
+                              accepted_status(st->dc, status));
+        return DECLINED;
+    }
+    /* ---- end faults ---- */
     if (doanra_store_settle(st->store, r, st->submission_id, st->trip_id,
                             status, accepted_status(st->dc, status)) !=
-        APR_SUCCESS)
+        APR_SUCCESS) {
+        /* ---- faults: the journal settles it when the database is back */
+        apr_status_t jrv = APR_EGENERAL;
+        if (!st->journal_entry && server_cfg(r)->journal)
+            doanra_journal_intent(server_cfg(r)->journal, r,
+                                  st->submission_id, st->trip_id,
+                                  &st->journal_entry);
+        if (st->journal_entry)
+            jrv = doanra_journal_finish(st->journal_entry, status,
+                                        accepted_status(st->dc, status));
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "doanra: submission %" APR_INT64_T_FMT
-                      " could not be settled with status %d; its trip stays "
-                      "pending",
-                      (apr_int64_t)st->submission_id, status);
-    else if (st->reference && st->reference_trip > 0 &&
-             accepted_status(st->dc, status) &&
-             doanra_store_set_reference(st->store, r, st->reference_trip,
-                                        st->reference) != APR_SUCCESS)
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "doanra: the backend's reference of trip %s could not "
-                      "be stored",
-                      st->trip_code ? st->trip_code : "-");
+                      " could not be settled with status %d; %s",
+                      (apr_int64_t)st->submission_id, status,
+                      jrv == APR_SUCCESS
+                          ? "journalled, settled when the database is back"
+                          : "and the journal failed: its trip stays pending");
+        /* ---- end faults ---- */
+    } else {
+        doanra_journal_discard(st->journal_entry);
+        if (st->reference && st->reference_trip > 0 &&
+            accepted_status(st->dc, status) &&
+            doanra_store_set_reference(st->store, r, st->reference_trip,
+                                       st->reference) != APR_SUCCESS)
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          "doanra: the backend's reference of trip %s could "
+                          "not be stored",
+                          st->trip_code ? st->trip_code : "-");
+    }
     return DECLINED;
 }
 
@@ -1663,6 +1834,28 @@ static int doanra_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return rc;
 }
 
+/* ---- faults: the journal directories, made as the user Apache starts as
+ * and given to the children's user (journal.c) ---- */
+static int doanra_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                              apr_pool_t *ptemp, server_rec *s)
+{
+    server_rec *v;
+
+    for (v = s; v; v = v->next) {
+        doanra_server_cfg *sc =
+            ap_get_module_config(v->module_config, &doanra_module);
+        const char *dir;
+        if (!sc->conninfo)
+            continue;
+        dir = sc->journal_dir ? sc->journal_dir
+                              : ap_runtime_dir_relative(pconf, "doanra");
+        if (!dir || doanra_journal_prepare(pconf, v, dir, sc->conninfo,
+                                           &sc->journal_path) != APR_SUCCESS)
+            sc->journal_path = NULL; /* allow then refuses: logged */
+    }
+    return OK;
+}
+
 /* One store per process and conninfo, opened lazily by the store itself;
  * created here, never in the parent. */
 static void doanra_child_init(apr_pool_t *pchild, server_rec *s)
@@ -1680,12 +1873,22 @@ static void doanra_child_init(apr_pool_t *pchild, server_rec *s)
                 if (o->store && o->conninfo &&
                     !strcmp(o->conninfo, sc->conninfo)) {
                     sc->store = o->store;
+                    sc->journal = o->journal;
                     break;
                 }
             }
-            if (!sc->store &&
-                doanra_store_create(pchild, v, sc->conninfo, &sc->store) !=
-                    APR_SUCCESS) {
+            if (!sc->store) {
+                doanra_store_options opt;
+                opt.timeout = sc->db_timeout;
+                opt.max_connections = sc->max_connections;
+                if (doanra_store_create(pchild, v, sc->conninfo, &opt,
+                                        &sc->store) != APR_SUCCESS)
+                    sc->store = NULL;
+                else if (sc->journal_path)
+                    doanra_journal_open(pchild, v, sc->journal_path,
+                                        sc->store, &sc->journal);
+            }
+            if (!sc->store) {
                 ap_log_error(APLOG_MARK, APLOG_ERR, 0, v,
                              "doanra: cannot create the database store; "
                              "submissions get DoanraOnDatabaseError");
@@ -1707,6 +1910,7 @@ static void doanra_register_hooks(apr_pool_t *p)
 {
     ap_hook_check_config(doanra_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(doanra_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(doanra_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(doanra_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_insert_filter(doanra_insert_filter, NULL, NULL, APR_HOOK_LAST);
     ap_hook_handler(blocked_handler, NULL, NULL, APR_HOOK_REALLY_FIRST);

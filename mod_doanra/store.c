@@ -40,13 +40,14 @@
 #include <http_log.h>
 #include <ap_mpm.h>
 
-#include <apr_reslist.h>
+#include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 #include <apr_time.h>
 #include <apr_strings.h>
 
 #include <libpq-fe.h>
 
+#include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,11 +55,6 @@
 
 APLOG_USE_MODULE(doanra);
 
-/* Pool tuning: bounded wait so a starved pool turns into a 503, not a hung
- * worker; idle connections above smax are closed after TTL. */
-#define STORE_ACQUIRE_TIMEOUT apr_time_from_sec(2)
-#define STORE_CONN_TTL apr_time_from_sec(60)
-#define STORE_CONNECT_TIMEOUT "3"
 /* Reference data caches. */
 #define COUNTRIES_RETRY apr_time_from_sec(30)
 #define REGISTRY_TTL apr_time_from_sec(60)
@@ -75,6 +71,10 @@ APLOG_USE_MODULE(doanra);
 #define S_STEP "doanra_step"
 #define S_LOOKUP "doanra_lookup"
 #define S_REFERENCE "doanra_reference"
+#define S_JOURNAL_KNOWN "doanra_journal_known"
+#define S_JOURNALLED "doanra_journalled"
+#define S_JOURNAL_MARK "doanra_journal_mark"
+#define S_SETTLE_KEY "doanra_settle_key"
 
 static const struct {
     const char *name, *sql;
@@ -114,6 +114,14 @@ static const struct {
                " FROM doanra.trip_lookup($1::text)"},
     {S_REFERENCE,
      "SELECT doanra.set_reference($1::bigint, $2::text, $3::text)"},
+    /* The journal (journal.c, sql/journal.sql). */
+    {S_JOURNAL_KNOWN,
+     "SELECT 1 FROM doanra.submissions WHERE journal_key = $1::text"},
+    {S_JOURNALLED,
+     "SELECT doanra.journal_recorded($1::text, $2::int, $3::boolean)"},
+    {S_JOURNAL_MARK, "SELECT doanra.journal_mark($1::text)"},
+    {S_SETTLE_KEY,
+     "SELECT doanra.settle_key($1::text, $2::int, $3::boolean)"},
 };
 
 /* One load of the registry: immutable, in a pool of its own (with its own
@@ -129,8 +137,15 @@ typedef struct {
 struct doanra_store {
     server_rec *s;
     const char *conninfo;
-    apr_reslist_t *conns;
-    int hmax;
+    /* The pool of connections (see "Connections"): guarded by pool_mutex. */
+    apr_thread_mutex_t *pool_mutex;
+    apr_thread_cond_t *pool_cond;
+    PGconn **idle;    /* max_conns slots, nidle used */
+    int nidle, nopen; /* idle ones, open ones (idle + in use) */
+    int max_conns;    /* DoanraMaxConnections */
+    int closing;
+    apr_interval_time_t timeout; /* DoanraDatabaseTimeout */
+    const char *connect_timeout_s;
     /* Guards everything below; st->pool is only touched under it. */
     apr_thread_mutex_t *mutex;
     apr_pool_t *pool;
@@ -356,13 +371,37 @@ static int date_ok(long d)
 }
 
 /* ------------------------------------------------------------------ */
-/* Connections                                                          */
+/* Connections: a capped pool, every wait bounded by one deadline       */
 /* ------------------------------------------------------------------ */
 
-/* apr_reslist constructor: the resource is the PGconn itself, so nothing
- * is allocated from the reslist's pool (not thread-safe to share). */
-/* libpq's message on one line, in a caller's buffer: the constructor runs
- * outside the reslist lock and must not allocate from the reslist's pool. */
+/*
+ * Why not apr_reslist: its acquire timeout is one value for the whole list,
+ * and the wait for a free connection must come out of the same
+ * DoanraDatabaseTimeout as the round trips that follow it.  The pool is a
+ * stack of idle connections under a mutex, a count of open ones capped at
+ * DoanraMaxConnections, and a condition variable waited on with the time
+ * left.
+ *
+ * Why libpq's non-blocking API: a database that hangs without closing
+ * anything (SIGSTOP, a partitioned network) keeps answering TCP: the
+ * kernel acknowledges what is sent and answers keepalive probes, so
+ * keepalives and tcp_user_timeout never fire, and the server-side
+ * statement_timeout never runs.  Only the client's own clock ends that
+ * wait, so every connect, send and receive polls the socket with the time
+ * left until the deadline.  A connection that missed it is closed, not
+ * cancelled: PQcancel (PostgreSQL 15) opens a blocking connection to the
+ * postmaster and waits for it, which is the very hang being escaped.  The
+ * session's lock_timeout and statement_timeout (9/10 of the deadline) end
+ * the work on a server that is alive but slow or locked, so it answers
+ * with an error before the client gives up and the connection is kept.
+ *
+ * The deadline of a request is per thread (tl_deadline): conn_acquire
+ * starts it, a retry on a fresh connection keeps it, and every round trip
+ * on that thread until the next acquire uses it.
+ */
+static _Thread_local apr_time_t tl_deadline;
+
+/* libpq's message on one line, in a caller's buffer. */
 static const char *msg_line(char *buf, size_t size, const char *m)
 {
     size_t n;
@@ -377,74 +416,183 @@ static const char *msg_line(char *buf, size_t size, const char *m)
     return buf;
 }
 
-static apr_status_t conn_construct(void **res, void *params, apr_pool_t *pool)
+/* Wait until the socket is ready for events, at most until deadline.
+ * 1 ready, 0 deadline passed, -1 error. */
+static int wait_socket(PGconn *conn, short events, apr_time_t deadline)
 {
-    char buf[512];
-    doanra_store *st = params;
-    /* Defaults first: with expand_dbname, what the admin's conninfo says
-     * overrides them. */
-    const char *const keys[] = {"connect_timeout", "application_name", "dbname",
-                                NULL};
-    const char *const vals[] = {STORE_CONNECT_TIMEOUT, "mod_doanra",
-                                st->conninfo, NULL};
-    PGconn *conn = PQconnectdbParams(keys, vals, 1);
-    PGresult *res_;
-    size_t i;
-    (void)pool;
+    struct pollfd pfd;
+    int rc;
 
-    if (!conn || PQstatus(conn) != CONNECTION_OK) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, st->s,
-                     "doanra: cannot connect to the database: %s",
-                     conn ? msg_line(buf, sizeof(buf), PQerrorMessage(conn))
-                          : "out of memory");
-        if (conn)
-            PQfinish(conn);
-        return APR_ECONNREFUSED;
+    for (;;) {
+        apr_time_t left = deadline - apr_time_now();
+        if (left <= 0)
+            return 0;
+        pfd.fd = PQsocket(conn);
+        if (pfd.fd < 0)
+            return -1;
+        pfd.events = events;
+        pfd.revents = 0;
+        rc = poll(&pfd, 1, (int)((left + 999) / 1000));
+        if (rc > 0)
+            return 1;
+        if (rc < 0 && errno != EINTR)
+            return -1;
     }
-    /* A stuck transaction elsewhere must not hang a worker for ever: a
-     * lock wait or a statement that long turns into a 503 instead. */
-    res_ = PQexec(conn, "SET lock_timeout = '10s';"
-                        " SET statement_timeout = '30s'");
-    if (PQresultStatus(res_) != PGRES_COMMAND_OK) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, st->s,
-                     "doanra: cannot set up the database session: %s",
-                     msg_line(buf, sizeof(buf), PQerrorMessage(conn)));
-        PQclear(res_);
-        PQfinish(conn);
-        return APR_ECONNREFUSED;
+}
+
+#define TIMED_OUT_MSG "no answer within DoanraDatabaseTimeout"
+
+/* Everything sent is flushed and the next result is ready to read without
+ * blocking: 0, or -1 with *timed_out set when the deadline passed. */
+static int wait_result(PGconn *conn, apr_time_t deadline, int *timed_out)
+{
+    int w;
+
+    *timed_out = 0;
+    for (;;) {
+        int f = PQflush(conn);
+        if (f == 0)
+            break;
+        if (f < 0)
+            return -1;
+        w = wait_socket(conn, POLLOUT | POLLIN, deadline);
+        if (w <= 0) {
+            *timed_out = w == 0;
+            return -1;
+        }
+        if (!PQconsumeInput(conn))
+            return -1;
     }
-    PQclear(res_);
+    while (PQisBusy(conn)) {
+        w = wait_socket(conn, POLLIN, deadline);
+        if (w <= 0) {
+            *timed_out = w == 0;
+            return -1;
+        }
+        if (!PQconsumeInput(conn))
+            return -1;
+    }
+    return 0;
+}
+
+/* PQgetResult within the deadline.  NULL is either the end of a query's
+ * results (*failed 0) or a failure (*failed 1, *timed_out when late). */
+static PGresult *get_result(PGconn *conn, apr_time_t deadline, int *failed,
+                            int *timed_out)
+{
+    *failed = 0;
+    *timed_out = 0;
+    if (wait_result(conn, deadline, timed_out) != 0) {
+        *failed = 1;
+        return NULL;
+    }
+    return PQgetResult(conn);
+}
+
+/* Run one command (simple query protocol, or a prepare when name is set)
+ * and read all its results; 0 when every result is OK. */
+static int exec_until(PGconn *conn, const char *name, const char *sql,
+                      apr_time_t deadline, int *timed_out)
+{
+    PGresult *res;
+    int failed, ok = 1;
+
+    *timed_out = 0;
+    if (!(name ? PQsendPrepare(conn, name, sql, 0, NULL)
+               : PQsendQuery(conn, sql)))
+        return -1;
+    for (;;) {
+        res = get_result(conn, deadline, &failed, timed_out);
+        if (failed)
+            return -1;
+        if (!res)
+            break;
+        if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+            PQresultStatus(res) != PGRES_TUPLES_OK &&
+            PQresultStatus(res) != PGRES_EMPTY_QUERY)
+            ok = 0;
+        PQclear(res);
+    }
+    return ok ? 0 : -1;
+}
+
+/* Open and set up one connection, within deadline.  Logs its failure. */
+static apr_status_t conn_open(doanra_store *st, apr_time_t deadline,
+                              PGconn **out)
+{
+    char buf[512], setup[160];
+    /* Defaults first: with expand_dbname, what the admin's conninfo says
+     * overrides them.  Keepalives find a dead peer of an idle pooled
+     * connection; they cannot find a hung one (see above). */
+    const char *const keys[] = {"connect_timeout", "application_name",
+                                "keepalives", "keepalives_idle",
+                                "keepalives_interval", "keepalives_count",
+                                "dbname", NULL};
+    const char *vals[] = {NULL, "mod_doanra", "1", "30", "10", "3",
+                          st->conninfo, NULL};
+    PGconn *conn;
+    PostgresPollingStatusType ps = PGRES_POLLING_WRITING;
+    int timed_out = 0, w;
+    long ms = (long)apr_time_as_msec(st->timeout);
+    const char *what = "connecting";
+    size_t i;
+
+    /* libpq's own bound (whole seconds, at least 2) in case anything in
+     * it still blocks; the poll loop below keeps the real deadline. */
+    vals[0] = st->connect_timeout_s;
+    conn = PQconnectStartParams(keys, vals, 1);
+    if (!conn || PQstatus(conn) == CONNECTION_BAD)
+        goto fail;
+    while (ps != PGRES_POLLING_OK) {
+        if (ps == PGRES_POLLING_FAILED)
+            goto fail;
+        w = wait_socket(conn,
+                        ps == PGRES_POLLING_READING ? POLLIN : POLLOUT,
+                        deadline);
+        if (w <= 0) {
+            timed_out = w == 0;
+            goto fail;
+        }
+        ps = PQconnectPoll(conn);
+    }
+    if (PQsetnonblocking(conn, 1) != 0)
+        goto fail;
+    /* A held lock or a runaway statement ends on the server, with an
+     * error, a little before the client's deadline. */
+    what = "setting up the session";
+    ms = ms * 9 / 10;
+    if (ms < 100)
+        ms = 100;
+    apr_snprintf(setup, sizeof(setup),
+                 "SET lock_timeout = %ld; SET statement_timeout = %ld;"
+                 " SET idle_in_transaction_session_timeout = %ld",
+                 ms, ms, ms * 4);
+    if (exec_until(conn, NULL, setup, deadline, &timed_out) != 0)
+        goto fail;
     /* Prepared on every new connection: a reconnect loses them. */
     for (i = 0; i < sizeof(statements) / sizeof(statements[0]); i++) {
-        res_ = PQprepare(conn, statements[i].name, statements[i].sql, 0, NULL);
-        if (PQresultStatus(res_) != PGRES_COMMAND_OK) {
-            ap_log_error(
-                APLOG_MARK, APLOG_ERR, 0, st->s,
-                "doanra: cannot prepare statement %s (is "
-                "sql/install.sql loaded?): %s",
-                statements[i].name,
-                msg_line(buf, sizeof(buf), PQresultErrorMessage(res_)));
-            PQclear(res_);
-            PQfinish(conn);
-            return APR_ECONNREFUSED;
-        }
-        PQclear(res_);
+        what = "preparing the statements (is sql/install.sql loaded?)";
+        if (exec_until(conn, statements[i].name, statements[i].sql, deadline,
+                       &timed_out) != 0)
+            goto fail;
     }
     /* A new connection may mean the database came back, perhaps from a
      * backup: read the registry again before trusting the cache. */
     apr_thread_mutex_lock(st->mutex);
     st->registry_stale = 1;
     apr_thread_mutex_unlock(st->mutex);
-    *res = conn;
+    *out = conn;
     return APR_SUCCESS;
-}
 
-static apr_status_t conn_destruct(void *res, void *params, apr_pool_t *pool)
-{
-    (void)params;
-    (void)pool;
-    PQfinish(res);
-    return APR_SUCCESS;
+fail:
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, st->s,
+                 "doanra: cannot connect to the database (%s): %s", what,
+                 timed_out ? TIMED_OUT_MSG
+                 : conn    ? msg_line(buf, sizeof(buf), PQerrorMessage(conn))
+                           : "out of memory");
+    if (conn)
+        PQfinish(conn);
+    return timed_out ? APR_TIMEUP : APR_ECONNREFUSED;
 }
 
 /* Can an idle pooled connection be handed out?  An idle connection has
@@ -471,50 +619,79 @@ static int conn_usable(PGconn *conn)
 
 static int conn_alive(PGconn *conn)
 {
-    PGresult *res = PQexec(conn, "");
-    int ok = PQresultStatus(res) == PGRES_EMPTY_QUERY;
-    PQclear(res);
-    return ok && PQtransactionStatus(conn) == PQTRANS_IDLE;
+    int timed_out;
+    return exec_until(conn, NULL, "", tl_deadline, &timed_out) == 0 &&
+           PQtransactionStatus(conn) == PQTRANS_IDLE;
 }
 
-/* verify: also prove each candidate alive with an empty query (one round
- * trip).  Used when retrying after a dead connection: the other idle ones
- * are most likely dead too, and must not cost the request its retry. */
+/* Close a connection the pool counted: outside the lock, then make room. */
+static void conn_close(doanra_store *st, PGconn *conn)
+{
+    PQfinish(conn);
+    apr_thread_mutex_lock(st->pool_mutex);
+    st->nopen--;
+    apr_thread_cond_signal(st->pool_cond);
+    apr_thread_mutex_unlock(st->pool_mutex);
+}
+
+/* A connection for this thread, waiting for a free one when
+ * DoanraMaxConnections are in use, all within the deadline that starts
+ * here (verify: a retry after a dead connection, which keeps the deadline
+ * of its first attempt and proves the candidate alive with an empty
+ * query: the other idle ones are most likely dead too). */
 static apr_status_t conn_acquire(doanra_store *st, request_rec *r, PGconn **out,
                                  int verify)
 {
+    PGconn *conn;
     apr_status_t rv;
-    int tries;
-    void *res;
 
-    /* Skip over connections a database restart left dead (every idle one
-     * at worst); the bound keeps a strange failure mode from spinning. */
-    for (tries = 0; tries < st->hmax + 2; tries++) {
-        rv = apr_reslist_acquire(st->conns, &res);
-        if (rv != APR_SUCCESS) {
-            /* The constructor logged its own failure already. */
-            if (rv != APR_ECONNREFUSED) {
-                if (r)
-                    ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                                  "doanra: no database connection available"
-                                  " (pool exhausted or timed out)");
-                else
-                    ap_log_error(APLOG_MARK, APLOG_ERR, rv, st->s,
-                                 "doanra: no database connection available"
-                                 " (pool exhausted or timed out)");
+    if (!verify)
+        tl_deadline = apr_time_now() + st->timeout;
+    apr_thread_mutex_lock(st->pool_mutex);
+    for (;;) {
+        apr_time_t left;
+        if (st->nidle > 0) {
+            conn = st->idle[--st->nidle];
+            apr_thread_mutex_unlock(st->pool_mutex);
+            if (conn_usable(conn) && (!verify || conn_alive(conn))) {
+                *out = conn;
+                return APR_SUCCESS;
             }
-            return rv;
+            conn_close(st, conn);
+            apr_thread_mutex_lock(st->pool_mutex);
+            continue;
         }
-        if (conn_usable(res) && (!verify || conn_alive(res))) {
-            *out = res;
-            return APR_SUCCESS;
+        if (st->nopen < st->max_conns) {
+            st->nopen++;
+            apr_thread_mutex_unlock(st->pool_mutex);
+            rv = conn_open(st, tl_deadline, &conn);
+            if (rv == APR_SUCCESS) {
+                *out = conn;
+                return APR_SUCCESS;
+            }
+            apr_thread_mutex_lock(st->pool_mutex);
+            st->nopen--;
+            apr_thread_cond_signal(st->pool_cond);
+            apr_thread_mutex_unlock(st->pool_mutex);
+            return rv; /* conn_open logged it */
         }
-        apr_reslist_invalidate(st->conns, res);
+        left = tl_deadline - apr_time_now();
+        if (left <= 0)
+            break;
+        apr_thread_cond_timedwait(st->pool_cond, st->pool_mutex, left);
     }
+    apr_thread_mutex_unlock(st->pool_mutex);
     if (r)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "doanra: no usable database connection");
-    return APR_EGENERAL;
+                      "doanra: no database connection free within "
+                      "DoanraDatabaseTimeout (%d in use, "
+                      "DoanraMaxConnections)",
+                      st->max_conns);
+    else
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, st->s,
+                     "doanra: no database connection free within "
+                     "DoanraDatabaseTimeout");
+    return APR_TIMEUP;
 }
 
 /* Give a connection back: a broken one, or one still in a transaction
@@ -522,23 +699,47 @@ static apr_status_t conn_acquire(doanra_store *st, request_rec *r, PGconn **out,
 static void conn_release(doanra_store *st, PGconn *conn, int broken)
 {
     PGTransactionStatusType ts;
+    int timed_out;
 
     if (!conn)
         return;
     if (!broken && PQstatus(conn) == CONNECTION_OK &&
-        PQpipelineStatus(conn) == PQ_PIPELINE_OFF) {
+        PQpipelineStatus(conn) == PQ_PIPELINE_OFF && !PQisBusy(conn)) {
         ts = PQtransactionStatus(conn);
         if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
-            PGresult *res = PQexec(conn, "ROLLBACK");
-            PQclear(res);
-            ts = PQtransactionStatus(conn);
+            /* Its own short deadline: the request's may be spent. */
+            if (exec_until(conn, NULL, "ROLLBACK",
+                           apr_time_now() + st->timeout, &timed_out) != 0)
+                ts = PQTRANS_UNKNOWN;
+            else
+                ts = PQtransactionStatus(conn);
         }
         if (PQstatus(conn) == CONNECTION_OK && ts == PQTRANS_IDLE) {
-            apr_reslist_release(st->conns, conn);
-            return;
+            apr_thread_mutex_lock(st->pool_mutex);
+            if (!st->closing && st->nidle < st->max_conns) {
+                st->idle[st->nidle++] = conn;
+                apr_thread_cond_signal(st->pool_cond);
+                apr_thread_mutex_unlock(st->pool_mutex);
+                return;
+            }
+            apr_thread_mutex_unlock(st->pool_mutex);
         }
     }
-    apr_reslist_invalidate(st->conns, conn);
+    conn_close(st, conn);
+}
+
+/* The process is going: close the idle connections. */
+static apr_status_t pool_cleanup(void *data)
+{
+    doanra_store *st = data;
+    apr_thread_mutex_lock(st->pool_mutex);
+    st->closing = 1;
+    while (st->nidle > 0) {
+        PQfinish(st->idle[--st->nidle]);
+        st->nopen--;
+    }
+    apr_thread_mutex_unlock(st->pool_mutex);
+    return APR_SUCCESS;
 }
 
 /* ------------------------------------------------------------------ */
@@ -555,13 +756,14 @@ typedef struct {
 } pq_step;
 
 /* Send every step, then one sync, and read every result: one network
- * round trip.  results[i] receives step i's result (caller clears them).
- * On failure returns -1 with e filled in and no result kept. */
+ * round trip, within the thread's deadline.  results[i] receives step i's
+ * result (caller clears them).  On failure returns -1 with e filled in and
+ * no result kept. */
 static int run_pipeline(apr_pool_t *p, PGconn *conn, const pq_step *steps,
                         int n, PGresult **results, const char *what,
                         db_error *e)
 {
-    int i, ok = 1;
+    int i, ok = 1, failed, timed_out = 0;
     const char *msg = NULL;
     PGresult *res;
 
@@ -587,7 +789,7 @@ static int run_pipeline(apr_pool_t *p, PGconn *conn, const pq_step *steps,
 
     for (i = 0; i < n; i++) {
         ExecStatusType rs;
-        res = PQgetResult(conn);
+        res = get_result(conn, tl_deadline, &failed, &timed_out);
         if (!res)
             goto broken;
         rs = PQresultStatus(res);
@@ -600,7 +802,12 @@ static int run_pipeline(apr_pool_t *p, PGconn *conn, const pq_step *steps,
             PQclear(res);
         }
         /* Each query's results end with a NULL. */
-        while ((res = PQgetResult(conn)) != NULL) {
+        for (;;) {
+            res = get_result(conn, tl_deadline, &failed, &timed_out);
+            if (failed)
+                goto broken;
+            if (!res)
+                break;
             if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
                 PQclear(res);
                 goto broken; /* out of step: do not trust the connection */
@@ -608,7 +815,7 @@ static int run_pipeline(apr_pool_t *p, PGconn *conn, const pq_step *steps,
             PQclear(res);
         }
     }
-    res = PQgetResult(conn);
+    res = get_result(conn, tl_deadline, &failed, &timed_out);
     if (!res || PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
         PQclear(res);
         goto broken;
@@ -632,8 +839,10 @@ broken:
         PQclear(results[i]);
         results[i] = NULL;
     }
-    e->msg = chomp(p, msg ? msg : PQerrorMessage(conn));
-    /* A connection left in pipeline mode or out of step is never reused. */
+    e->msg = timed_out ? TIMED_OUT_MSG
+                       : chomp(p, msg ? msg : PQerrorMessage(conn));
+    /* A connection left in pipeline mode, out of step or late is never
+     * reused. */
     e->broken = 1;
     return -1;
 }
@@ -643,15 +852,35 @@ static PGresult *run_one(apr_pool_t *p, PGconn *conn, const char *stmt,
                          int nparams, const char *const *params,
                          const char *what, db_error *e)
 {
-    PGresult *res = PQexecPrepared(conn, stmt, nparams, params, NULL, NULL, 0);
-    ExecStatusType rs = PQresultStatus(res);
+    PGresult *res, *last = NULL;
+    int failed, timed_out = 0;
 
-    if (rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK)
-        return res;
     e->what = what;
-    e->msg = chomp(p, res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+    e->broken = 0;
+    if (!PQsendQueryPrepared(conn, stmt, nparams, params, NULL, NULL, 0)) {
+        e->msg = chomp(p, PQerrorMessage(conn));
+        e->broken = 1;
+        return NULL;
+    }
+    for (;;) {
+        res = get_result(conn, tl_deadline, &failed, &timed_out);
+        if (failed) {
+            PQclear(last);
+            e->msg = timed_out ? TIMED_OUT_MSG : chomp(p, PQerrorMessage(conn));
+            e->broken = 1;
+            return NULL;
+        }
+        if (!res)
+            break;
+        PQclear(last);
+        last = res;
+    }
+    if (last && (PQresultStatus(last) == PGRES_TUPLES_OK ||
+                 PQresultStatus(last) == PGRES_COMMAND_OK))
+        return last;
+    e->msg = chomp(p, last ? PQresultErrorMessage(last) : PQerrorMessage(conn));
     e->broken = PQstatus(conn) != CONNECTION_OK;
-    PQclear(res);
+    PQclear(last);
     return NULL;
 }
 
@@ -660,28 +889,40 @@ static PGresult *run_one(apr_pool_t *p, PGconn *conn, const char *stmt,
 /* ------------------------------------------------------------------ */
 
 apr_status_t doanra_store_create(apr_pool_t *pchild, server_rec *s,
-                                 const char *conninfo, doanra_store **out)
+                                 const char *conninfo,
+                                 const doanra_store_options *opt,
+                                 doanra_store **out)
 {
     doanra_store *st;
     apr_allocator_t *alloc;
-    apr_pool_t *listpool;
     apr_status_t rv;
-    int threads = 0, hmax, smax;
 
     *out = NULL;
     st = apr_pcalloc(pchild, sizeof(*st));
     st->s = s;
     st->conninfo = apr_pstrdup(pchild, conninfo ? conninfo : "");
+    st->timeout = opt && opt->timeout > 0 ? opt->timeout
+                                          : apr_time_from_sec(5);
+    st->max_conns = opt && opt->max_connections > 0 ? opt->max_connections : 4;
+    st->idle = apr_pcalloc(pchild, sizeof(PGconn *) * st->max_conns);
 
     rv = apr_thread_mutex_create(&st->mutex, APR_THREAD_MUTEX_DEFAULT, pchild);
+    if (rv == APR_SUCCESS)
+        rv = apr_thread_mutex_create(&st->pool_mutex,
+                                     APR_THREAD_MUTEX_DEFAULT, pchild);
+    if (rv == APR_SUCCESS)
+        rv = apr_thread_cond_create(&st->pool_cond, pchild);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
                      "doanra: cannot create the store mutex");
         return rv;
     }
-    /* The caches and the reslist get pools with allocators of their own:
-     * they are used from many threads (under their own locks), and must
-     * not share an allocator with pchild, which others use unlocked. */
+    st->connect_timeout_s = apr_psprintf(
+        pchild, "%ld",
+        apr_time_sec(st->timeout) < 2 ? 2L : (long)apr_time_sec(st->timeout));
+    /* The caches get a pool with an allocator of its own: they are used
+     * from many threads (under the store's lock), and must not share an
+     * allocator with pchild, which others use unlocked. */
     rv = apr_allocator_create(&alloc);
     if (rv == APR_SUCCESS) {
         rv = apr_pool_create_ex(&st->pool, pchild, NULL, alloc);
@@ -690,40 +931,14 @@ apr_status_t doanra_store_create(apr_pool_t *pchild, server_rec *s,
         else
             apr_allocator_destroy(alloc);
     }
-    if (rv == APR_SUCCESS) {
-        rv = apr_allocator_create(&alloc);
-        if (rv == APR_SUCCESS) {
-            rv = apr_pool_create_ex(&listpool, pchild, NULL, alloc);
-            if (rv == APR_SUCCESS)
-                apr_allocator_owner_set(alloc, listpool);
-            else
-                apr_allocator_destroy(alloc);
-        }
-    }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
                      "doanra: cannot create the store pools");
         return rv;
     }
-
-    /* One connection per worker thread at most; no connection is opened
-     * until a request needs one. */
-    if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS ||
-        threads < 1)
-        threads = 1;
-    hmax = threads;
-    st->hmax = hmax;
-    smax = hmax > 4 ? (hmax + 1) / 2 : hmax;
-    rv = apr_reslist_create(&st->conns, 0, smax, hmax, STORE_CONN_TTL,
-                            conn_construct, conn_destruct, st, listpool);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                     "doanra: cannot create the database connection pool");
-        return rv;
-    }
-    /* apr_reslist_create registered the cleanup that closes (PQfinish)
-     * the pooled connections when pchild goes. */
-    apr_reslist_timeout_set(st->conns, STORE_ACQUIRE_TIMEOUT);
+    /* Registered after the pools: cleanups run in reverse order, so the
+     * connections close before anything they use goes. */
+    apr_pool_cleanup_register(pchild, st, pool_cleanup, apr_pool_cleanup_null);
     apr_pool_cleanup_register(pchild, st, registry_cleanup,
                               apr_pool_cleanup_null);
     *out = st;
@@ -1007,6 +1222,85 @@ static const doanra_plan_entry *plan_match(const doanra_trip *t,
 }
 
 /* ------------------------------------------------------------------ */
+/* The journal's side of the store                                      */
+/* ------------------------------------------------------------------ */
+
+/* The extra step that marks a journalled submission (key unique in
+ * doanra.submissions) and settles its trip, in the transaction that
+ * records it: 1 when added. */
+static int journal_step(apr_pool_t *p, const doanra_store_request *req,
+                        pq_step *step)
+{
+    const char **v;
+
+    if (!req || !req->journal_key)
+        return 0;
+    v = apr_palloc(p, 3 * sizeof(*v));
+    v[0] = req->journal_key;
+    if (!req->journal_settle) {
+        *step = (pq_step){S_JOURNAL_MARK, NULL, 1, v};
+        return 1;
+    }
+    v[1] = req->journal_status >= 0 ? apr_itoa(p, req->journal_status) : NULL;
+    v[2] = req->journal_accepted ? "true" : "false";
+    *step = (pq_step){S_JOURNALLED, NULL, 3, v};
+    return 1;
+}
+
+apr_status_t doanra_store_settle_key(doanra_store *st, request_rec *r,
+                                     const char *key, int backend_status,
+                                     int accepted)
+{
+    PGconn *conn;
+    PGresult *res;
+    db_error e = {0};
+    const char *v[3];
+    int found;
+
+    v[0] = key;
+    v[1] = backend_status >= 0 ? apr_itoa(r->pool, backend_status) : NULL;
+    v[2] = accepted ? "true" : "false";
+    if (conn_acquire(st, r, &conn, 0) != APR_SUCCESS)
+        return APR_EGENERAL;
+    res = run_one(r->pool, conn, S_SETTLE_KEY, 3, v,
+                  "settling by journal key", &e);
+    if (!res) {
+        log_db_error(st, r, APLOG_WARNING, &e);
+        conn_release(st, conn, e.broken);
+        return APR_EGENERAL;
+    }
+    found = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    conn_release(st, conn, 0);
+    return found ? APR_SUCCESS : APR_NOTFOUND;
+}
+
+int doanra_store_journal_known(doanra_store *st, request_rec *r,
+                               const char *key)
+{
+    PGconn *conn;
+    PGresult *res;
+    db_error e = {0};
+    const char *v[1];
+    int known;
+
+    v[0] = key;
+    if (conn_acquire(st, r, &conn, 0) != APR_SUCCESS)
+        return -1;
+    res = run_one(r->pool, conn, S_JOURNAL_KNOWN, 1, v,
+                  "looking up a journal key", &e);
+    if (!res) {
+        log_db_error(st, r, APLOG_WARNING, &e);
+        conn_release(st, conn, e.broken);
+        return -1;
+    }
+    known = PQntuples(res) > 0;
+    PQclear(res);
+    conn_release(st, conn, 0);
+    return known;
+}
+
+/* ------------------------------------------------------------------ */
 /* Evaluate                                                             */
 /* ------------------------------------------------------------------ */
 
@@ -1109,7 +1403,7 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
     const doanra_trip_state *target = req ? req->target : NULL;
     doanra_history *h = NULL;
     PGconn *conn = NULL;
-    PGresult *facts = NULL, *results[2];
+    PGresult *facts = NULL, *results[3];
     db_error e = {0};
     arrlit keys, codes, tl;
 
@@ -1251,7 +1545,8 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
                         req->record_step && target && target->found &&
                         (let_through || decision != DOANRA_DECISION_FAIL);
         arrlit rl, mk, mc, mn, mp, muc, mun, ml, lc, lf, lt;
-        pq_step steps[2];
+        pq_step steps[3];
+        int nsteps;
 
         arr_init(&rl, p);
         if (*rules) {
@@ -1357,14 +1652,17 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
         } else {
             steps[0] = (pq_step){S_RECORD, NULL, 30, v};
         }
-        steps[1] = (pq_step){NULL, "COMMIT", 0, NULL};
-        if (run_pipeline(p, conn, steps, 2, results, "recording the submission",
-                         &e) != 0) {
+        /* A journalled submission: marked and settled in this transaction. */
+        nsteps = 1 + journal_step(p, req, &steps[1]);
+        steps[nsteps++] = (pq_step){NULL, "COMMIT", 0, NULL};
+        if (run_pipeline(p, conn, steps, nsteps, results,
+                         "recording the submission", &e) != 0) {
             /* Not retried: after a lost connection the commit may or may
              * not have happened, and a second record must not appear. */
             log_db_error(st, r, APLOG_ERR, &e);
             conn_release(st, conn, e.broken);
             out->decision = DOANRA_DECISION_UNCHECKED;
+            out->outcome_unknown = e.broken;
             return APR_EGENERAL;
         }
         if (PQntuples(results[0]) == 1) {
@@ -1374,8 +1672,8 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
             if (with_step && !PQgetisnull(results[0], 0, 2))
                 out->event_id = atoll(PQgetvalue(results[0], 0, 2));
         }
-        PQclear(results[0]);
-        PQclear(results[1]);
+        for (i = 0; i < nsteps; i++)
+            PQclear(results[i]);
     }
     conn_release(st, conn, 0);
     return APR_SUCCESS;
@@ -1402,7 +1700,7 @@ apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
     v[0] = submission_id > 0 ? apr_psprintf(p, "%" APR_INT64_T_FMT,
                                             (apr_int64_t)submission_id)
                              : NULL;
-    v[1] = apr_itoa(p, backend_status);
+    v[1] = backend_status >= 0 ? apr_itoa(p, backend_status) : NULL;
     v[2] = trip_id > 0
                ? apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)trip_id)
                : NULL;

@@ -3,10 +3,13 @@
  * connections, the history facts, and the atomic check-reserve-record step.
  *
  * One store per child process, created in child_init (never in the parent).
- * Connections come from an apr_reslist with a bounded wait; a connection
- * that is broken or not idle on release is invalidated, so the store heals
- * itself when the database comes back.  Prepared statements are re-created
- * on every new connection.
+ * At most DoanraMaxConnections connections per store; every wait on the
+ * database of one call (a free connection, connecting, each round trip) is
+ * bounded by one DoanraDatabaseTimeout deadline, enforced on the client
+ * with libpq's non-blocking API, so a hung server cannot hold a worker.  A
+ * connection that is broken, late or not idle on release is closed, so the
+ * store heals itself when the database comes back.  Prepared statements
+ * are re-created on every new connection.
  */
 #ifndef DOANRA_STORE_H
 #define DOANRA_STORE_H
@@ -16,10 +19,18 @@
 
 typedef struct doanra_store doanra_store;
 
+/* Server-wide settings of a store (0 = the default). */
+typedef struct {
+    apr_interval_time_t timeout; /* DoanraDatabaseTimeout, 5 s */
+    int max_connections;         /* DoanraMaxConnections, 4 */
+} doanra_store_options;
+
 /* Create the store for this process (no connection is opened yet).
  * conninfo is DoanraDatabase.  Returns APR_SUCCESS or an error. */
 apr_status_t doanra_store_create(apr_pool_t *pchild, server_rec *s,
-                                 const char *conninfo, doanra_store **out);
+                                 const char *conninfo,
+                                 const doanra_store_options *opt,
+                                 doanra_store **out);
 
 /* The country table, loaded from doanra.countries once per process on first
  * use (falls back to ICU's list if the table cannot be read yet, and retries
@@ -40,6 +51,15 @@ typedef struct {
     const doanra_step *step;
     const doanra_trip_state *target;
     int record_step;
+    /* A journalled submission written in late (journal.c): recorded with
+     * this key and settled in the same transaction with the backend's
+     * status (-1: unknown) and whether it accepted. NULL otherwise. */
+    const char *journal_key;
+    int journal_status;
+    int journal_accepted;
+    int journal_settle; /* 1: the drain writing in (settle, unchecked);
+                           0: a live request: the key is only stored, so
+                           a commit whose answer was lost can be found */
 } doanra_store_request;
 
 /* Outcome of doanra_store_evaluate. */
@@ -48,6 +68,9 @@ typedef struct {
     long long submission_id;  /* 0 when not recorded (check handler) */
     long long trip_id;        /* 0 when no trip was reserved */
     long long event_id;       /* a later step's pending event, 0 if none */
+    /* Failed while recording: the commit may have happened (the answer was
+     * lost or late), under req->journal_key. */
+    int outcome_unknown;
 } doanra_store_result;
 
 /*
@@ -76,7 +99,9 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
  * trip (if any) becomes `submitted` when accepted (the location's
  * DoanraAcceptStatus holds the status) or `void` (anything else, or status
  * 0 when the backend could not be reached / the client went away).
- * Only a `pending` trip is moved, so settling twice changes nothing. */
+ * Only a `pending` trip is moved, so settling twice changes nothing.
+ * backend_status -1: unknown (the journal of a killed process), stored
+ * as NULL. */
 apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
                                  long long submission_id, long long trip_id,
                                  int backend_status, int accepted);
@@ -94,8 +119,15 @@ apr_status_t doanra_store_trip_lookup(doanra_store *st, request_rec *r,
 apr_status_t doanra_store_set_reference(doanra_store *st, request_rec *r,
                                         long long trip_id,
                                         const char *reference);
+/* Is a submission with this journal key already recorded?  1 yes, 0 no,
+ * -1 the database could not be asked. */
+int doanra_store_journal_known(doanra_store *st, request_rec *r,
+                               const char *key);
 
-/* Record a submission that could not be evaluated (database down in
- * `allow` mode is not recorded: nothing to write to).  Unused for now. */
+/* Settle the submission recorded under this journal key (status -1:
+ * unknown): APR_SUCCESS, APR_NOTFOUND when there is none, or an error. */
+apr_status_t doanra_store_settle_key(doanra_store *st, request_rec *r,
+                                     const char *key, int backend_status,
+                                     int accepted);
 
 #endif /* DOANRA_STORE_H */

@@ -31,6 +31,8 @@ DO $$ BEGIN PERFORM pg_advisory_xact_lock(hashtext('doanra-install')); END $$;
 -- Data written by earlier versions, rewritten once (uses functions.sql).
 \ir migrations.sql
 \ir views.sql
+-- Faults: the journal's columns, the 4 KiB cap, v_unchecked_trips.
+\ir journal.sql
 -- Last, so that the grants cover every table, view, sequence and function
 -- created above (a view re-created by an upgrade gets its grants back).
 \ir roles.sql

@@ -65,6 +65,11 @@ GRANT SELECT (id) ON doanra.submissions TO doanra_module;
 GRANT UPDATE (status, updated_at) ON doanra.trips TO doanra_module;
 GRANT UPDATE (backend_status, settled_at) ON doanra.submissions TO doanra_module;
 
+-- Writing in journalled submissions (journal.sql): the key is looked up,
+-- then set with the flag.
+GRANT SELECT (journal_key) ON doanra.submissions TO doanra_module;
+GRANT UPDATE (journal_key, unchecked) ON doanra.submissions TO doanra_module;
+
 -- nextval() of the bigserial ids.
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA doanra TO doanra_module;
 
@@ -94,6 +99,7 @@ GRANT SELECT ON doanra.v_trips, doanra.v_trips_per_unit_year,
                 doanra.v_findings_per_rule_month, doanra.v_delegation_sizes,
                 doanra.v_countries_visited, doanra.v_reports_overdue,
                 doanra.v_dossiers, doanra.v_trip_events,
+                doanra.v_unchecked_trips,
                 doanra.units, doanra.countries
     TO doanra_report;
 -- The normal forms of codes and names: v_key_leader_trips uses them, and
