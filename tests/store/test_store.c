@@ -578,7 +578,7 @@ int main(void)
 
     /* child_init */
     apr_pool_create(&child, root);
-    CHECK(doanra_store_create(child, &server, conninfo, &store) == APR_SUCCESS,
+    CHECK(doanra_store_create(child, &server, conninfo, NULL, &store) == APR_SUCCESS,
           "store create");
     countries = doanra_store_countries(store, fake_request(child));
     CHECK(countries && doanra_countries_count(countries) >= 240,
