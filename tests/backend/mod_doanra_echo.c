@@ -23,6 +23,9 @@
  *   location=U   answer 303 with Location U (a form's usual redirect)
  *   length=1     send a Content-Length header (the page is built in memory)
  *   reference=R  answer with X-Doanra-Reference: R (the application's id)
+ *
+ * With an X-Doanra-Trip request header the page also links the demo's forms
+ * for the trip's next steps (/doanra/dieu-chinh/?ma_ho_so=CODE, ...).
  */
 #include <httpd.h>
 #include <http_config.h>
@@ -290,6 +293,26 @@ static int echo_handler(request_rec *r)
                      " byte). Văn phòng sẽ xử lý và phản hồi cho đơn vị.</p>\n"
                      "<p><a href=\"/doanra/\">Đăng ký đoàn khác</a></p>\n",
                      total));
+    /* The demo's forms for the trip's next steps (SPEC section 8), the
+     * dossier code in the link (demo/ma-ho-so.js fills it in). */
+    if ((v = apr_table_get(r->headers_in, "X-Doanra-Trip")) != NULL && *v) {
+        const char *q = ap_escape_html(
+            r->pool, apr_pstrcat(r->pool, "?ma_ho_so=",
+                                 ap_escape_urlencoded(r->pool, v), NULL));
+        OUT(apr_pstrcat(
+            r->pool, "<nav class=\"steps\" data-doanra-trip=\"",
+            ap_escape_html(r->pool, v), "\"><p>Các bước tiếp theo của hồ sơ ",
+            ap_escape_html(r->pool, v), ":</p>\n<ul>\n",
+            "<li><a href=\"/doanra/dieu-chinh/", q, "\">Điều chỉnh</a></li>\n",
+            "<li><a href=\"/doanra/huy/", q, "\">Hủy đoàn</a></li>\n",
+            "<li><a href=\"/doanra/bao-cao/", q,
+            "\">Báo cáo kết quả</a></li>\n",
+            "<li><a href=\"/doanra/phe-duyet/", q,
+            "\">Phê duyệt</a> (lãnh đạo)</li>\n",
+            "<li><a href=\"/doanra/tu-choi/", q,
+            "\">Từ chối</a> (lãnh đạo)</li>\n</ul></nav>\n",
+            NULL));
+    }
     OUT("<pre id=\"echo\">\n");
     OUT(apr_pstrcat(r->pool, "method: ", ap_escape_html(r->pool, r->method),
                     "\n", NULL));
