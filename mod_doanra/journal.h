@@ -76,6 +76,15 @@ apr_status_t doanra_journal_intent(doanra_journal *j, request_rec *r,
 apr_status_t doanra_journal_orphan(doanra_journal *j, request_rec *r,
                                    const char *key, int status, int accepted);
 
+/* A decision about to be recorded under key: written before the
+ * database is asked, so a process killed between the commit and the
+ * settle leaves it behind; *out is held until doanra_journal_finish or
+ * doanra_journal_discard.  Serves as the settle's intent when the
+ * submission is let through (the drain settles by key). */
+apr_status_t doanra_journal_decision(doanra_journal *j, request_rec *r,
+                                     const char *key,
+                                     doanra_journal_entry **out);
+
 /* A new unique key (a UUID), for a decision and its journal entries. */
 const char *doanra_journal_key(apr_pool_t *p);
 

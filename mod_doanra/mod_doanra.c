@@ -1359,6 +1359,7 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     apr_status_t rv = APR_EGENERAL;
     const char *decision, *sid;
     int nbuilt;
+    doanra_journal_entry *decided = NULL; /* faults: journal.h */
     int action = dc->action == UNSET ? DOANRA_ACT_REGISTER : dc->action;
     doanra_step *step;
     doanra_trip_state ts;
@@ -1470,6 +1471,9 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     req.record_step = step_ok == 1;
     nbuilt = st->findings->nelts;
     req.journal_key = doanra_journal_key(r->pool); /* faults: see journal.h */
+    if (st->store && step_ok >= 0 && server_cfg(r)->journal)
+        doanra_journal_decision(server_cfg(r)->journal, r, req.journal_key,
+                                &decided);
     if (st->store && step_ok >= 0)
         rv = doanra_store_evaluate(st->store, r, &st->cfg, trip, st->findings,
                                    today, 1, mode == MODE_REPORT, &req, &out);
@@ -1485,6 +1489,7 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
 
     if (rv != APR_SUCCESS) {
         /* ---- faults: DoanraOnDatabaseError allow (journal.c) ---- */
+        doanra_journal_discard(decided); /* orphans are handled below */
         /* Only a new trip may go on unchecked: a later step names a trip
          * the module could not read, and an approval must never pass
          * unjudged (principle 6). */
@@ -1533,14 +1538,18 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
         apr_table_setn(r->err_headers_out, "X-Doanra-Submission", sid);
 
     if (mode == MODE_ENFORCE && st->decision == DOANRA_DECISION_FAIL) {
+        doanra_journal_discard(decided);
         answer_with(r, st, ACT_BLOCK,
                     st->parse_error ? HTTP_BAD_REQUEST : dir_block_status(dc));
         return;
     }
 
     st->let_through = 1;
-    /* ---- faults: the settle still to come is journalled first ---- */
-    if (out.trip_id > 0 && server_cfg(r)->journal)
+    /* ---- faults: the settle still to come is journalled first: the
+     * decision's own entry, written before the commit, settles by key ---- */
+    if (decided)
+        st->journal_entry = decided;
+    else if (out.trip_id > 0 && server_cfg(r)->journal)
         doanra_journal_intent(server_cfg(r)->journal, r, out.submission_id,
                               out.trip_id, &st->journal_entry);
     /* ---- end faults ---- */
