@@ -7,6 +7,10 @@
 #                     libapache2-mod-doanra_VERSION_ARCH.deb, .changes,
 #                     .buildinfo
 #   make deb-lintian  lintian on the built package (debian/*.lintian-overrides)
+#   make test-deb     as root: build, lintian, apt-get install ./...deb,
+#                     a2enmod, configtest, one judged submission through
+#                     Debian's apache2 config, purge, nothing left
+#                     (tests/deb/run); skips itself when not root
 #
 # Build needs: debhelper, dpkg-dev, fakeroot and the Build-Depends of
 # debian/control (apt-get build-dep . as root, or .ci/packages.d/test-deb.txt).
@@ -16,7 +20,7 @@ DEB_VERSION  = $(shell dpkg-parsechangelog -l debian/changelog -S Version)
 DEB_ARCH     = $(shell dpkg-architecture -q DEB_HOST_ARCH)
 DEB_FILE     = $(DEB_DIR)/libapache2-mod-doanra_$(DEB_VERSION)_$(DEB_ARCH).deb
 
-.PHONY: deb deb-lintian
+.PHONY: deb deb-lintian test-deb
 
 deb:
 	@rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src/libapache2-mod-doanra
@@ -37,3 +41,8 @@ deb:
 
 deb-lintian:
 	lintian --info --display-info --pedantic $(DEB_DIR)/libapache2-mod-doanra_$(DEB_VERSION)_$(DEB_ARCH).changes
+
+test-deb:
+	@MAKE="$(MAKE)" tests/deb/run
+
+TEST_SUITES += test-deb
