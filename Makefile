@@ -5,6 +5,7 @@
 #   make demo       install what is missing, start PostgreSQL + Apache demo intranet
 #   make demo-stop  stop both
 #   make install    install the module and doanra.load / doanra.conf (Debian layout)
+#   make deb        the Debian package libapache2-mod-doanra in build/deb/ (mk/deb.mk)
 #   make bench      throughput and latency side by side
 #   make fuzz       run each fuzzer for longer
 
