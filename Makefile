@@ -5,6 +5,7 @@
 #   make demo       install what is missing, start PostgreSQL + Apache demo intranet
 #   make demo-stop  stop both
 #   make install    install the module and doanra.load / doanra.conf (Debian layout)
+#   make deb        the Debian package libapache2-mod-doanra in build/deb/ (mk/deb.mk)
 #   make bench      throughput and latency side by side
 #   make fuzz       run each fuzzer for longer
 
@@ -30,6 +31,8 @@ HDRS       := $(wildcard mod_doanra/*.h)
 
 WARN       := -Wall -Wextra -Wno-unused-parameter
 BUILD      := build
+# Extra apxs options, e.g. dpkg-buildflags as -Wc,FLAG / -Wl,FLAG (debian/rules).
+APXS_FLAGS ?=
 
 .PHONY: all test unit integration fuzz fuzz-short bench demo demo-stop install clean format
 
@@ -37,7 +40,7 @@ all: mod_doanra.so
 
 mod_doanra.so: $(CORE_SRCS) $(SHELL_SRCS) $(HDRS)
 	rm -rf mod_doanra/.libs mod_doanra/*.lo mod_doanra/*.slo mod_doanra/*.la mod_doanra/*.o
-	$(APXS) -c -o mod_doanra/mod_doanra.so -Wc,-std=gnu11 -Wc,"$(WARN)" -Wc,-O2 \
+	$(APXS) -c -o mod_doanra/mod_doanra.so -Wc,-std=gnu11 -Wc,"$(WARN)" -Wc,-O2 $(APXS_FLAGS) \
 	    -I$(CURDIR)/mod_doanra $(PQ_CFLAGS) $(CORE_SRCS) $(SHELL_SRCS) \
 	    $(ICU_LIBS) $(PQ_LIBS) >$(BUILD).log 2>&1 || { cat $(BUILD).log; exit 1; }
 	@grep -E 'warning|error' $(BUILD).log || true
