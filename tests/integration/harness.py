@@ -336,6 +336,10 @@ Alias /doanra/ "@ROOT@/demo/"
     <Location /doanra/check>
         SetHandler doanra-check
     </Location>
+    <Location /allow/check>
+        SetHandler doanra-check
+        DoanraOnDatabaseError allow
+    </Location>
 </VirtualHost>
 
 IncludeOptional "@RUN@/conf.d/*.conf"

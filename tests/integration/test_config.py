@@ -100,6 +100,12 @@ BAD = [
     ("DoanraField", "DoanraField no_such_field x"),
     ("DoanraBlockStatus", "DoanraBlockStatus abc"),
     ("DoanraBlockStatus", "DoanraBlockStatus 99"),
+    # A "block" that is a success or a redirect would tell the browser (and
+    # any proxy or script) that the submission went through.
+    ("DoanraBlockStatus", "DoanraBlockStatus 200"),
+    ("DoanraBlockStatus", "DoanraBlockStatus 302"),
+    ("DoanraBlockStatus", "DoanraBlockStatus 399"),
+    ("DoanraBlockStatus", "DoanraBlockStatus 100"),
     ("DoanraShowPass", "DoanraShowPass maybe"),
     ("DoanraLanguage", "DoanraLanguage fr"),
     ("DoanraOnDatabaseError", "DoanraOnDatabaseError ignore"),

@@ -12,10 +12,23 @@ year, so member-overlap never interferes).  Exactly DoanraMaxTripsPerYear (2)
 pass; the rest get 422 with a leader-quota finding; the database holds
 exactly 2 counted trips for the leader.
 
+The same for an ordinary member (no key leader anywhere): P submissions at
+once sharing one ordinary member on overlapping dates book exactly one trip
+(member-overlap refuses the rest), which holds only while every member of a
+small delegation is locked, not only key leaders.
+
+Every race here proves it can see a race: a control run with the SQL locks
+taken away (doanra.lock_keys replaced by a no-op for the run, then put
+back) must overshoot, or the test fails.  The window between reading the
+history and committing is widened with a pg_sleep in a trigger on
+doanra.submissions (WINDOW_MS, default 50) for the races that are run only a
+few times, so that a missing lock shows on every run, not on half of them.
+
 Scale with DOANRA_RACE_RUNS (default 10) and DOANRA_RACE_PARALLEL (default
 20); `make soak` runs more.  Prints
 "quota race: R runs x P parallel, passes over quota: N".
 """
+import contextlib
 import datetime
 import os
 import threading
@@ -24,12 +37,15 @@ import unicodedata
 import pytest
 
 import harness
-from harness import Client, Trip, sql_literal, unique_suffix
+from harness import Client, Trip, person_name, sql_literal, unique_suffix
 
 RUNS = int(os.environ.get("DOANRA_RACE_RUNS", "10"))
 PARALLEL = int(os.environ.get("DOANRA_RACE_PARALLEL", "20"))
 QUOTA = 2          # DoanraMaxTripsPerYear default
 PATH = "/plain/submit"
+WINDOW_MS = int(os.environ.get("DOANRA_RACE_WINDOW_MS", "50"))
+# The weaker races (one person, one run each before) are repeated.
+REPEAT = int(os.environ.get("DOANRA_RACE_REPEAT", "3"))
 YEAR = harness.today().year + 1   # whole year ahead: room for P trips
 
 
@@ -117,6 +133,54 @@ def counted_trips(env, where):
         " AND %s" % (YEAR, where))[0][0])
 
 
+@contextlib.contextmanager
+def widened_window(env, ms=WINDOW_MS):
+    """Every submission recorded while inside sleeps ms milliseconds in its
+    transaction, after the history was read and before the commit: the
+    window in which a submission without the lock would miss the others."""
+    env.psql("CREATE OR REPLACE FUNCTION public.doanra_test_widen() RETURNS"
+             " trigger LANGUAGE plpgsql AS $$BEGIN PERFORM pg_catalog.pg_sleep(%f);"
+             " RETURN NEW; END$$;"
+             " DROP TRIGGER IF EXISTS doanra_test_widen ON doanra.submissions;"
+             " CREATE TRIGGER doanra_test_widen BEFORE INSERT ON doanra.submissions"
+             " FOR EACH ROW EXECUTE FUNCTION public.doanra_test_widen();"
+             % (ms / 1000.0))
+    try:
+        yield
+    finally:
+        env.psql("DROP TRIGGER IF EXISTS doanra_test_widen ON doanra.submissions;"
+                 " DROP FUNCTION IF EXISTS public.doanra_test_widen()")
+
+
+@contextlib.contextmanager
+def without_locks(env):
+    """doanra.lock_keys does nothing while inside (what the database looks
+    like when the lock is lost): the control run of a race detector."""
+    saved = env.psql_json("SELECT pg_get_functiondef("
+                          "'doanra.lock_keys(bigint[])'::regprocedure) AS def")[0]["def"]
+    env.psql("CREATE OR REPLACE FUNCTION doanra.lock_keys(p_keys bigint[])"
+             " RETURNS void LANGUAGE plpgsql VOLATILE AS $$BEGIN NULL; END$$")
+    try:
+        yield
+    finally:
+        env.psql(saved)
+
+
+def control_overshoots(env, run_once, limit, tries=3):
+    """Run the race without locks until it books more than limit (a loaded
+    machine may spread one run out); fail loudly when it never does: then
+    the race could not have caught a missing lock either."""
+    seen = []
+    with without_locks(env):
+        for _ in range(tries):
+            got = run_once()
+            seen.append(got)
+            if got > limit:
+                return seen
+    pytest.fail("control run without locks booked %s (limit %d) in %d tries: "
+                "this race cannot see a race" % (seen, limit, tries))
+
+
 def new_leader(env):
     code = "QR" + unique_suffix()
     env.psql("INSERT INTO doanra.officials(code, full_name, unit_code, position,"
@@ -152,11 +216,8 @@ def test_quota_race_two_servers(env, servers, capsys):
     assert over == 0 and not problems, "\n".join(problems)
 
 
-def test_quota_race_leader_by_title(env, servers, capsys):
-    """No tv_ma: the leader is known by the position's title, and identified
-    by normalised name + unit.  The same person typed in different ways
-    (NFD, case, spaces; unit by code or by name) is one person."""
-    clients, _second = servers
+def by_title_run(env, clients):
+    """One by-title race: (passed, blocked, other, counted, person keys)."""
     suffix = unique_suffix()
     name = "Hoàng Thị Thủy %s" % suffix
     variants = [
@@ -180,12 +241,81 @@ def test_quota_race_leader_by_title(env, servers, capsys):
     counted = counted_trips(env, where)
     keys = env.psql("SELECT DISTINCT tm.person_key FROM doanra.trip_members tm "
                     "WHERE %s" % where)
-    with capsys.disabled():
-        print("\nquota race by title: 1 run x %d parallel, %d passed, %d counted"
-              % (PARALLEL, len(passed), counted))
-    assert not other, describe(other[0])
-    assert len(passed) == QUOTA, [describe(r) for r in passed]
-    assert len(blocked) == PARALLEL - QUOTA
-    assert counted == QUOTA
-    assert len(keys) == 1, keys
+    return passed, blocked, other, counted, keys
 
+
+def test_quota_race_leader_by_title(env, servers, capsys):
+    """No tv_ma: the leader is known by the position's title, and identified
+    by normalised name + unit.  The same person typed in different ways
+    (NFD, case, spaces; unit by code or by name) is one person.  Run REPEAT
+    times in a widened window, after a control run without locks."""
+    clients, _second = servers
+    with widened_window(env):
+        control = control_overshoots(
+            env, lambda: _counted_of(by_title_run(env, clients)), QUOTA)
+        for run in range(REPEAT):
+            passed, blocked, other, counted, keys = by_title_run(env, clients)
+            with capsys.disabled():
+                print("\nquota race by title: run %d x %d parallel, %d passed, %d "
+                      "counted (control without locks: %s)"
+                      % (run, PARALLEL, len(passed), counted, control))
+            assert not other, describe(other[0])
+            assert len(passed) == QUOTA, [describe(r) for r in passed]
+            assert len(blocked) == PARALLEL - QUOTA
+            assert counted == QUOTA
+            assert len(keys) == 1, keys
+
+
+def _counted_of(result):
+    """What a race booked: the larger of answers passed and trips counted."""
+    passed, _blocked, _other, counted = result[:4]
+    return max(len(passed), counted)
+
+
+def member_race_run(env, clients):
+    """One ordinary member (no code, not a key leader) shared by PARALLEL
+    delegations on the same dates, each with a fresh second member:
+    (passed, refused by member-overlap, other, counted trips of the member)."""
+    shared = {"name": person_name(), "code": "", "position": "Chuyên viên",
+              "unit": ""}
+    trips = []
+    for i in range(PARALLEL):
+        t = Trip()
+        t.set_dates(race_dates(PARALLEL + 7), [2], ["JP"])
+        t.members = [dict(shared)]
+        t.add_member()
+        trips.append(t)
+    answers = fire(clients, trips)
+    passed, refused, other = [], [], []
+    for r in answers:
+        if isinstance(r, harness.Response) and r.status == 200 and \
+                r.reached_backend() and r.header("X-Doanra-Decision") in ("pass", "warn"):
+            passed.append(r)
+        elif isinstance(r, harness.Response) and r.status == 422 and \
+                not r.reached_backend() and r.finding("member-overlap") is not None:
+            refused.append(r)
+        else:
+            other.append(r)
+    counted = counted_trips(env, "tm.full_name = %s" % sql_literal(shared["name"]))
+    return passed, refused, other, counted
+
+
+def test_member_overlap_race_two_servers(env, servers, capsys):
+    """SPEC section 3, member-overlap: no member is on two counted trips
+    whose dates overlap, also when the submissions arrive at once on two
+    servers and nobody in them is a key leader."""
+    clients, _second = servers
+    with widened_window(env):
+        control = control_overshoots(
+            env, lambda: _counted_of(member_race_run(env, clients)), 1)
+        for run in range(REPEAT):
+            passed, refused, other, counted = member_race_run(env, clients)
+            with capsys.disabled():
+                print("\nmember race: run %d x %d parallel, %d passed, %d counted "
+                      "(control without locks: %s)"
+                      % (run, PARALLEL, len(passed), counted, control))
+            assert not other, describe(other[0])
+            assert len(passed) == 1 and counted == 1, (
+                "run %d: %d passed, %d counted trips for one ordinary member on "
+                "overlapping dates, want 1" % (run, len(passed), counted))
+            assert len(refused) == PARALLEL - 1

@@ -432,6 +432,43 @@ def test_database_down_allow_passes_unchecked(env, trip):
     assert r.echo()["x-doanra-decision"] == "unchecked"
 
 
+def test_database_down_report_mode_refuses_with_503(env, trip):
+    """report mode records every submission: with nothing to record it,
+    the default (refuse) holds the submission back as enforce does."""
+    r = env.dead.post_form("/report/submit", trip)
+    assert r.status == 503, "%r %s" % (r, r.body[:300])
+    assert not r.reached_backend()
+    assert r.header("Content-Type", "").startswith("text/html")
+    assert trip.members[0]["name"] in r.body
+
+
+def test_database_down_check_answers_503_json(env, trip):
+    """The JSON check under the default refuse: 503 with {"error": ...},
+    not a verdict reached without the history."""
+    status, data, r = env.dead.check(trip, "/doanra/check")
+    assert status == 503, "%r %s" % (r, r.body[:300])
+    assert r.header("Content-Type", "").startswith("application/json"), r.headers
+    assert isinstance(data, dict) and set(data) == {"error"}, data
+    assert isinstance(data["error"], str) and data["error"].strip(), data
+    # A failing trip is no different: nothing is judged without the database.
+    status, data, r = env.dead.check(valid_trip(members=12), "/doanra/check")
+    assert status == 503 and set(data) == {"error"}, (status, data)
+
+
+def test_database_down_check_allow_runs_static_rules(env, trip):
+    """DoanraOnDatabaseError allow: the check answers with the rules that
+    need no history."""
+    status, data, r = env.dead.check(trip, "/allow/check")
+    assert status == 200, "%r %s" % (r, r.body[:300])
+    assert r.header("Content-Type", "").startswith("application/json")
+    assert data["decision"] in ("pass", "warn"), data
+    assert not [v for v in data["violations"] if v["severity"] == "error"], data
+    status, data, r = env.dead.check(valid_trip(members=12), "/allow/check")
+    assert status == 200, "%r %s" % (r, r.body[:300])
+    assert data["decision"] == "fail", data
+    assert "size" in [v["rule"] for v in data["violations"]], data
+
+
 # ---- inheritance ------------------------------------------------------------------------------
 
 def test_location_inheritance(env):

@@ -6,6 +6,7 @@ enforce, passed with the verdict in report), bodies over DoanraMaxBody get a
 built-in page when the form page cannot be fetched, the Referer link back,
 and DoanraKeyLeaderTitle / nested locations inheriting and overriding."""
 import json
+import re
 
 from harness import encode_urlencoded, valid_trip
 
@@ -121,6 +122,24 @@ def test_builtin_page_links_back_to_same_site_referer(env):
                       headers={"Referer": "http://evil.example/phish"})
     assert r.status == 422
     assert "evil.example" not in r.body
+
+
+def test_builtin_page_back_link_never_leaves_the_site(env):
+    """Browsers read '\\' as '/' and drop tabs and newlines in a URL, so a
+    same-site Referer path "/\\evil.example/..." is "//evil.example/...":
+    another site.  The back link must not be built from it."""
+    t = valid_trip(members=0)
+    base = env.client.base_url
+    for ref in (base + "/\\evil.example/phish", "/\\evil.example/phish",
+                base + "/\\/evil.example/phish", base + "/\t/evil.example/phish"):
+        r = env.post_form("/shell/submit", t, headers={"Referer": ref})
+        assert r.status == 422, r
+        hrefs = re.findall(r'class="doanra-back" href="([^"]*)"', r.body)
+        assert hrefs, r.body[:800]
+        for h in hrefs:
+            assert "evil.example" not in h and "\\" not in h, (ref, h)
+            assert h == "javascript:history.back()" or \
+                (h.startswith("/") and not h.startswith("//")), (ref, h)
 
 
 def _leaders(position_a, position_b):
