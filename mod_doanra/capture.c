@@ -31,7 +31,8 @@ APLOG_USE_MODULE(doanra);
 typedef struct {
     const char *body; /* NULL while the body is being captured */
     apr_size_t len;
-    apr_size_t off; /* next byte to serve */
+    apr_size_t off;     /* next byte to serve */
+    apr_status_t error; /* the read failed: served after the bytes read */
 } replay_ctx;
 
 static ap_filter_rec_t *replay_frec;
@@ -58,6 +59,8 @@ static apr_status_t replay_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     }
 
     left = ctx->len - ctx->off;
+    if (left == 0 && ctx->error != APR_SUCCESS)
+        return ctx->error; /* as the handler would have seen it */
     if (left == 0) {
         /* Spent: the body is over, say so on every read rather than hand
          * back an empty brigade (a blocking reader would spin on it). */
@@ -81,7 +84,7 @@ static apr_status_t replay_filter(ap_filter_t *f, apr_bucket_brigade *bb,
         bb, apr_bucket_pool_create(ctx->body + ctx->off, n, f->r->pool, ba));
     if (mode != AP_MODE_SPECULATIVE) {
         ctx->off += n;
-        if (ctx->off == ctx->len)
+        if (ctx->off == ctx->len && ctx->error == APR_SUCCESS)
             APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(ba));
     }
     return APR_SUCCESS;
@@ -253,9 +256,24 @@ doanra_capture_status doanra_capture_body(request_rec *r, apr_off_t limit,
     return DOANRA_CAPTURE_OK;
 
 fail:
+    /* The handler, if it still runs (report mode), reads what was read and
+     * then the same error, as it would have without the module. */
+    ctx->error = rv != APR_SUCCESS ? rv : APR_EGENERAL;
     apr_brigade_cleanup(bb);
-    if (kept)
+    if (kept) {
+        apr_size_t got = (apr_size_t)total;
+        char *part = apr_palloc(r->pool, got + 1);
+        if (apr_brigade_flatten(kept, part, &got) == APR_SUCCESS) {
+            ctx->body = part;
+            ctx->len = got;
+        } else {
+            ctx->body = "";
+        }
         apr_brigade_destroy(kept);
+    } else {
+        ctx->body = buf;
+        ctx->len = (apr_size_t)total;
+    }
     return DOANRA_CAPTURE_ERROR;
 }
 

@@ -1395,6 +1395,9 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "doanra: request body could not be read (status %d)",
                       http_status);
+        /* report: the handler meets the same error itself (capture.c) */
+        if (mode == MODE_REPORT)
+            return;
         r->connection->keepalive = AP_CONN_CLOSE;
         answer_with(r, st, ACT_STATUS, http_status);
         return;
@@ -1921,7 +1924,10 @@ static void doanra_register_hooks(apr_pool_t *p)
     ap_hook_child_init(doanra_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(doanra_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(doanra_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);
-    ap_hook_insert_filter(doanra_insert_filter, NULL, NULL, APR_HOOK_LAST);
+    /* After every other module's input filters (SetInputFilter, a
+     * module's own at APR_HOOK_LAST): the body is read through them. */
+    ap_hook_insert_filter(doanra_insert_filter, NULL, NULL,
+                          APR_HOOK_REALLY_LAST);
     ap_hook_handler(blocked_handler, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_handler(check_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_log_transaction(doanra_log_transaction, NULL, NULL,
