@@ -135,6 +135,14 @@ doanra_capture_status doanra_capture_body(request_rec *r, apr_off_t limit,
     apr_off_t declared = declared_length(r), total = 0;
     ap_filter_t *replay;
     replay_ctx *ctx;
+    /* Headers the input filters may change while reading (mod_deflate
+     * removes Content-Length and Content-Encoding once it inflates):
+     * restored when the read fails, so a handler that still runs sets up
+     * its read as it would have without the module. */
+    static const char *const framing[] = {"Content-Length", "Content-Encoding",
+                                          "Content-MD5", "Transfer-Encoding"};
+    const char *framing_was[4];
+    int fi;
     char *buf = NULL;
     int eos = 0;
     apr_status_t rv;
@@ -154,6 +162,8 @@ doanra_capture_status doanra_capture_body(request_rec *r, apr_off_t limit,
      * replayed body exactly as it would have seen the original. */
     replay = add_replay(r);
     ctx = replay->ctx;
+    for (fi = 0; fi < 4; fi++)
+        framing_was[fi] = apr_table_get(r->headers_in, framing[fi]);
     /* With a declared length the bytes go straight into their final
      * buffer; a chunked body is kept as the buckets HTTP_IN made (no copy)
      * and flattened once at the end.  So is an encoded body: an input
@@ -259,6 +269,12 @@ fail:
     /* The handler, if it still runs (report mode), reads what was read and
      * then the same error, as it would have without the module. */
     ctx->error = rv != APR_SUCCESS ? rv : APR_EGENERAL;
+    for (fi = 0; fi < 4; fi++) {
+        if (framing_was[fi])
+            apr_table_setn(r->headers_in, framing[fi], framing_was[fi]);
+        else
+            apr_table_unset(r->headers_in, framing[fi]);
+    }
     apr_brigade_cleanup(bb);
     if (kept) {
         apr_size_t got = (apr_size_t)total;
