@@ -169,6 +169,7 @@ DECLARE
     p int := extract(year FROM current_date)::int - 1;
     -- Status of a trip this year: over or not yet.
     d date;
+    tid bigint;
 BEGIN
     IF EXISTS (SELECT 1 FROM doanra.submissions WHERE remote_user LIKE 'demo.%') THEN
         RAISE NOTICE 'demo history already present';
@@ -183,13 +184,22 @@ BEGIN
         ARRAY[format('JP:%s:%s', make_date(p, 4, 9), make_date(p, 4, 11)),
               format('KR:%s:%s', make_date(p, 4, 12), make_date(p, 4, 14))],
         ARRAY['QN-SDL-01', 'QN-SDL-02', 'QN-SNGV-03'], 820000000);
-    PERFORM pg_temp.demo_trip('SKHDT', 'Xúc tiến đầu tư tại Singapore và Thái Lan',
+    tid := pg_temp.demo_trip('SKHDT', 'Xúc tiến đầu tư tại Singapore và Thái Lan',
         'Cơ quan Phát triển Kinh tế Singapore (EDB); Ủy ban Đầu tư Thái Lan (BOI)',
         make_date(p, 6, 2), make_date(p, 6, 9), 'completed', NULL,
         format('KH-%s-SKHDT', p), NULL,
         ARRAY[format('SG:%s:%s', make_date(p, 6, 3), make_date(p, 6, 5)),
               format('TH:%s:%s', make_date(p, 6, 6), make_date(p, 6, 8))],
         ARRAY['QN-SKHDT-01', 'QN-SKHDT-02', 'QN-KKT-02', 'QN-SCT-03'], 640000000);
+    -- It went through while the database was unreachable (DoanraOnDatabaseError
+    -- allow) and was written in from the journal; checked late, one member
+    -- was already on another trip on those dates.
+    UPDATE doanra.submissions
+       SET unchecked = true, decision = 'fail', rules = ARRAY['member-overlap'],
+           findings = jsonb_build_array(jsonb_build_object(
+               'rule', 'member-overlap', 'severity', 'error', 'field', 'tv_ho_ten', 'row', 4,
+               'message', 'Thành viên mã QN-SCT-03 đã có trong một chuyến đi khác trùng thời gian.'))
+     WHERE id = (SELECT submission_id FROM doanra.trips WHERE id = tid);
     PERFORM pg_temp.demo_trip('SVHTT', 'Giao lưu văn hóa, thể thao với tỉnh Gyeongsangnam-do',
         'Chính quyền tỉnh Gyeongsangnam-do', make_date(p, 7, 14), make_date(p, 7, 18),
         'completed', make_date(p, 7, 25), format('KH-%s-SVHTT', p), NULL,

@@ -154,8 +154,10 @@ CREATE OR REPLACE TRIGGER trips_cap_texts
     FOR EACH ROW EXECUTE FUNCTION doanra.trips_cap_texts();
 
 -- Trips let through unchecked, with what the late check found.
-CREATE OR REPLACE VIEW doanra.v_unchecked_trips AS
+DROP VIEW IF EXISTS doanra.v_unchecked_trips;
+CREATE VIEW doanra.v_unchecked_trips AS
 SELECT t.id AS trip_id,
+       t.code,
        s.id AS submission_id,
        s.created_at AS written_in_at,
        s.location,

@@ -14,7 +14,7 @@
 \set all 0
 \endif
 
-SELECT v.trip_id                                  AS "Mã đoàn",
+SELECT v.code                                     AS "Mã hồ sơ",
        v.unit_name                                AS "Đơn vị",
        v.ngay_di                                  AS "Ngày đi",
        v.ngay_ve                                  AS "Ngày về",

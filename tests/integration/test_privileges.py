@@ -271,8 +271,11 @@ NEEDED = {
     "trips": {"SELECT": True, "INSERT": True, "UPDATE": {"status", "updated_at"}},
     "trip_members": {"SELECT": True, "INSERT": True},
     "trip_legs": {"INSERT": True},
-    "submissions": {"SELECT": {"id"}, "INSERT": True,
-                    "UPDATE": {"backend_status", "settled_at"}},
+    # journal_key / unchecked: the journal (DoanraOnDatabaseError allow,
+    # settles written in late) finds and marks its submissions by key.
+    "submissions": {"SELECT": {"id", "journal_key"}, "INSERT": True,
+                    "UPDATE": {"backend_status", "settled_at", "journal_key",
+                               "unchecked"}},
 }
 PRIVS = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"]
 
@@ -404,7 +407,7 @@ def test_module_login_cannot_approve_trips(env, lp, module_login):
 REPORT_VIEWS = ["v_trips", "v_trips_per_unit_year", "v_key_leader_trips",
                 "v_unplanned_trips", "v_findings_per_rule_month",
                 "v_delegation_sizes", "v_countries_visited", "v_reports_overdue",
-                "v_dossiers", "v_trip_events"]
+                "v_dossiers", "v_trip_events", "v_unchecked_trips"]
 
 
 def test_report_login_reads_views_writes_nothing(env, lp, report_login):
