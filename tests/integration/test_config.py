@@ -159,3 +159,44 @@ def test_off_without_database_is_fine(rundir):
 def test_loaded_without_any_location_is_fine(rundir):
     rc, out = configtest(rundir, "", db=False)
     assert rc == 0, out
+
+
+# ---- server-wide directives (SPEC section 6) --------------------------------
+
+SERVER_GOOD = ["DoanraDatabaseTimeout 5", "DoanraDatabaseTimeout 2.5",
+               "DoanraDatabaseTimeout 0.1", "DoanraMaxConnections 4",
+               "DoanraMaxConnections 1", "DoanraJournal /var/lib/apache2/doanra",
+               "DoanraJournal doanra-journal"]
+
+
+@pytest.mark.parametrize("line", SERVER_GOOD)
+def test_server_directive_good_value(rundir, line):
+    rc, out = configtest(rundir, line + "\n" + in_location("DoanraMode enforce"))
+    assert rc == 0, out
+
+
+SERVER_BAD = [("DoanraDatabaseTimeout", "DoanraDatabaseTimeout 0"),
+              ("DoanraDatabaseTimeout", "DoanraDatabaseTimeout five"),
+              ("DoanraDatabaseTimeout", "DoanraDatabaseTimeout 5s"),
+              ("DoanraDatabaseTimeout", "DoanraDatabaseTimeout 99999"),
+              ("DoanraMaxConnections", "DoanraMaxConnections 0"),
+              ("DoanraMaxConnections", "DoanraMaxConnections many"),
+              ("DoanraMaxConnections", "DoanraMaxConnections -4"),
+              ("DoanraJournal", 'DoanraJournal ""')]
+
+
+@pytest.mark.parametrize("directive,line", SERVER_BAD,
+                         ids=[l for _, l in SERVER_BAD])
+def test_server_directive_bad_value(rundir, directive, line):
+    rc, out = configtest(rundir, line + "\n" + in_location("DoanraMode enforce"))
+    assert rc != 0, "accepted %r:\n%s" % (line, out)
+    assert directive in out, out
+
+
+@pytest.mark.parametrize("line", ["DoanraDatabaseTimeout 5",
+                                  "DoanraMaxConnections 4",
+                                  "DoanraJournal /tmp/doanra-journal"])
+def test_server_directive_not_in_a_location(rundir, line):
+    rc, out = configtest(rundir, in_location("DoanraMode enforce", line))
+    assert rc != 0, out
+    assert line.split()[0] in out, out
