@@ -315,14 +315,15 @@ apr_status_t doanra_journal_decision(doanra_journal *j, request_rec *r,
     apr_pool_t *p = r->pool;
     apr_array_header_t *recs = apr_array_make(p, 8, sizeof(const char *));
 
-    /* An orphan held by its request: if the process dies, the drain finds
+    /* An orphan held by its request ("-d": a decision, not yet known to be
+     * lost): if the process dies, the drain finds
      * the decision by key (settled as accepted: the backend may have had
      * it), or finds nothing committed and lets it go after the grace.
      * Not fsynced, like an intent: it guards against a killed process. */
     rec_s(recs, p, "kind", "orphan");
     rec_s(recs, p, "key", key);
     rec_s(recs, p, "time", ll(p, apr_time_now()));
-    return entry_write(j, r, apr_pstrcat(p, key, "-o", NULL), recs, 0, out);
+    return entry_write(j, r, apr_pstrcat(p, key, "-d", NULL), recs, 0, out);
 }
 
 apr_status_t doanra_journal_finish(doanra_journal_entry *e, int status,
