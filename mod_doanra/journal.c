@@ -323,6 +323,10 @@ apr_status_t doanra_journal_decision(doanra_journal *j, request_rec *r,
     rec_s(recs, p, "kind", "orphan");
     rec_s(recs, p, "key", key);
     rec_s(recs, p, "time", ll(p, apr_time_now()));
+    /* Its process is gone when the drain sees it: a transaction it left
+     * open is rolled back, so a short wait for a commit in flight will do
+     * (an orphan of a lost answer waits for a resumed server). */
+    rec_s(recs, p, "grace", "10");
     return entry_write(j, r, apr_pstrcat(p, key, "-d", NULL), recs, 0, out);
 }
 
@@ -581,7 +585,10 @@ static int drain_one(doanra_journal *j, apr_pool_t *p, const char *name)
             rc = 0;
         else if (srv == APR_NOTFOUND)
             /* Not committed (yet): looked for again until the grace ends. */
-            rc = t && apr_time_now() - (apr_time_t)apr_atoi64(t) < ORPHAN_GRACE
+            rc = t && apr_time_now() - (apr_time_t)apr_atoi64(t) <
+                          (rec_get(rs, "grace")
+                               ? apr_time_from_sec(atoi(rec_get(rs, "grace")))
+                               : ORPHAN_GRACE)
                      ? 2
                      : 0;
         else
