@@ -739,6 +739,9 @@ typedef struct {
     long long submission_id, trip_id;
     int let_through; /* passed on with a record to settle */
     int handler_status; /* r->status as the handler's first output had it */
+    /* The verdict for logs and backends (request notes, environment),
+     * kept to be set again on an internal redirect; NULL until decided. */
+    const char *note_decision, *note_rules, *note_submission;
     int settled;
     const char *trip_code;     /* the dossier code, when known */
     long long reference_trip;  /* the version X-Doanra-Reference names */
@@ -1196,6 +1199,42 @@ static int check_handler(request_rec *r)
 /* The submission, judged just before the handler runs                  */
 /* ------------------------------------------------------------------ */
 
+/* The verdict as request notes, for LogFormat (%{doanra-decision}n ...),
+ * and as environment variables, for CGI, FastCGI and PHP backends
+ * (DOANRA_DECISION ...).  Empty values are left out. */
+static void publish_verdict(request_rec *r, const doanra_req *st)
+{
+    static const struct {
+        const char *note, *env;
+        size_t off;
+    } items[] = {
+        {"doanra-decision", "DOANRA_DECISION",
+         APR_OFFSETOF(doanra_req, note_decision)},
+        {"doanra-rules", "DOANRA_RULES", APR_OFFSETOF(doanra_req, note_rules)},
+        {"doanra-submission", "DOANRA_SUBMISSION",
+         APR_OFFSETOF(doanra_req, note_submission)},
+        {"doanra-trip", "DOANRA_TRIP", APR_OFFSETOF(doanra_req, trip_code)},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+        const char *v = *(const char *const *)((const char *)st + items[i].off);
+        if (v && *v) {
+            apr_table_setn(r->notes, items[i].note, v);
+            apr_table_setn(r->subprocess_env, items[i].env, v);
+        }
+    }
+}
+
+static void set_verdict(request_rec *r, doanra_req *st, const char *decision,
+                        const char *rules, const char *sid)
+{
+    st->note_decision = decision;
+    st->note_rules = rules;
+    st->note_submission = sid;
+    publish_verdict(r, st);
+}
+
 /* Point the request at the module's own answer (blocked_handler).  Called
  * from the insert_filter hook, after which httpd runs r->handler. */
 static void answer_with(request_rec *r, doanra_req *st, int action,
@@ -1328,6 +1367,8 @@ static int pass_unchecked(request_rec *r, doanra_req *st, int mode,
                   "journalled (DoanraOnDatabaseError allow)");
     st->decision = DOANRA_DECISION_UNCHECKED;
     st->let_through = 1;
+    set_verdict(r, st, "unchecked", doanra_rules_list(r->pool, st->findings),
+                NULL);
     apr_table_setn(r->headers_in, "X-Doanra-Decision", "unchecked");
     apr_table_setn(r->err_headers_out, "X-Doanra-Decision", "unchecked");
     apr_table_setn(r->headers_in, "X-Doanra-Rules",
@@ -1539,6 +1580,8 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     apr_table_setn(r->err_headers_out, "X-Doanra-Decision", decision);
     if (out.submission_id > 0)
         apr_table_setn(r->err_headers_out, "X-Doanra-Submission", sid);
+    set_verdict(r, st, decision, doanra_rules_list(r->pool, st->findings),
+                out.submission_id > 0 ? sid : NULL);
 
     if (mode == MODE_ENFORCE && st->decision == DOANRA_DECISION_FAIL) {
         doanra_journal_discard(decided);
@@ -1717,6 +1760,7 @@ static void doanra_insert_filter(request_rec *r)
         doanra_req *prev = req_state_chain(r->prev);
         if (prev) {
             ap_set_module_config(r->request_config, &doanra_module, prev);
+            publish_verdict(r, prev);
             if (prev->body)
                 doanra_capture_replay(r, prev->body, prev->body_len);
             /* A redirect for an error page carries the error status: the
