@@ -69,7 +69,8 @@ typedef struct {
     doanra_config defaults; /* SPEC defaults, titles normalised once */
     doanra_store *store;
     const doanra_countries *countries_fallback;
-    /* Faults (SPEC section 5): 0 / NULL = unset, defaults in child_init. */
+    /* The database's faults (SPEC section 5): 0 / NULL = unset, defaults
+     * in child_init. */
     apr_interval_time_t db_timeout; /* DoanraDatabaseTimeout */
     int max_connections;            /* DoanraMaxConnections */
     const char *journal_dir;        /* DoanraJournal */
@@ -1316,7 +1317,7 @@ static int is_delegation(request_rec *r, const doanra_config *c,
     return doanra_form_check_fields(r->pool, c, fields, scratch) > 0;
 }
 
-/* ---- faults: DoanraOnDatabaseError allow ---------------------------- */
+/* ---- DoanraOnDatabaseError allow: rules without history, the journal -- */
 
 /* The database failed at an `allow` location: judge by the rules that need
  * no history (the findings the store may have added before it failed are
@@ -1382,7 +1383,6 @@ static int pass_unchecked(request_rec *r, doanra_req *st, int mode,
     return 1;
 }
 
-/* ---- end faults ------------------------------------------------------ */
 
 /* Judge the body of r (a form, or nothing at all): capture, parse, build
  * the trip, evaluate and record it, then let it through or answer it. */
@@ -1400,7 +1400,7 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     apr_status_t rv = APR_EGENERAL;
     const char *decision, *sid;
     int nbuilt;
-    doanra_journal_entry *decided = NULL; /* faults: journal.h */
+    doanra_journal_entry *decided = NULL; /* journal.h */
     int action = dc->action == UNSET ? DOANRA_ACT_REGISTER : dc->action;
     doanra_step *step;
     doanra_trip_state ts;
@@ -1514,7 +1514,7 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     req.target = &ts;
     req.record_step = step_ok == 1;
     nbuilt = st->findings->nelts;
-    req.journal_key = doanra_journal_key(r->pool); /* faults: see journal.h */
+    req.journal_key = doanra_journal_key(r->pool); /* see journal.h */
     if (st->store && step_ok >= 0 && server_cfg(r)->journal)
         doanra_journal_decision(server_cfg(r)->journal, r, req.journal_key,
                                 &decided);
@@ -1532,7 +1532,7 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     apr_table_unset(r->headers_in, "If-Range");
 
     if (rv != APR_SUCCESS) {
-        /* ---- faults: DoanraOnDatabaseError allow (journal.c) ---- */
+        /* DoanraOnDatabaseError allow (journal.c). */
         doanra_journal_discard(decided); /* orphans are handled below */
         /* Only a new trip may go on unchecked: a later step names a trip
          * the module could not read, and an approval must never pass
@@ -1545,7 +1545,6 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
         if (out.outcome_unknown && server_cfg(r)->journal)
             doanra_journal_orphan(server_cfg(r)->journal, r, req.journal_key,
                                   0, 0);
-        /* ---- end faults ---- */
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "doanra: database unavailable; submission refused "
                       "with 503");
@@ -1591,14 +1590,13 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     }
 
     st->let_through = 1;
-    /* ---- faults: the settle still to come is journalled first: the
-     * decision's own entry, written before the commit, settles by key ---- */
+    /* The settle still to come is journalled first: the decision's own
+     * entry, written before the commit, settles it by key. */
     if (decided)
         st->journal_entry = decided;
     else if (out.trip_id > 0 && server_cfg(r)->journal)
         doanra_journal_intent(server_cfg(r)->journal, r, out.submission_id,
                               out.trip_id, &st->journal_entry);
-    /* ---- end faults ---- */
     apr_table_setn(r->headers_in, "X-Doanra-Decision", decision);
     if (out.submission_id > 0)
         apr_table_setn(r->headers_in, "X-Doanra-Submission", sid);
@@ -1820,17 +1818,16 @@ static int doanra_log_transaction(request_rec *r)
      * user, the trip must not count. */
     if (r->connection->aborted && !last->sent_bodyct && !r->sent_bodyct)
         status = 0;
-    /* ---- faults: unchecked submissions are written in by the journal -- */
+    /* Unchecked submissions are written in by the journal. */
     if (st->decision == DOANRA_DECISION_UNCHECKED) {
         doanra_journal_finish(st->journal_entry, status,
                               accepted_status(st->dc, status));
         return DECLINED;
     }
-    /* ---- end faults ---- */
     if (doanra_store_settle(st->store, r, st->submission_id, st->trip_id,
                             status, accepted_status(st->dc, status)) !=
         APR_SUCCESS) {
-        /* ---- faults: the journal settles it when the database is back */
+        /* The journal settles it when the database is back. */
         apr_status_t jrv = APR_EGENERAL;
         if (!st->journal_entry && server_cfg(r)->journal)
             doanra_journal_intent(server_cfg(r)->journal, r,
@@ -1846,7 +1843,6 @@ static int doanra_log_transaction(request_rec *r)
                       jrv == APR_SUCCESS
                           ? "journalled, settled when the database is back"
                           : "and the journal failed: its trip stays pending");
-        /* ---- end faults ---- */
     } else {
         doanra_journal_discard(st->journal_entry);
         if (st->reference && st->reference_trip > 0 &&
@@ -1890,8 +1886,8 @@ static int doanra_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return rc;
 }
 
-/* ---- faults: the journal directories, made as the user Apache starts as
- * and given to the children's user (journal.c) ---- */
+/* The journal directories, made as the user Apache starts as
+ * and given to the children's user (journal.c). */
 static int doanra_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                               apr_pool_t *ptemp, server_rec *s)
 {
