@@ -146,6 +146,7 @@ struct doanra_store {
     int closing;
     apr_interval_time_t timeout; /* DoanraDatabaseTimeout */
     const char *connect_timeout_s;
+    const char *tx_setup; /* the server-side timeouts, set per transaction */
     /* Guards everything below; st->pool is only touched under it. */
     apr_thread_mutex_t *mutex;
     apr_pool_t *pool;
@@ -520,7 +521,7 @@ static int exec_until(PGconn *conn, const char *name, const char *sql,
 static apr_status_t conn_open(doanra_store *st, apr_time_t deadline,
                               PGconn **out)
 {
-    char buf[512], setup[160];
+    char buf[512];
     /* Defaults first: with expand_dbname, what the admin's conninfo says
      * overrides them.  Keepalives find a dead peer of an idle pooled
      * connection; they cannot find a hung one (see above). */
@@ -533,9 +534,7 @@ static apr_status_t conn_open(doanra_store *st, apr_time_t deadline,
     PGconn *conn;
     PostgresPollingStatusType ps = PGRES_POLLING_WRITING;
     int timed_out = 0, w;
-    long ms = (long)apr_time_as_msec(st->timeout);
     const char *what = "connecting";
-    size_t i;
 
     /* libpq's own bound (whole seconds, at least 2) in case anything in
      * it still blocks; the poll loop below keeps the real deadline. */
@@ -557,25 +556,10 @@ static apr_status_t conn_open(doanra_store *st, apr_time_t deadline,
     }
     if (PQsetnonblocking(conn, 1) != 0)
         goto fail;
-    /* A held lock or a runaway statement ends on the server, with an
-     * error, a little before the client's deadline. */
-    what = "setting up the session";
-    ms = ms * 9 / 10;
-    if (ms < 100)
-        ms = 100;
-    apr_snprintf(setup, sizeof(setup),
-                 "SET lock_timeout = %ld; SET statement_timeout = %ld;"
-                 " SET idle_in_transaction_session_timeout = %ld",
-                 ms, ms, ms * 4);
-    if (exec_until(conn, NULL, setup, deadline, &timed_out) != 0)
-        goto fail;
-    /* Prepared on every new connection: a reconnect loses them. */
-    for (i = 0; i < sizeof(statements) / sizeof(statements[0]); i++) {
-        what = "preparing the statements (is sql/install.sql loaded?)";
-        if (exec_until(conn, statements[i].name, statements[i].sql, deadline,
-                       &timed_out) != 0)
-            goto fail;
-    }
+    /* No session state at all (no SET, no prepared statement): behind
+     * PgBouncer in transaction pooling every transaction may get another
+     * server connection.  Statements are sent unnamed with their text, and
+     * the timeouts are set in each transaction (st->tx_setup). */
     /* A new connection may mean the database came back, perhaps from a
      * backup: read the registry again before trusting the cache. */
     apr_thread_mutex_lock(st->mutex);
@@ -755,6 +739,17 @@ typedef struct {
     const char *const *params;
 } pq_step;
 
+/* The text of a statement of the table above, by name. */
+static const char *stmt_sql(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(statements) / sizeof(statements[0]); i++)
+        if (!strcmp(statements[i].name, name))
+            return statements[i].sql;
+    return NULL;
+}
+
 /* Send every step, then one sync, and read every result: one network
  * round trip, within the thread's deadline.  results[i] receives step i's
  * result (caller clears them).  On failure returns -1 with e filled in and
@@ -777,8 +772,9 @@ static int run_pipeline(apr_pool_t *p, PGconn *conn, const pq_step *steps,
     for (i = 0; i < n; i++) {
         int sent =
             steps[i].stmt
-                ? PQsendQueryPrepared(conn, steps[i].stmt, steps[i].nparams,
-                                      steps[i].params, NULL, NULL, 0)
+                ? PQsendQueryParams(conn, stmt_sql(steps[i].stmt),
+                                    steps[i].nparams, NULL, steps[i].params,
+                                    NULL, NULL, 0)
                 : PQsendQueryParams(conn, steps[i].sql, 0, NULL, NULL, NULL,
                                     NULL, 0);
         if (!sent)
@@ -847,7 +843,7 @@ broken:
     return -1;
 }
 
-/* One prepared statement in its own implicit transaction. */
+/* One statement of the table in its own implicit transaction. */
 static PGresult *run_one(apr_pool_t *p, PGconn *conn, const char *stmt,
                          int nparams, const char *const *params,
                          const char *what, db_error *e)
@@ -857,7 +853,8 @@ static PGresult *run_one(apr_pool_t *p, PGconn *conn, const char *stmt,
 
     e->what = what;
     e->broken = 0;
-    if (!PQsendQueryPrepared(conn, stmt, nparams, params, NULL, NULL, 0)) {
+    if (!PQsendQueryParams(conn, stmt_sql(stmt), nparams, NULL, params, NULL,
+                           NULL, 0)) {
         e->msg = chomp(p, PQerrorMessage(conn));
         e->broken = 1;
         return NULL;
@@ -920,6 +917,22 @@ apr_status_t doanra_store_create(apr_pool_t *pchild, server_rec *s,
     st->connect_timeout_s = apr_psprintf(
         pchild, "%ld",
         apr_time_sec(st->timeout) < 2 ? 2L : (long)apr_time_sec(st->timeout));
+    {
+        /* A held lock or a runaway statement ends on the server, with an
+         * error, a little before the client's deadline.  Set for each
+         * transaction (set_config(..., true) is SET LOCAL), never for the
+         * session: behind PgBouncer in transaction pooling a session
+         * setting would stay on a server connection others then get. */
+        long ms = (long)apr_time_as_msec(st->timeout) * 9 / 10;
+        if (ms < 100)
+            ms = 100;
+        st->tx_setup = apr_psprintf(
+            pchild,
+            "SELECT set_config('lock_timeout', '%ld', true),"
+            " set_config('statement_timeout', '%ld', true),"
+            " set_config('idle_in_transaction_session_timeout', '%ld', true)",
+            ms, ms, ms * 4);
+    }
     /* The caches get a pool with an allocator of its own: they are used
      * from many threads (under the store's lock), and must not share an
      * allocator with pchild, which others use unlocked. */
@@ -1478,12 +1491,14 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
                     ? apr_itoa(p, c->report_days)
                     : NULL;
             if (record) {
-                pq_step steps[2] = {{NULL, "BEGIN", 0, NULL},
+                pq_step steps[3] = {{NULL, "BEGIN", 0, NULL},
+                                    {NULL, st->tx_setup, 0, NULL},
                                     {S_FACTS, NULL, 12, facts_params}};
-                if (run_pipeline(p, conn, steps, 2, results,
+                if (run_pipeline(p, conn, steps, 3, results,
                                  "reading the history facts", &e) == 0) {
                     PQclear(results[0]);
-                    facts = results[1];
+                    PQclear(results[1]);
+                    facts = results[2];
                     break;
                 }
             } else {
