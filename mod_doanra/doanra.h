@@ -286,6 +286,10 @@ typedef struct {
     const char *field_names[DOANRA_F_COUNT];
 } doanra_config;
 
+/* The key of the location's field a submitted name stands for: its
+ * configured name, or that name with "[]"; -1 for any other name. */
+int doanra_field_key_of(const doanra_config *c, const char *name);
+
 /* Fill c with every SPEC default (titles normalised into p). */
 void doanra_config_defaults(apr_pool_t *p, doanra_config *c);
 

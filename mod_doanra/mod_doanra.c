@@ -1275,18 +1275,12 @@ static doanra_req *new_state(request_rec *r, const doanra_dir_cfg *dc)
 static int has_location_field(const doanra_config *c,
                               const apr_array_header_t *fields)
 {
-    int i, k;
+    int i;
 
-    for (i = 0; i < fields->nelts; i++) {
-        const char *name = APR_ARRAY_IDX(fields, i, doanra_field).name;
-        apr_size_t n = strlen(name);
-        if (n > 2 && !strcmp(name + n - 2, "[]"))
-            n -= 2;
-        for (k = 0; k < DOANRA_F_COUNT; k++)
-            if (strlen(c->field_names[k]) == n &&
-                !strncmp(c->field_names[k], name, n))
-                return 1;
-    }
+    for (i = 0; i < fields->nelts; i++)
+        if (doanra_field_key_of(c, APR_ARRAY_IDX(fields, i, doanra_field).name) >=
+            0)
+            return 1;
     return 0;
 }
 

@@ -1698,53 +1698,6 @@ apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
 /* Settle                                                               */
 /* ------------------------------------------------------------------ */
 
-apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
-                                 long long submission_id, long long trip_id,
-                                 int backend_status, int accepted)
-{
-    apr_pool_t *p = r->pool;
-    const char *v[4];
-    PGconn *conn;
-    PGresult *res;
-    db_error e = {0};
-    int attempt;
-
-    if (submission_id <= 0 && trip_id <= 0)
-        return APR_SUCCESS;
-    /* APR's formatter knows APR_INT64_T_FMT, not %lld. */
-    v[0] = submission_id > 0 ? apr_psprintf(p, "%" APR_INT64_T_FMT,
-                                            (apr_int64_t)submission_id)
-                             : NULL;
-    v[1] = backend_status >= 0 ? apr_itoa(p, backend_status) : NULL;
-    v[2] = trip_id > 0
-               ? apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)trip_id)
-               : NULL;
-    v[3] = accepted ? "true" : "false";
-
-    /* Settling is idempotent (only a pending trip moves), so a lost
-     * connection is simply retried once on a fresh one. */
-    for (attempt = 0;; attempt++) {
-        apr_status_t rv = conn_acquire(st, r, &conn, attempt > 0);
-        if (rv != APR_SUCCESS)
-            return rv == APR_TIMEUP ? rv : APR_EGENERAL;
-        res = run_one(p, conn, S_SETTLE, 4, v, "settling the submission", &e);
-        if (res) {
-            PQclear(res);
-            conn_release(st, conn, 0);
-            return APR_SUCCESS;
-        }
-        conn_release(st, conn, e.broken);
-        if (e.broken && attempt == 0)
-            continue;
-        log_db_error(st, r, APLOG_ERR, &e);
-        return APR_EGENERAL;
-    }
-}
-
-/* ------------------------------------------------------------------ */
-/* Later steps: the trip a step names, the backend's reference           */
-/* ------------------------------------------------------------------ */
-
 /* One read-only (or idempotent) statement, retried once on a fresh
  * connection when the pooled one turns out dead. */
 static apr_status_t run_simple(doanra_store *st, request_rec *r,
@@ -1772,6 +1725,39 @@ static apr_status_t run_simple(doanra_store *st, request_rec *r,
         return APR_EGENERAL;
     }
 }
+
+apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
+                                 long long submission_id, long long trip_id,
+                                 int backend_status, int accepted)
+{
+    apr_pool_t *p = r->pool;
+    const char *v[4];
+    PGresult *res;
+    apr_status_t rv;
+
+    if (submission_id <= 0 && trip_id <= 0)
+        return APR_SUCCESS;
+    /* APR's formatter knows APR_INT64_T_FMT, not %lld. */
+    v[0] = submission_id > 0 ? apr_psprintf(p, "%" APR_INT64_T_FMT,
+                                            (apr_int64_t)submission_id)
+                             : NULL;
+    v[1] = backend_status >= 0 ? apr_itoa(p, backend_status) : NULL;
+    v[2] = trip_id > 0
+               ? apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)trip_id)
+               : NULL;
+    v[3] = accepted ? "true" : "false";
+
+    /* Settling is idempotent (only a pending trip moves), so a lost
+     * connection is simply retried once on a fresh one. */
+    rv = run_simple(st, r, S_SETTLE, 4, v, "settling the submission", &res);
+    if (rv == APR_SUCCESS)
+        PQclear(res);
+    return rv;
+}
+
+/* ------------------------------------------------------------------ */
+/* Later steps: the trip a step names, the backend's reference           */
+/* ------------------------------------------------------------------ */
 
 apr_status_t doanra_store_trip_lookup(doanra_store *st, request_rec *r,
                                       const char *code_norm,

@@ -189,7 +189,7 @@ typedef struct {
     int sent[DOANRA_F_COUNT];                 /* values sent, stored or not */
 } collected;
 
-static int field_key_of(const doanra_config *c, const char *name)
+int doanra_field_key_of(const doanra_config *c, const char *name)
 {
     size_t nl = strlen(name);
     int k;
@@ -611,7 +611,7 @@ doanra_trip *doanra_trip_build(apr_pool_t *p, const doanra_config *c,
         const doanra_field *f = &APR_ARRAY_IDX(fields, i, doanra_field);
         if (!f->name || f->is_file)
             continue;
-        k = field_key_of(c, f->name);
+        k = doanra_field_key_of(c, f->name);
         if (k < 0)
             continue;
         col.sent[k]++;
