@@ -25,7 +25,7 @@ CORE_SRCS  := mod_doanra/form.c mod_doanra/text.c mod_doanra/date.c \
               mod_doanra/scan.c mod_doanra/ambiguity.c mod_doanra/lifecycle.c
 # The Apache shell and the store.
 SHELL_SRCS := mod_doanra/mod_doanra.c mod_doanra/capture.c mod_doanra/inject.c \
-              mod_doanra/journal.c \
+              mod_doanra/journal.c mod_doanra/decide.c \
               mod_doanra/store.c
 HDRS       := $(wildcard mod_doanra/*.h)
 
@@ -43,7 +43,7 @@ mod_doanra.so: $(CORE_SRCS) $(SHELL_SRCS) $(HDRS)
 	$(APXS) -c -o mod_doanra/mod_doanra.so -Wc,-std=gnu11 -Wc,"$(WARN)" -Wc,-O2 $(APXS_FLAGS) \
 	    -I$(CURDIR)/mod_doanra $(PQ_CFLAGS) $(CORE_SRCS) $(SHELL_SRCS) \
 	    $(ICU_LIBS) $(PQ_LIBS) >$(BUILD).log 2>&1 || { cat $(BUILD).log; exit 1; }
-	@grep -E 'warning|error' $(BUILD).log || true
+	@grep -E 'warning:|error:' $(BUILD).log || true
 	@# a new inode: a running httpd keeps its mapping of the old file
 	cp mod_doanra/.libs/mod_doanra.so mod_doanra.so.new && mv -f mod_doanra.so.new mod_doanra.so
 	@echo "built mod_doanra.so"

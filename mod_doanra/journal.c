@@ -13,6 +13,7 @@
  * A record cut short by a crash is ignored with everything after it.
  */
 #include "journal.h"
+#include "decide.h"
 
 #include <http_config.h>
 #include <http_log.h>
@@ -430,8 +431,8 @@ static int drain_unchecked(doanra_journal *j, apr_pool_t *p,
     apr_array_header_t *fields = apr_array_make(p, 32, sizeof(doanra_field));
     apr_array_header_t *findings =
         apr_array_make(p, 8, sizeof(doanra_finding));
-    doanra_store_request req;
-    doanra_store_result out;
+    doanra_decide_request req;
+    doanra_decide_result out;
     doanra_trip *trip;
     int i, nsev = 0, nf = 0, status, accepted, known;
     long today;
@@ -496,8 +497,8 @@ static int drain_unchecked(doanra_journal *j, apr_pool_t *p,
     req.journal_settle = 1;
     req.journal_status = status;
     req.journal_accepted = accepted;
-    if (doanra_store_evaluate(j->st, r, &c, trip, findings, today, 1, 1, &req,
-                              &out) != APR_SUCCESS)
+    if (doanra_decide(j->st, r, &c, trip, findings, today, 1, 1, &req,
+                      &out) != APR_SUCCESS)
         return -1;
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, j->s,
                  "doanra: journalled submission %s written in as submission "

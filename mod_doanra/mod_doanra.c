@@ -21,6 +21,7 @@
  * whether a trip is acceptable.
  */
 #include "shell.h"
+#include "decide.h"
 #include "store.h"
 #include "journal.h"
 
@@ -1114,10 +1115,11 @@ static int check_handler(request_rec *r)
     apr_array_header_t *fields, *findings;
     doanra_form_status fs;
     doanra_trip *trip;
-    doanra_store_result out;
-    doanra_store_request req;
+    doanra_decide_result out;
+    doanra_decide_request req;
     apr_status_t rv = APR_EGENERAL;
     long today;
+    int nbuilt;
 
     if (!r->handler || strcmp(r->handler, CHECK_HANDLER))
         return DECLINED;
@@ -1168,29 +1170,22 @@ static int check_handler(request_rec *r)
     doanra_form_check_ambiguity(r->pool, &cfg, fields, r->args, findings);
     trip = doanra_trip_build(r->pool, &cfg, countries_for(r, sc->store),
                              fields, findings);
+    nbuilt = findings->nelts;
     today = today_local();
-    memset(&out, 0, sizeof(out));
     memset(&req, 0, sizeof(req));
     req.location = r->uri;
     req.remote_user = r->user;
     req.client_ip = r->useragent_ip;
     req.mode = "check";
     if (sc->store)
-        rv = doanra_store_evaluate(sc->store, r, &cfg, trip, findings, today,
-                                   0, 0, &req, &out);
+        rv = doanra_decide(sc->store, r, &cfg, trip, findings, today, 0, 0,
+                           &req, &out);
     if (rv != APR_SUCCESS) {
         if (dc->on_db_error != DBERR_ALLOW)
             return send_json_error(r, HTTP_SERVICE_UNAVAILABLE,
                                    doanra_msg(lang, "db_down_text"));
-        /* The store may have added findings before it failed: judge again
-         * from the trip builder's findings only. */
-        findings = apr_array_make(r->pool, 8, sizeof(doanra_finding));
-        doanra_form_check_ambiguity(r->pool, &cfg, fields, r->args, findings);
-        trip = doanra_trip_build(r->pool, &cfg, countries_for(r, sc->store),
-                                 fields, findings);
-        doanra_trip_resolve_leaders(r->pool, &cfg, trip);
-        doanra_rules_check(r->pool, &cfg, trip, NULL, today, findings);
-        out.decision = doanra_decision(findings);
+        out.decision = doanra_decide_offline(r->pool, &cfg, trip, findings,
+                                             nbuilt, today);
     }
     return send_json(r, HTTP_OK,
                      doanra_render_json(r->pool, out.decision, findings));
@@ -1328,11 +1323,8 @@ static int pass_unchecked(request_rec *r, doanra_req *st, int mode,
     doanra_server_cfg *sc = server_cfg(r);
     int decision;
 
-    st->findings->nelts = nbuilt;
-    doanra_trip_resolve_leaders(r->pool, &st->cfg, trip);
-    doanra_rules_check(r->pool, &st->cfg, trip, NULL, today_local(),
-                       st->findings);
-    decision = doanra_decision(st->findings);
+    decision = doanra_decide_offline(r->pool, &st->cfg, trip, st->findings,
+                                     nbuilt, today_local());
     if (mode == MODE_ENFORCE && decision == DOANRA_DECISION_FAIL) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "doanra: database unavailable; blocked by rules %s "
@@ -1389,8 +1381,8 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     int http_status, lang = st->cfg.lang;
     doanra_form_status fs;
     doanra_trip *trip;
-    doanra_store_request req;
-    doanra_store_result out;
+    doanra_decide_request req;
+    doanra_decide_result out;
     apr_status_t rv = APR_EGENERAL;
     const char *decision, *sid;
     int nbuilt;
@@ -1513,8 +1505,8 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
         doanra_journal_decision(server_cfg(r)->journal, r, req.journal_key,
                                 &decided);
     if (st->store && step_ok >= 0)
-        rv = doanra_store_evaluate(st->store, r, &st->cfg, trip, st->findings,
-                                   today, 1, mode == MODE_REPORT, &req, &out);
+        rv = doanra_decide(st->store, r, &st->cfg, trip, st->findings, today,
+                           1, mode == MODE_REPORT, &req, &out);
     else
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "doanra: no database store in this process "

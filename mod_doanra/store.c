@@ -361,16 +361,6 @@ static const char *arr_end(arrlit *a)
     return a->sb.buf;
 }
 
-static const char *nz(const char *s)
-{
-    return (s && *s) ? s : NULL;
-}
-
-static int date_ok(long d)
-{
-    return d != DOANRA_NODATE;
-}
-
 /* ------------------------------------------------------------------ */
 /* Connections: a capped pool, every wait bounded by one deadline       */
 /* ------------------------------------------------------------------ */
@@ -1160,80 +1150,6 @@ static registry_snap *registry_get(doanra_store *st, apr_pool_t *p,
     return snap;
 }
 
-/* Resolve the trip's unit and members against the registry (identity.c).
- * A code or unit the cache does not know makes it reload once, when it is
- * more than REGISTRY_MISS_REFRESH old.  *unit_name gets the sending unit's
- * registry name when found. */
-static int resolve_registry(doanra_store *st, apr_pool_t *p, PGconn *conn,
-                            doanra_trip *t, const char **unit_name, db_error *e)
-{
-    registry_snap *snap = registry_get(st, p, conn, 0, e);
-    int misses;
-
-    *unit_name = NULL;
-    if (!snap)
-        return -1;
-    misses = doanra_trip_resolve_identity(p, t, snap->reg);
-    if (misses > 0 && apr_time_now() - snap->loaded >= REGISTRY_MISS_REFRESH) {
-        registry_release(st, snap);
-        snap = registry_get(st, p, conn, 1, e);
-        if (!snap)
-            return -1;
-        doanra_trip_resolve_identity(p, t, snap->reg);
-    }
-    registry_release(st, snap);
-    *unit_name = t->unit_registry_name;
-    return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Plan match (mirrors rules.c: the trip is planned when it names an      */
-/* existing entry, or an entry of its unit and year covers its countries */
-/* and departure date)                                                  */
-/* ------------------------------------------------------------------ */
-
-static int entry_has_country(const doanra_plan_entry *e, const char *code)
-{
-    int i;
-    for (i = 0; e->countries && i < e->countries->nelts; i++) {
-        const char *k = APR_ARRAY_IDX(e->countries, i, const char *);
-        if (k && strcasecmp(k, code) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-static const doanra_plan_entry *plan_match(const doanra_trip *t,
-                                           const doanra_history *h)
-{
-    int i, j, y, mo, d;
-
-    if (!h || !date_ok(t->ngay_di))
-        return NULL;
-    if (h->plan_code_given)
-        return h->plan_by_code;
-    doanra_date_to_ymd(t->ngay_di, &y, &mo, &d);
-    for (i = 0; h->plan_candidates && i < h->plan_candidates->nelts; i++) {
-        const doanra_plan_entry *e =
-            &APR_ARRAY_IDX(h->plan_candidates, i, doanra_plan_entry);
-        int ok = e->year == y;
-        if (ok && nz(t->unit_code) && e->unit_code &&
-            strcasecmp(t->unit_code, e->unit_code) != 0)
-            ok = 0;
-        if (ok && (!date_ok(e->period_from) || !date_ok(e->period_to) ||
-                   t->ngay_di < e->period_from || t->ngay_di > e->period_to))
-            ok = 0;
-        for (j = 0; ok && t->legs && j < t->legs->nelts; j++) {
-            const doanra_leg *l = &APR_ARRAY_IDX(t->legs, j, doanra_leg);
-            if (l->country && !entry_has_country(e, l->country->code))
-                ok = 0;
-        }
-        if (ok)
-            return e;
-    }
-    return NULL;
-}
-
 /* ------------------------------------------------------------------ */
 /* The journal's side of the store                                      */
 /* ------------------------------------------------------------------ */
@@ -1241,7 +1157,7 @@ static const doanra_plan_entry *plan_match(const doanra_trip *t,
 /* The extra step that marks a journalled submission (key unique in
  * doanra.submissions) and settles its trip, in the transaction that
  * records it: 1 when added. */
-static int journal_step(apr_pool_t *p, const doanra_store_request *req,
+static int journal_step(apr_pool_t *p, const doanra_record *req,
                         pq_step *step)
 {
     const char **v;
@@ -1314,24 +1230,107 @@ int doanra_store_journal_known(doanra_store *st, request_rec *r,
 }
 
 /* ------------------------------------------------------------------ */
-/* Evaluate                                                             */
+/* A request's hold on a connection                                     */
 /* ------------------------------------------------------------------ */
 
-static const char *funding_code(const doanra_trip *t)
+struct doanra_store_tx {
+    doanra_store *st;
+    request_rec *r;
+    PGconn *conn;       /* NULL once given back */
+    registry_snap *snap; /* the registry this request uses, or NULL */
+    int retried;        /* the one retry on a fresh connection is spent */
+    int in_tx;          /* BEGIN sent by doanra_store_facts (lock) */
+};
+
+static apr_status_t tx_cleanup(void *data)
 {
-    switch (t->funding) {
-    case DOANRA_FUND_NGAN_SACH:
-        return "ngan_sach";
-    case DOANRA_FUND_DOI_TAC:
-        return "doi_tac";
-    case DOANRA_FUND_TU_TUC:
-        return "tu_tuc";
-    case DOANRA_FUND_KHAC:
-        return "khac";
-    default:
-        return nz(t->nguon_kinh_phi_raw);
-    }
+    doanra_store_tx *tx = data;
+
+    conn_release(tx->st, tx->conn, 0);
+    tx->conn = NULL;
+    tx->in_tx = 0;
+    registry_release(tx->st, tx->snap);
+    tx->snap = NULL;
+    return APR_SUCCESS;
 }
+
+apr_status_t doanra_store_begin(doanra_store *st, request_rec *r,
+                                doanra_store_tx **out)
+{
+    doanra_store_tx *tx = apr_pcalloc(r->pool, sizeof(*tx));
+    apr_status_t rv;
+
+    *out = NULL;
+    tx->st = st;
+    tx->r = r;
+    rv = conn_acquire(st, r, &tx->conn, 0);
+    if (rv != APR_SUCCESS)
+        return rv == APR_TIMEUP ? rv : APR_EGENERAL;
+    apr_pool_cleanup_register(r->pool, tx, tx_cleanup,
+                              apr_pool_cleanup_null);
+    *out = tx;
+    return APR_SUCCESS;
+}
+
+void doanra_store_release(doanra_store_tx *tx)
+{
+    if (tx)
+        apr_pool_cleanup_run(tx->r->pool, tx, tx_cleanup);
+}
+
+/* A step failed with e: when the connection turned out dead and the
+ * request has not retried yet, swap it for a fresh one (keeping the
+ * deadline) and return 1 to run the step again; else log, give the
+ * connection back and return 0. */
+static int tx_retry(doanra_store_tx *tx, db_error *e)
+{
+    if (e->broken && !tx->retried && !tx->in_tx) {
+        tx->retried = 1;
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, tx->r,
+                      "doanra: database connection lost (%s); retrying "
+                      "on a new connection",
+                      e->msg);
+        conn_release(tx->st, tx->conn, 1);
+        tx->conn = NULL;
+        if (conn_acquire(tx->st, tx->r, &tx->conn, 1) == APR_SUCCESS)
+            return 1;
+        return 0;
+    }
+    log_db_error(tx->st, tx->r, APLOG_ERR, e);
+    conn_release(tx->st, tx->conn, e->broken);
+    tx->conn = NULL;
+    tx->in_tx = 0;
+    return 0;
+}
+
+apr_status_t doanra_store_registry(doanra_store_tx *tx, int refresh,
+                                   const doanra_registry **reg)
+{
+    db_error e = {0};
+    registry_snap *snap;
+
+    *reg = tx->snap ? tx->snap->reg : NULL;
+    if (!tx->conn)
+        return APR_EGENERAL;
+    if (tx->snap && (!refresh || apr_time_now() - tx->snap->loaded <
+                                     REGISTRY_MISS_REFRESH))
+        return APR_SUCCESS;
+    for (;;) {
+        snap = registry_get(tx->st, tx->r->pool, tx->conn, refresh, &e);
+        if (snap)
+            break;
+        if (!tx_retry(tx, &e))
+            return APR_EGENERAL;
+    }
+    registry_release(tx->st, tx->snap);
+    tx->snap = snap;
+    *reg = snap->reg;
+    return APR_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Round trip 1: the facts                                              */
+/* ------------------------------------------------------------------ */
 
 static long day_of(PGresult *res, int row, int col)
 {
@@ -1339,358 +1338,271 @@ static long day_of(PGresult *res, int row, int col)
                                       : atol(PQgetvalue(res, row, col));
 }
 
-/* Fill registry facts into the members and the history from the rows of
- * doanra.trip_facts. */
-static void apply_facts(apr_pool_t *p, doanra_trip *t, PGresult *res,
-                        doanra_history *h)
+static const char *text_or_null(apr_pool_t *p, PGresult *res, int row,
+                                int col)
+{
+    return PQgetisnull(res, row, col) ? NULL
+                                      : apr_pstrdup(p, PQgetvalue(res, row, col));
+}
+
+/* A plan entry of the facts ('p' row) into h. */
+static void add_plan_entry(apr_pool_t *p, PGresult *res, int i,
+                           doanra_history *h)
+{
+    doanra_plan_entry *e;
+    char *list, *tok, *save = NULL;
+
+    if (PQgetvalue(res, i, 4)[0] == 't') {
+        e = apr_pcalloc(p, sizeof(*e));
+        h->plan_by_code = e;
+    } else {
+        e = apr_array_push(h->plan_candidates);
+        memset(e, 0, sizeof(*e));
+    }
+    e->code = apr_pstrdup(p, PQgetvalue(res, i, 2));
+    e->unit_code = apr_pstrdup(p, PQgetvalue(res, i, 3));
+    e->year = atoi(PQgetvalue(res, i, 5));
+    e->period_from = day_of(res, i, 7);
+    e->period_to = day_of(res, i, 8);
+    e->countries = apr_array_make(p, 4, sizeof(const char *));
+    list = apr_pstrdup(p, PQgetvalue(res, i, 9));
+    for (tok = apr_strtok(list, ",", &save); tok;
+         tok = apr_strtok(NULL, ",", &save))
+        APR_ARRAY_PUSH(e->countries, const char *) = tok;
+}
+
+/* The rows of doanra.trip_facts: 'r' registry facts of member idx, 'm'
+ * a member's history, 'o' overdue reports, 'p' plan entries. */
+static void read_facts(apr_pool_t *p, PGresult *res, int nm,
+                       doanra_member_facts *mf, doanra_history *h)
 {
     int i, n = PQntuples(res);
-    int nm = t->members ? t->members->nelts : 0;
 
     for (i = 0; i < n; i++) {
         const char *kind = PQgetvalue(res, i, 0);
         int idx = PQgetisnull(res, i, 1) ? 0 : atoi(PQgetvalue(res, i, 1));
+        int num = PQgetisnull(res, i, 5) ? 0 : atoi(PQgetvalue(res, i, 5));
+
         if (kind[0] == 'r' && idx >= 1 && idx <= nm) {
-            doanra_member *m =
-                &APR_ARRAY_IDX(t->members, idx - 1, doanra_member);
-            m->registry_found = 1;
-            m->registry_key_leader = PQgetvalue(res, i, 4)[0] == 't';
-            m->registry_unit_code = PQgetisnull(res, i, 3)
-                                        ? NULL
-                                        : apr_pstrdup(p, PQgetvalue(res, i, 3));
+            mf[idx - 1].found = 1;
+            mf[idx - 1].key_leader = PQgetvalue(res, i, 4)[0] == 't';
+            mf[idx - 1].unit_code = text_or_null(p, res, i, 3);
         } else if (kind[0] == 'm' && idx >= 1 && idx <= nm && h) {
-            h->trips_this_year[idx - 1] =
-                PQgetisnull(res, i, 5) ? 0 : atoi(PQgetvalue(res, i, 5));
+            h->trips_this_year[idx - 1] = num;
             if (!PQgetisnull(res, i, 6)) {
                 h->overlap_trip_id[idx - 1] = atol(PQgetvalue(res, i, 6));
                 h->overlap_from[idx - 1] = day_of(res, i, 7);
                 h->overlap_to[idx - 1] = day_of(res, i, 8);
             }
         } else if (kind[0] == 'o' && h) {
-            h->overdue_reports =
-                PQgetisnull(res, i, 5) ? 0 : atoi(PQgetvalue(res, i, 5));
-            h->overdue_code = PQgetisnull(res, i, 2)
-                                  ? NULL
-                                  : apr_pstrdup(p, PQgetvalue(res, i, 2));
+            h->overdue_reports = num;
+            h->overdue_code = text_or_null(p, res, i, 2);
             h->overdue_back = day_of(res, i, 7);
         } else if (kind[0] == 'p' && h) {
-            doanra_plan_entry *e;
-            char *list, *tok, *save = NULL;
-            if (PQgetvalue(res, i, 4)[0] == 't') {
-                e = apr_pcalloc(p, sizeof(*e));
-                h->plan_by_code = e;
-            } else {
-                e = apr_array_push(h->plan_candidates);
-                memset(e, 0, sizeof(*e));
-            }
-            e->code = apr_pstrdup(p, PQgetvalue(res, i, 2));
-            e->unit_code = apr_pstrdup(p, PQgetvalue(res, i, 3));
-            e->year = atoi(PQgetvalue(res, i, 5));
-            e->period_from = day_of(res, i, 7);
-            e->period_to = day_of(res, i, 8);
-            e->countries = apr_array_make(p, 4, sizeof(const char *));
-            list = apr_pstrdup(p, PQgetvalue(res, i, 9));
-            for (tok = apr_strtok(list, ",", &save); tok;
-                 tok = apr_strtok(NULL, ",", &save))
-                APR_ARRAY_PUSH(e->countries, const char *) = tok;
+            add_plan_entry(p, res, i, h);
         }
     }
 }
 
-apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
-                                   const doanra_config *c, doanra_trip *t,
-                                   apr_array_header_t *findings, long today,
-                                   int record, int let_through,
-                                   const doanra_store_request *req,
-                                   doanra_store_result *out)
+apr_status_t doanra_store_facts(doanra_store_tx *tx,
+                                const doanra_facts_query *q,
+                                doanra_member_facts *mf, doanra_history *h)
 {
-    apr_pool_t *p = r->pool;
-    int nm = t->members ? t->members->nelts : 0;
-    int dates_ok = date_ok(t->ngay_di);
-    int span_ok = dates_ok && date_ok(t->ngay_ve) && t->ngay_ve >= t->ngay_di;
-    int year = 0, attempt, i, decision, want_trip;
-    int *title_leader;
-    const char *unit_name = NULL, *year_s = NULL, *from_s = NULL, *to_s = NULL;
-    const char *facts_params[12];
-    const doanra_step *step = req ? req->step : NULL;
-    const doanra_trip_state *target = req ? req->target : NULL;
-    doanra_history *h = NULL;
-    PGconn *conn = NULL;
+    apr_pool_t *p = tx->r->pool;
+    const char *v[12];
     PGresult *facts = NULL, *results[3];
     db_error e = {0};
     arrlit keys, codes, tl;
+    int i;
+
+    arr_init(&keys, p);
+    arr_init(&codes, p);
+    arr_init(&tl, p);
+    for (i = 0; i < q->nmembers; i++) {
+        arr_add(&keys, q->identity[i] ? q->identity[i] : "");
+        arr_add(&codes, q->code[i]);
+        arr_add(&tl, q->title_leader[i] ? "t" : "f");
+        memset(&mf[i], 0, sizeof(mf[i]));
+    }
+    v[0] = arr_end(&keys);
+    v[1] = arr_end(&codes);
+    v[2] = arr_end(&tl);
+    v[3] = q->year;
+    v[4] = q->from;
+    v[5] = q->to;
+    v[6] = clean_text(p, q->plan_code);
+    v[7] = clean_text(p, q->unit_code);
+    v[8] = q->lock ? "t" : "f";
+    v[9] = clean_text(p, q->exclude_code);
+    v[10] = q->approved_only ? "t" : "f";
+    v[11] = q->report_days;
+
+    while (tx->conn) {
+        if (q->lock) {
+            pq_step steps[3] = {{NULL, "BEGIN", 0, NULL},
+                                {NULL, tx->st->tx_setup, 0, NULL},
+                                {S_FACTS, NULL, 12, v}};
+            if (run_pipeline(p, tx->conn, steps, 3, results,
+                             "reading the history facts", &e) == 0) {
+                PQclear(results[0]);
+                PQclear(results[1]);
+                facts = results[2];
+                tx->in_tx = 1;
+                break;
+            }
+        } else {
+            facts = run_one(p, tx->conn, S_FACTS, 12, v,
+                            "reading the history facts", &e);
+            if (facts)
+                break;
+        }
+        if (!tx_retry(tx, &e))
+            return APR_EGENERAL;
+    }
+    if (!facts)
+        return APR_EGENERAL;
+    read_facts(p, facts, q->nmembers, mf, h);
+    PQclear(facts);
+    return APR_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Round trip 2: the record                                             */
+/* ------------------------------------------------------------------ */
+
+/* "{a,b}" from a comma-separated list. */
+static const char *list_literal(apr_pool_t *p, const char *list)
+{
+    arrlit a;
+    char *copy, *tok, *save = NULL;
+
+    arr_init(&a, p);
+    copy = apr_pstrdup(p, list ? list : "");
+    for (tok = apr_strtok(copy, ",", &save); tok;
+         tok = apr_strtok(NULL, ",", &save))
+        arr_add(&a, tok);
+    return arr_end(&a);
+}
+
+/* record_submission's thirty parameters into v. */
+static void record_params(apr_pool_t *p, const doanra_record *rec,
+                          const char **v)
+{
+    arrlit mk, mc, mn, mp, muc, mun, ml, lc, lf, lt;
+    int i;
+
+    arr_init(&mk, p);
+    arr_init(&mc, p);
+    arr_init(&mn, p);
+    arr_init(&mp, p);
+    arr_init(&muc, p);
+    arr_init(&mun, p);
+    arr_init(&ml, p);
+    arr_init(&lc, p);
+    arr_init(&lf, p);
+    arr_init(&lt, p);
+    for (i = 0; rec->reserve && i < rec->nmembers; i++) {
+        const doanra_record_member *m = &rec->members[i];
+        arr_add(&mk, m->identity ? m->identity : "");
+        arr_add(&mc, m->code);
+        arr_add(&mn, m->name ? m->name : "");
+        arr_add(&mp, m->position);
+        arr_add(&muc, m->unit_code);
+        arr_add(&mun, m->unit_name);
+        arr_add(&ml, m->key_leader ? "t" : "f");
+    }
+    for (i = 0; rec->reserve && i < rec->nlegs; i++) {
+        arr_add(&lc, rec->legs[i].country);
+        arr_add(&lf, rec->legs[i].from);
+        arr_add(&lt, rec->legs[i].to);
+    }
+    v[0] = clean_text(p, rec->location);
+    v[1] = clean_text(p, rec->remote_user);
+    v[2] = clean_text(p, rec->client_ip);
+    v[3] = rec->mode ? rec->mode : "enforce";
+    v[4] = clean_json(p, rec->fields_json ? rec->fields_json : "{}");
+    v[5] = rec->decision;
+    v[6] = clean_json(p, rec->findings_json ? rec->findings_json : "[]");
+    v[7] = list_literal(p, rec->rules);
+    v[8] = rec->reserve ? "t" : "f";
+    v[9] = clean_text(p, rec->unit_code);
+    v[10] = clean_text(p, rec->unit_name);
+    v[11] = clean_text(p, rec->purpose);
+    v[12] = clean_text(p, rec->partner);
+    v[13] = rec->from;
+    v[14] = rec->to;
+    v[15] = clean_text(p, rec->funding);
+    v[16] = rec->budget;
+    v[17] = clean_text(p, rec->plan_code);
+    v[18] = rec->planned ? "t" : "f";
+    v[19] = clean_text(p, rec->reason_unplanned);
+    v[20] = arr_end(&mk);
+    v[21] = arr_end(&mc);
+    v[22] = arr_end(&mn);
+    v[23] = arr_end(&mp);
+    v[24] = arr_end(&muc);
+    v[25] = arr_end(&mun);
+    v[26] = arr_end(&ml);
+    v[27] = arr_end(&lc);
+    v[28] = arr_end(&lf);
+    v[29] = arr_end(&lt);
+}
+
+apr_status_t doanra_store_record(doanra_store_tx *tx, const doanra_record *rec,
+                                 doanra_record_ids *out)
+{
+    apr_pool_t *p = tx->r->pool;
+    const char *v[37];
+    pq_step steps[4];
+    PGresult *results[4];
+    db_error e = {0};
+    int i, n = 0, first;
 
     memset(out, 0, sizeof(*out));
-    out->decision = DOANRA_DECISION_UNCHECKED;
-
-    if (dates_ok) {
-        int mo, d;
-        doanra_date_to_ymd(t->ngay_di, &year, &mo, &d);
-        year_s = apr_itoa(p, year);
-        if (span_ok) {
-            from_s = doanra_date_iso(p, t->ngay_di);
-            to_s = doanra_date_iso(p, t->ngay_ve);
-        }
+    if (!tx->conn)
+        return APR_EGENERAL;
+    if (!tx->in_tx)
+        steps[n++] = (pq_step){NULL, "BEGIN", 0, NULL};
+    first = n;
+    if (rec->step_action) {
+        /* record_step(action, trip, from status, reason, decision number
+         * and date, report date, then record_submission's thirty). */
+        v[0] = rec->step_action;
+        v[1] = rec->step_trip_id;
+        v[2] = rec->step_from_status;
+        v[3] = clean_text(p, rec->step_reason);
+        v[4] = clean_text(p, rec->step_decision_no);
+        v[5] = rec->step_decision_date;
+        v[6] = rec->step_report_date;
+        record_params(p, rec, v + 7);
+        steps[n++] = (pq_step){S_STEP, NULL, 37, v};
+    } else {
+        record_params(p, rec, v);
+        steps[n++] = (pq_step){S_RECORD, NULL, 30, v};
     }
-
-    /* Key leaders by position title alone: the database decides with the
-     * registry flag first, for the same answer doanra_trip_resolve_leaders
-     * gives once the registry facts are in. */
-    title_leader = apr_pcalloc(p, sizeof(int) * (nm ? nm : 1));
-    for (i = 0; i < nm; i++) {
-        doanra_member *m = &APR_ARRAY_IDX(t->members, i, doanra_member);
-        m->registry_found = 0;
-        m->registry_key_leader = 0;
-        m->registry_unit_code = NULL;
-    }
-    doanra_trip_resolve_leaders(p, c, t);
-    for (i = 0; i < nm; i++)
-        title_leader[i] =
-            APR_ARRAY_IDX(t->members, i, doanra_member).is_key_leader;
-
-    /* The first round trip is retried once on a fresh connection when the
-     * pooled one turns out dead (the database restarted meanwhile).  It
-     * has written nothing, so repeating it is safe. */
-    for (attempt = 0;; attempt++) {
-        apr_status_t rv = conn_acquire(st, r, &conn, attempt > 0);
-        if (rv != APR_SUCCESS)
-            return rv == APR_TIMEUP ? rv : APR_EGENERAL;
-
-        if (resolve_registry(st, p, conn, t, &unit_name, &e) == 0) {
-            arr_init(&keys, p);
-            arr_init(&codes, p);
-            arr_init(&tl, p);
-            for (i = 0; i < nm; i++) {
-                doanra_member *m = &APR_ARRAY_IDX(t->members, i, doanra_member);
-                arr_add(&keys, m->identity ? m->identity : "");
-                /* The registered code: the database's key-leader flag and
-                 * lock choice for big delegations read it as stored. */
-                arr_add(&codes, m->official ? m->official->code : nz(m->code));
-                arr_add(&tl, title_leader[i] ? "t" : "f");
-            }
-            facts_params[0] = arr_end(&keys);
-            facts_params[1] = arr_end(&codes);
-            facts_params[2] = arr_end(&tl);
-            facts_params[3] = year_s;
-            facts_params[4] = from_s;
-            facts_params[5] = to_s;
-            facts_params[6] = clean_text(p, nz(t->ma_ke_hoach));
-            facts_params[7] = clean_text(p, nz(t->unit_code));
-            facts_params[8] = record ? "t" : "f";
-            /* A later step leaves its own dossier out of the history; an
-             * approval counts only approved trips (SPEC section 8). */
-            facts_params[9] = step && target && target->found &&
-                                      (step->action == DOANRA_ACT_AMEND ||
-                                       step->action == DOANRA_ACT_APPROVE)
-                                  ? target->code
-                                  : NULL;
-            facts_params[10] =
-                step && step->action == DOANRA_ACT_APPROVE ? "t" : "f";
-            facts_params[11] =
-                c->severity[DOANRA_R_REPORT_OVERDUE] != DOANRA_SEV_OFF
-                    ? apr_itoa(p, c->report_days)
-                    : NULL;
-            if (record) {
-                pq_step steps[3] = {{NULL, "BEGIN", 0, NULL},
-                                    {NULL, st->tx_setup, 0, NULL},
-                                    {S_FACTS, NULL, 12, facts_params}};
-                if (run_pipeline(p, conn, steps, 3, results,
-                                 "reading the history facts", &e) == 0) {
-                    PQclear(results[0]);
-                    PQclear(results[1]);
-                    facts = results[2];
-                    break;
-                }
-            } else {
-                facts = run_one(p, conn, S_FACTS, 12, facts_params,
-                                "reading the history facts", &e);
-                if (facts)
-                    break;
-            }
-        }
-        if (e.broken && attempt == 0) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                          "doanra: database connection lost (%s); retrying "
-                          "on a new connection",
-                          e.msg);
-            conn_release(st, conn, 1);
-            conn = NULL;
-            continue;
-        }
-        log_db_error(st, r, APLOG_ERR, &e);
-        conn_release(st, conn, e.broken);
+    /* A journalled submission: marked and settled in this transaction. */
+    n += journal_step(p, rec, &steps[n]);
+    steps[n++] = (pq_step){NULL, "COMMIT", 0, NULL};
+    if (run_pipeline(p, tx->conn, steps, n, results,
+                     "recording the submission", &e) != 0) {
+        log_db_error(tx->st, tx->r, APLOG_ERR, &e);
+        conn_release(tx->st, tx->conn, e.broken);
+        tx->conn = NULL;
+        tx->in_tx = 0;
+        out->outcome_unknown = e.broken;
         return APR_EGENERAL;
     }
-
-    /* The rules, with the facts read under the locks. */
-    if (dates_ok)
-        h = doanra_history_make(p, t);
-    if (h)
-        h->plan_code_given = nz(t->ma_ke_hoach) != NULL;
-    apply_facts(p, t, facts, h);
-    PQclear(facts);
-    doanra_trip_resolve_leaders(p, c, t);
-    /* Cancel, reject and report carry no trip: only their own fields are
-     * judged (lifecycle.c), by the caller. */
-    if (!step || doanra_action_has_form(step->action) ||
-        step->action == DOANRA_ACT_APPROVE)
-        doanra_rules_check(p, c, t, h, today, findings);
-    decision = doanra_decision(findings);
-    out->decision = decision;
-
-    if (!record) {
-        conn_release(st, conn, 0);
-        return APR_SUCCESS;
+    tx->in_tx = 0;
+    if (PQntuples(results[first]) == 1) {
+        PGresult *res = results[first];
+        out->submission_id = atoll(PQgetvalue(res, 0, 0));
+        if (!PQgetisnull(res, 0, 1))
+            out->trip_id = atoll(PQgetvalue(res, 0, 1));
+        if (rec->step_action && !PQgetisnull(res, 0, 2))
+            out->event_id = atoll(PQgetvalue(res, 0, 2));
     }
-
-    /* Record the submission and reserve the trip, then commit: the locks
-     * are held until this commit, so no concurrent submission for the same
-     * people can count before this trip is visible. */
-    want_trip =
-        (let_through || decision != DOANRA_DECISION_FAIL) && span_ok && nm > 0;
-    /* Of the later steps only an amendment carries a new version. */
-    if (step && step->action != DOANRA_ACT_AMEND &&
-        step->action != DOANRA_ACT_REGISTER)
-        want_trip = 0;
-    {
-        const doanra_plan_entry *pe = want_trip ? plan_match(t, h) : NULL;
-        const char *rules = doanra_rules_list(p, findings);
-        const char *v[37];
-        int with_step = step && step->action != DOANRA_ACT_REGISTER &&
-                        req->record_step && target && target->found &&
-                        (let_through || decision != DOANRA_DECISION_FAIL);
-        arrlit rl, mk, mc, mn, mp, muc, mun, ml, lc, lf, lt;
-        pq_step steps[3];
-        int nsteps;
-
-        arr_init(&rl, p);
-        if (*rules) {
-            char *list = apr_pstrdup(p, rules), *tok, *save = NULL;
-            for (tok = apr_strtok(list, ",", &save); tok;
-                 tok = apr_strtok(NULL, ",", &save))
-                arr_add(&rl, tok);
-        }
-        arr_init(&mk, p);
-        arr_init(&mc, p);
-        arr_init(&mn, p);
-        arr_init(&mp, p);
-        arr_init(&muc, p);
-        arr_init(&mun, p);
-        arr_init(&ml, p);
-        arr_init(&lc, p);
-        arr_init(&lf, p);
-        arr_init(&lt, p);
-        if (want_trip) {
-            for (i = 0; i < nm; i++) {
-                doanra_member *m = &APR_ARRAY_IDX(t->members, i, doanra_member);
-                const char *ucode =
-                    nz(m->registry_unit_code)
-                        ? m->registry_unit_code
-                        : (nz(m->unit) ? NULL : nz(t->unit_code));
-                const char *uname =
-                    nz(m->unit)
-                        ? m->unit
-                        : (nz(m->registry_unit_code)
-                               ? NULL
-                               : (nz(t->don_vi) ? t->don_vi : unit_name));
-                arr_add(&mk, m->identity ? m->identity : "");
-                /* The registered official's code when the member is one
-                 * (found by tv_ma in any spelling, or by name and unit), so
-                 * reports name them; what was typed is in the submission. */
-                arr_add(&mc, m->official ? m->official->code : nz(m->code));
-                arr_add(&mn, m->name ? m->name : "");
-                arr_add(&mp, nz(m->position));
-                arr_add(&muc, ucode);
-                arr_add(&mun, uname);
-                arr_add(&ml, m->is_key_leader ? "t" : "f");
-            }
-            for (i = 0; t->legs && i < t->legs->nelts; i++) {
-                doanra_leg *l = &APR_ARRAY_IDX(t->legs, i, doanra_leg);
-                if (!l->country || !date_ok(l->from) || !date_ok(l->to) ||
-                    l->to < l->from)
-                    continue;
-                arr_add(&lc, l->country->code);
-                arr_add(&lf, doanra_date_iso(p, l->from));
-                arr_add(&lt, doanra_date_iso(p, l->to));
-            }
-        }
-        v[0] = clean_text(p, req && req->location ? req->location : r->uri);
-        v[1] = clean_text(p, req ? nz(req->remote_user) : NULL);
-        v[2] = clean_text(p, req ? nz(req->client_ip) : NULL);
-        v[3] = req && req->mode ? req->mode : "enforce";
-        v[4] = clean_json(p, req && req->fields_json ? req->fields_json : "{}");
-        v[5] = doanra_decision_name(decision);
-        v[6] = clean_json(p, doanra_render_findings_json(p, findings));
-        v[7] = arr_end(&rl);
-        v[8] = want_trip ? "t" : "f";
-        v[9] = clean_text(p, nz(t->unit_code));
-        v[10] = clean_text(p, nz(t->don_vi) ? t->don_vi : unit_name);
-        v[11] = clean_text(p, nz(t->muc_dich));
-        v[12] = clean_text(p, nz(t->doi_tac));
-        v[13] = from_s;
-        v[14] = to_s;
-        v[15] = clean_text(p, funding_code(t));
-        v[16] = t->du_toan >= 0
-                    ? apr_psprintf(p, "%" APR_INT64_T_FMT, t->du_toan)
-                    : NULL;
-        v[17] = pe ? clean_text(p, pe->code) : NULL;
-        v[18] = pe ? "t" : "f";
-        v[19] = clean_text(p, nz(t->ly_do_phat_sinh));
-        v[20] = arr_end(&mk);
-        v[21] = arr_end(&mc);
-        v[22] = arr_end(&mn);
-        v[23] = arr_end(&mp);
-        v[24] = arr_end(&muc);
-        v[25] = arr_end(&mun);
-        v[26] = arr_end(&ml);
-        v[27] = arr_end(&lc);
-        v[28] = arr_end(&lf);
-        v[29] = arr_end(&lt);
-
-        if (with_step) {
-            /* record_step(action, trip, from status, reason, decision
-             * number and date, report date, then record_submission's). */
-            memmove(v + 7, v, sizeof(v[0]) * 30);
-            v[0] = doanra_action_name(step->action);
-            v[1] = apr_psprintf(p, "%" APR_INT64_T_FMT,
-                                (apr_int64_t)target->id);
-            v[2] = target->status;
-            v[3] = clean_text(p, step->reason);
-            v[4] = clean_text(p, step->decision_no);
-            v[5] = date_ok(step->decision_date)
-                       ? doanra_date_iso(p, step->decision_date)
-                       : NULL;
-            v[6] = date_ok(step->report_date)
-                       ? doanra_date_iso(p, step->report_date)
-                       : NULL;
-            steps[0] = (pq_step){S_STEP, NULL, 37, v};
-        } else {
-            steps[0] = (pq_step){S_RECORD, NULL, 30, v};
-        }
-        /* A journalled submission: marked and settled in this transaction. */
-        nsteps = 1 + journal_step(p, req, &steps[1]);
-        steps[nsteps++] = (pq_step){NULL, "COMMIT", 0, NULL};
-        if (run_pipeline(p, conn, steps, nsteps, results,
-                         "recording the submission", &e) != 0) {
-            /* Not retried: after a lost connection the commit may or may
-             * not have happened, and a second record must not appear. */
-            log_db_error(st, r, APLOG_ERR, &e);
-            conn_release(st, conn, e.broken);
-            out->decision = DOANRA_DECISION_UNCHECKED;
-            out->outcome_unknown = e.broken;
-            return APR_EGENERAL;
-        }
-        if (PQntuples(results[0]) == 1) {
-            out->submission_id = atoll(PQgetvalue(results[0], 0, 0));
-            if (!PQgetisnull(results[0], 0, 1))
-                out->trip_id = atoll(PQgetvalue(results[0], 0, 1));
-            if (with_step && !PQgetisnull(results[0], 0, 2))
-                out->event_id = atoll(PQgetvalue(results[0], 0, 2));
-        }
-        for (i = 0; i < nsteps; i++)
-            PQclear(results[i]);
-    }
-    conn_release(st, conn, 0);
+    for (i = 0; i < n; i++)
+        PQclear(results[i]);
     return APR_SUCCESS;
 }
 

@@ -38,62 +38,129 @@ apr_status_t doanra_store_create(apr_pool_t *pchild, server_rec *s,
 const doanra_countries *doanra_store_countries(doanra_store *st,
                                                request_rec *r);
 
-/* What the request is, for the record. */
+/* ------------------------------------------------------------------ */
+/* A decision's round trips (decide.c judges between them)              */
+/* ------------------------------------------------------------------ */
+
+/* One request's hold on a connection, the way mod_dbd ties one to a
+ * request: doanra_store_begin acquires it (starting the request's one
+ * DoanraDatabaseTimeout deadline), doanra_store_release gives it back
+ * (ROLLBACK if a transaction is still open) and is also registered on
+ * r->pool, so a handle that is forgotten cannot keep locks past the
+ * request.  Every transaction also sets idle_in_transaction_session_timeout
+ * on the server, for a process that dies holding one. */
+typedef struct doanra_store_tx doanra_store_tx;
+
+/* APR_SUCCESS, APR_TIMEUP (no connection free in time) or an error. */
+apr_status_t doanra_store_begin(doanra_store *st, request_rec *r,
+                                doanra_store_tx **tx);
+
+/* The registry (doanra.units, doanra.officials) for this request, from the
+ * process's cache; kept alive until the handle is released.  refresh: the
+ * caller missed a code or unit in the one it has; reload it when it is
+ * older than a second (an official added a moment ago is then known).
+ * A dead pooled connection is replaced once (as doanra_store_facts). */
+apr_status_t doanra_store_registry(doanra_store_tx *tx, int refresh,
+                                   const doanra_registry **reg);
+
+/* What round trip 1 asks (doanra.trip_facts).  Per-member arrays have
+ * nmembers entries; NULL strings are SQL NULL. */
 typedef struct {
-    const char *location;     /* r->uri */
-    const char *remote_user;  /* may be NULL */
-    const char *client_ip;
-    const char *mode;         /* "enforce" / "report" */
-    const char *fields_json;  /* doanra_render_fields_json */
-    /* A later step (SPEC section 8), NULL for a registration: the step,
-     * the trip it names (as doanra_store_trip_lookup found it), and
-     * whether to record it as a pending step (it passed, or report mode). */
-    const doanra_step *step;
-    const doanra_trip_state *target;
-    int record_step;
-    /* A journalled submission written in late (journal.c): recorded with
-     * this key and settled in the same transaction with the backend's
-     * status (-1: unknown) and whether it accepted. NULL otherwise. */
+    int nmembers;
+    const char **identity;   /* the person key (identity.c) */
+    const char **code;       /* the registered code, else the typed one */
+    const int *title_leader; /* a key leader by position title */
+    const char *year;        /* the departure year; NULL: no dates */
+    const char *from, *to;   /* the trip's span (ISO); NULL: none */
+    const char *plan_code;   /* ma_ke_hoach */
+    const char *unit_code;   /* the sending unit's code */
+    /* 1: BEGIN, lock the people (key leaders always; everyone in a
+     * delegation up to 64), read the facts under the locks, and keep the
+     * transaction open for doanra_store_record.  0: read only. */
+    int lock;
+    const char *exclude_code; /* a later step leaves its own dossier out */
+    int approved_only;        /* an approval counts approved trips only */
+    const char *report_days;  /* DoanraReportDays; NULL: the rule is off */
+} doanra_facts_query;
+
+/* A member as the registry knows them. */
+typedef struct {
+    int found;             /* a registered official */
+    int key_leader;        /* the registry's key-leader flag */
+    const char *unit_code; /* their unit, NULL if none */
+} doanra_member_facts;
+
+/* Round trip 1: the registry facts of every member into mf (nmembers
+ * entries) and, when h is not NULL, the history into h (allocated by
+ * doanra_history_make).  Retried once on a fresh connection when the
+ * pooled one turns out dead: it has written nothing.  On an error the
+ * connection is given back (nothing was recorded). */
+apr_status_t doanra_store_facts(doanra_store_tx *tx,
+                                const doanra_facts_query *q,
+                                doanra_member_facts *mf, doanra_history *h);
+
+/* A member and a leg of the trip version to reserve. */
+typedef struct {
+    const char *identity, *code, *name, *position, *unit_code, *unit_name;
+    int key_leader;
+} doanra_record_member;
+
+typedef struct {
+    const char *country, *from, *to; /* ISO 3166 alpha-2, ISO dates */
+} doanra_record_leg;
+
+/* What round trip 2 writes: the submission, with the verdict as decided,
+ * and, when reserve is set, a `pending` trip version with its members and
+ * legs; for a later step (step_action) a pending event of that trip. */
+typedef struct {
+    const char *location, *remote_user, *client_ip, *mode;
+    const char *fields_json;   /* the form as submitted */
+    const char *decision;      /* doanra_decision_name */
+    const char *findings_json; /* doanra_render_findings_json */
+    const char *rules;         /* comma-separated rule ids, "" none */
+    int reserve;
+    const char *unit_code, *unit_name, *purpose, *partner;
+    const char *from, *to;     /* ISO dates or NULL */
+    const char *funding;       /* funding code, or as typed */
+    const char *budget;        /* du_toan in VND, NULL if none */
+    const char *plan_code;     /* the plan entry matched, NULL if none */
+    int planned;
+    const char *reason_unplanned;
+    int nmembers;
+    const doanra_record_member *members;
+    int nlegs;
+    const doanra_record_leg *legs;
+    /* A later step (SPEC section 8): NULL action for a registration. */
+    const char *step_action, *step_trip_id, *step_from_status;
+    const char *step_reason, *step_decision_no, *step_decision_date;
+    const char *step_report_date;
+    /* A journalled submission (journal.c): recorded with this key; when
+     * journal_settle is set (the drain writing it in) it is settled in the
+     * same transaction with journal_status (-1: unknown) and
+     * journal_accepted. */
     const char *journal_key;
-    int journal_status;
-    int journal_accepted;
-    int journal_settle; /* 1: the drain writing in (settle, unchecked);
-                           0: a live request: the key is only stored, so
-                           a commit whose answer was lost can be found */
-} doanra_store_request;
+    int journal_settle, journal_status, journal_accepted;
+} doanra_record;
 
-/* Outcome of doanra_store_evaluate. */
+/* What round trip 2 created. */
 typedef struct {
-    int decision;             /* doanra_decision_t */
-    long long submission_id;  /* 0 when not recorded (check handler) */
-    long long trip_id;        /* 0 when no trip was reserved */
-    long long event_id;       /* a later step's pending event, 0 if none */
-    /* Failed while recording: the commit may have happened (the answer was
-     * lost or late), under req->journal_key. */
+    long long submission_id, trip_id, event_id; /* 0: none */
+    /* Failed while recording: the commit may have happened (the answer
+     * was lost or late), under rec->journal_key. */
     int outcome_unknown;
-} doanra_store_result;
+} doanra_record_ids;
 
-/*
- * The whole decision in one transaction:
- *   resolve the sending unit (ma_don_vi or normalised don_vi), registry facts
- *   for members with tv_ma, key leaders (doanra_trip_resolve_leaders), one
- *   advisory lock per key leader and year in sorted order, the history facts
- *   (trips this year, overlaps, plan entries), doanra_rules_check with them,
- *   the decision; then, when record is set, insert the submission, and when
- *   let_through(decision) insert the trip as `pending` with members and legs;
- *   commit.
- * findings already holds the trip builder's findings and receives the rest.
- * let_through: 1 = a trip is reserved whatever the decision (report mode),
- *              0 = only when the decision is not fail (enforce mode).
- * Returns APR_SUCCESS, or an error when the database cannot be used (the
- * caller then applies DoanraOnDatabaseError; nothing was recorded).
- */
-apr_status_t doanra_store_evaluate(doanra_store *st, request_rec *r,
-                                   const doanra_config *c, doanra_trip *t,
-                                   apr_array_header_t *findings, long today,
-                                   int record, int let_through,
-                                   const doanra_store_request *req,
-                                   doanra_store_result *out);
+/* Round trip 2 after doanra_store_facts with lock set: record and COMMIT
+ * (which releases the locks).  Never retried: after a lost connection the
+ * commit may or may not have happened, and a second record must not
+ * appear.  Without an open transaction (lock 0) it records in a
+ * transaction of its own. */
+apr_status_t doanra_store_record(doanra_store_tx *tx, const doanra_record *rec,
+                                 doanra_record_ids *out);
+
+/* Give the connection back (ROLLBACK if needed) and the registry snapshot;
+ * safe to call twice and on NULL. */
+void doanra_store_release(doanra_store_tx *tx);
 
 /* After the backend answered: the submission gets backend_status, and its
  * trip (if any) becomes `submitted` when accepted (the location's

@@ -17,7 +17,7 @@
  * request; a database outage fails cleanly and heals.  Ends with
  * "test_store: N passed, N failed, N skipped", one per check.
  */
-#include "store.h"
+#include "decide.h"
 
 #include <http_config.h>
 #include <http_log.h>
@@ -205,15 +205,15 @@ static long today(void)
 
 static apr_status_t evaluate(apr_pool_t *p, doanra_trip *t, int record,
                              int let_through, const char *fields_json,
-                             doanra_store_result *res,
+                             doanra_decide_result *res,
                              apr_array_header_t **findings_out)
 {
     request_rec *r = fake_request(p);
     apr_array_header_t *findings = apr_array_make(p, 4, sizeof(doanra_finding));
-    doanra_store_request req = {r->uri, NULL, "127.0.0.1",
+    doanra_decide_request req = {r->uri, NULL, "127.0.0.1",
                                 let_through ? "report" : "enforce",
                                 fields_json ? fields_json : "{}"};
-    apr_status_t rv = doanra_store_evaluate(
+    apr_status_t rv = doanra_decide(
         store, r, &cfg, t, findings, today(), record, let_through, &req, res);
     if (findings_out)
         *findings_out = findings;
@@ -259,7 +259,7 @@ typedef struct {
     const char *code; /* NULL: LEADER1 in three spellings */
     int year;
     apr_status_t rv;
-    doanra_store_result res;
+    doanra_decide_result res;
     int quota_finding;
 } racer;
 
@@ -423,7 +423,7 @@ static void test_race(void)
 static void test_settle_and_check(void)
 {
     apr_pool_t *p;
-    doanra_store_result res;
+    doanra_decide_result res;
     apr_array_header_t *f;
     request_rec *r;
     char q[256];
@@ -493,7 +493,7 @@ static void test_settle_and_check(void)
 static void test_new_unit_and_bad_text(void)
 {
     apr_pool_t *p;
-    doanra_store_result res;
+    doanra_decide_result res;
     doanra_trip *t;
     char q[200];
 
@@ -541,8 +541,8 @@ static void test_identity_from_form(void)
 {
     apr_pool_t *p;
     apr_array_header_t *f;
-    doanra_store_result res;
-    doanra_store_request req = {"/doanra/submit", NULL, "127.0.0.1", "enforce",
+    doanra_decide_result res;
+    doanra_decide_request req = {"/doanra/submit", NULL, "127.0.0.1", "enforce",
                                 "{}"};
     request_rec *r;
     doanra_trip *t;
@@ -568,7 +568,7 @@ static void test_identity_from_form(void)
         apr_pstrcat(p, "ma_don_vi=RACE&tv_ho_ten=L%C3%BD+Th%E1%BB%8B+M%C6%B0%E1%BB%9Di",
                     tail, NULL),
         f);
-    CHECK(doanra_store_evaluate(store, r, &cfg, t, f, today(), 1, 0, &req,
+    CHECK(doanra_decide(store, r, &cfg, t, f, today(), 1, 0, &req,
                                 &res) == APR_SUCCESS &&
               res.trip_id > 0,
           "form trip 1 not reserved (decision %d)", res.decision);
@@ -579,7 +579,7 @@ static void test_identity_from_form(void)
                        "&tv_ho_ten=+L%C3%9D+TH%E1%BB%8A+M%C6%AF%E1%BB%9CI+",
                     tail, NULL),
         f);
-    CHECK(doanra_store_evaluate(store, r, &cfg, t, f, today(), 1, 0, &req,
+    CHECK(doanra_decide(store, r, &cfg, t, f, today(), 1, 0, &req,
                                 &res) == APR_SUCCESS,
           "form trip 2 failed");
     for (i = 0; i < f->nelts; i++)
@@ -595,7 +595,7 @@ static void test_identity_from_form(void)
 static void test_restart(void)
 {
     apr_pool_t *p;
-    doanra_store_result res;
+    doanra_decide_result res;
     const char *restart = getenv("PG_RESTART_CMD");
     const char *stop = getenv("PG_STOP_CMD");
     const char *start = getenv("PG_START_CMD");
