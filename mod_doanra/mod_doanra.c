@@ -1103,6 +1103,17 @@ static int blocked_handler(request_rec *r)
     return send_html(r, st->status, page, len);
 }
 
+/* The request's part of the record (decide.h). */
+static void decide_request_init(request_rec *r, const char *mode,
+                                doanra_decide_request *req)
+{
+    memset(req, 0, sizeof(*req));
+    req->location = r->uri;
+    req->remote_user = r->user;
+    req->client_ip = r->useragent_ip;
+    req->mode = mode;
+}
+
 /* Evaluate for the JSON check: history read, nothing written. */
 static int check_handler(request_rec *r)
 {
@@ -1172,11 +1183,7 @@ static int check_handler(request_rec *r)
                              fields, findings);
     nbuilt = findings->nelts;
     today = today_local();
-    memset(&req, 0, sizeof(req));
-    req.location = r->uri;
-    req.remote_user = r->user;
-    req.client_ip = r->useragent_ip;
-    req.mode = "check";
+    decide_request_init(r, "check", &req);
     if (sc->store)
         rv = doanra_decide(sc->store, r, &cfg, trip, findings, today, 0, 0,
                            &req, &out);
@@ -1370,39 +1377,14 @@ static int pass_unchecked(request_rec *r, doanra_req *st, int mode,
 }
 
 
-/* Judge the body of r (a form, or nothing at all): capture, parse, build
- * the trip, evaluate and record it, then let it through or answer it. */
-static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
-                                const char *ct)
+/* Read the body of r into st (DoanraMaxBody), or answer: 0 when the
+ * request is answered (or, in report mode, left alone). */
+static int capture_submission(request_rec *r, doanra_req *st, int mode)
 {
     const doanra_dir_cfg *dc = st->dc;
-    const char *body, *encoding;
+    const char *encoding, *body;
     apr_size_t len;
-    int http_status, lang = st->cfg.lang;
-    doanra_form_status fs;
-    doanra_trip *trip;
-    doanra_decide_request req;
-    doanra_decide_result out;
-    apr_status_t rv = APR_EGENERAL;
-    const char *decision, *sid;
-    int nbuilt;
-    doanra_journal_entry *decided = NULL; /* journal.h */
-    int action = dc->action == UNSET ? DOANRA_ACT_REGISTER : dc->action;
-    doanra_step *step;
-    doanra_trip_state ts;
-    int step_ok = 1;
-    long today = today_local();
-
-    /* Approving or rejecting is for a signed-in user: without one nothing
-     * is read, recorded or passed on (SPEC section 8). */
-    if (doanra_action_needs_user(action) && (!r->user || !*r->user)) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "doanra: %s without an authenticated user: 403",
-                      doanra_action_name(action));
-        answer_page(r, st, HTTP_FORBIDDEN, "no_user_title", "no_user_text",
-                    NULL);
-        return;
-    }
+    int http_status;
 
     switch (doanra_capture_body(r, dir_max_body(dc), &body, &len,
                                 &http_status)) {
@@ -1417,17 +1399,17 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
                       dir_max_body(dc));
         answer_page(r, st, HTTP_REQUEST_ENTITY_TOO_LARGE, "too_large_title",
                     "too_large_text", NULL);
-        return;
+        return 0;
     default:
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "doanra: request body could not be read (status %d)",
                       http_status);
         /* report: the handler meets the same error itself (capture.c) */
         if (mode == MODE_REPORT)
-            return;
+            return 0;
         r->connection->keepalive = AP_CONN_CLOSE;
         answer_with(r, st, ACT_STATUS, http_status);
-        return;
+        return 0;
     }
     st->body = body;
     st->body_len = len;
@@ -1445,65 +1427,194 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
             answer_page(r, st, HTTP_UNSUPPORTED_MEDIA_TYPE,
                         "unsupported_title", "encoded_text", NULL);
         }
-        return;
+        return 0;
     }
+    return 1;
+}
+
+/* Parse the captured body into st->fields (a parse error becomes a
+ * finding): 0 when report mode leaves it alone (not a delegation). */
+static int parse_submission(request_rec *r, doanra_req *st, int mode,
+                            const char *ct)
+{
+    doanra_form_status fs;
 
     st->findings = apr_array_make(r->pool, 8, sizeof(doanra_finding));
-    fs = ct ? doanra_form_parse(r->pool, ct, body, len, MAX_FIELDS,
-                                &st->fields)
+    fs = ct ? doanra_form_parse(r->pool, ct, st->body, st->body_len,
+                                MAX_FIELDS, &st->fields)
             : doanra_form_parse_urlencoded(r->pool, "", 0, MAX_FIELDS,
                                            &st->fields);
     if (fs != DOANRA_FORM_OK) {
         st->parse_error = 1;
-        add_parse_finding(r->pool, st->findings, lang, fs);
+        add_parse_finding(r->pool, st->findings, st->cfg.lang, fs);
     } else if (mode == MODE_REPORT && !is_delegation(r, &st->cfg, st->fields)) {
         /* Not a delegation (a login, a search): untouched, unrecorded. */
-        return;
+        return 0;
     }
     doanra_form_check_ambiguity(r->pool, &st->cfg, st->fields, r->args,
                                 st->findings);
-    /* A later step names its trip; an approval judges that trip's current
-     * version as it was submitted, cancel/reject/report judge only their
-     * own fields (lifecycle.c). */
-    memset(&ts, 0, sizeof(ts));
-    step = doanra_step_read(r->pool, &st->cfg, action, st->fields, today,
-                            st->findings);
-    if (action != DOANRA_ACT_REGISTER && *step->code_norm && st->store &&
-        doanra_store_trip_lookup(st->store, r, step->code_norm, &ts) !=
-            APR_SUCCESS) {
-        step_ok = -1; /* the database: DoanraOnDatabaseError below */
-    } else if (action != DOANRA_ACT_REGISTER) {
-        step_ok = doanra_step_judge(r->pool, &st->cfg, step, &ts, today,
-                                    st->findings);
-        if (ts.found)
-            st->trip_code = ts.code;
-    }
-    if (action == DOANRA_ACT_APPROVE && ts.found)
-        trip = doanra_trip_build(r->pool, &st->cfg,
-                                 countries_for(r, st->store), ts.fields,
-                                 st->findings);
-    else
-        trip = doanra_trip_build(
-            r->pool, &st->cfg, countries_for(r, st->store), st->fields,
-            doanra_action_has_form(action)
-                ? st->findings
-                : apr_array_make(r->pool, 8, sizeof(doanra_finding)));
+    return 1;
+}
 
-    memset(&req, 0, sizeof(req));
+/* A later step names its trip (ts); an approval judges that trip's
+ * current version as it was submitted, cancel/reject/report judge only
+ * their own fields (lifecycle.c).  Returns the trip to decide on, with
+ * *step_ok 1 (the step may be recorded), 0 (it may not) or -1 (the trip
+ * could not be read: DoanraOnDatabaseError). */
+static doanra_trip *read_step(request_rec *r, doanra_req *st, int action,
+                              long today, doanra_step **step,
+                              doanra_trip_state *ts, int *step_ok)
+{
+    const doanra_countries *countries = countries_for(r, st->store);
+
+    memset(ts, 0, sizeof(*ts));
+    *step_ok = 1;
+    *step = doanra_step_read(r->pool, &st->cfg, action, st->fields, today,
+                             st->findings);
+    if (action != DOANRA_ACT_REGISTER && *(*step)->code_norm && st->store &&
+        doanra_store_trip_lookup(st->store, r, (*step)->code_norm, ts) !=
+            APR_SUCCESS) {
+        *step_ok = -1;
+    } else if (action != DOANRA_ACT_REGISTER) {
+        *step_ok = doanra_step_judge(r->pool, &st->cfg, *step, ts, today,
+                                     st->findings);
+        if (ts->found)
+            st->trip_code = ts->code;
+    }
+    if (action == DOANRA_ACT_APPROVE && ts->found)
+        return doanra_trip_build(r->pool, &st->cfg, countries, ts->fields,
+                                 st->findings);
+    return doanra_trip_build(
+        r->pool, &st->cfg, countries, st->fields,
+        doanra_action_has_form(action)
+            ? st->findings
+            : apr_array_make(r->pool, 8, sizeof(doanra_finding)));
+}
+
+/* The database could not be used: DoanraOnDatabaseError. */
+static void database_failed(request_rec *r, doanra_req *st, int mode,
+                            int action, doanra_trip *trip, int nbuilt,
+                            const doanra_decide_request *req,
+                            const doanra_decide_result *out,
+                            doanra_journal_entry *decided)
+{
+    doanra_server_cfg *sc = server_cfg(r);
+
+    doanra_journal_discard(decided); /* orphans are handled below */
+    /* Only a new trip may go on unchecked: a later step names a trip the
+     * module could not read, and an approval must never pass unjudged
+     * (principle 6). */
+    if (st->dc->on_db_error == DBERR_ALLOW && action == DOANRA_ACT_REGISTER &&
+        pass_unchecked(r, st, mode, trip, nbuilt, req->journal_key,
+                       out->outcome_unknown))
+        return;
+    /* Not passed on: a trip whose commit happened unseen goes void. */
+    if (out->outcome_unknown && sc->journal)
+        doanra_journal_orphan(sc->journal, r, req->journal_key, 0, 0);
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                  "doanra: database unavailable; submission refused "
+                  "with 503");
+    apr_table_setn(r->err_headers_out, "Retry-After", "60");
+    answer_page(r, st, HTTP_SERVICE_UNAVAILABLE, "db_down_title",
+                "db_down_text", st->fields);
+}
+
+/* The verdict is in st: publish it, then block or let through. */
+static void apply_verdict(request_rec *r, doanra_req *st, int mode,
+                          const doanra_decide_result *out,
+                          doanra_journal_entry *decided)
+{
+    const char *decision = doanra_decision_name(st->decision);
+    const char *rules = doanra_rules_list(r->pool, st->findings);
+    const char *sid = apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
+                                   (apr_int64_t)out->submission_id);
+    doanra_server_cfg *sc = server_cfg(r);
+
+    if (st->trip_code)
+        apr_table_setn(r->err_headers_out, "X-Doanra-Trip", st->trip_code);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "doanra: submission %s decision %s rules %s (%s)", sid,
+                  decision, rules,
+                  mode == MODE_ENFORCE ? "enforce" : "report");
+    apr_table_setn(r->err_headers_out, "X-Doanra-Decision", decision);
+    if (out->submission_id > 0)
+        apr_table_setn(r->err_headers_out, "X-Doanra-Submission", sid);
+    set_verdict(r, st, decision, rules, out->submission_id > 0 ? sid : NULL);
+
+    if (mode == MODE_ENFORCE && st->decision == DOANRA_DECISION_FAIL) {
+        doanra_journal_discard(decided);
+        answer_with(r, st, ACT_BLOCK,
+                    st->parse_error ? HTTP_BAD_REQUEST
+                                    : dir_block_status(st->dc));
+        return;
+    }
+
+    st->let_through = 1;
+    /* The settle still to come is journalled first: the decision's own
+     * entry, written before the commit, settles it by key. */
+    if (decided)
+        st->journal_entry = decided;
+    else if (out->trip_id > 0 && sc->journal)
+        doanra_journal_intent(sc->journal, r, out->submission_id,
+                              out->trip_id, &st->journal_entry);
+    apr_table_setn(r->headers_in, "X-Doanra-Decision", decision);
+    if (out->submission_id > 0)
+        apr_table_setn(r->headers_in, "X-Doanra-Submission", sid);
+    apr_table_setn(r->headers_in, "X-Doanra-Rules", rules);
+    if (st->trip_code)
+        apr_table_setn(r->headers_in, "X-Doanra-Trip", st->trip_code);
+    add_status_filter(r);
+    if (st->decision != DOANRA_DECISION_PASS || st->dc->show_pass == 1) {
+        doanra_inject_prepare_request(r);
+        doanra_inject_add(r, doanra_render_block_trip(r->pool, &st->cfg,
+                                                      st->decision,
+                                                      st->findings,
+                                                      st->trip_code));
+    }
+}
+
+/* Judge the body of r (a form, or nothing at all): capture, parse, build
+ * the trip, decide and record it (decide.c), then let it through or
+ * answer it. */
+static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
+                                const char *ct)
+{
+    doanra_server_cfg *sc = server_cfg(r);
+    int action = st->dc->action == UNSET ? DOANRA_ACT_REGISTER : st->dc->action;
+    long today = today_local();
+    doanra_decide_request req;
+    doanra_decide_result out;
+    doanra_journal_entry *decided = NULL; /* journal.h */
+    doanra_trip_state ts;
+    doanra_step *step;
+    doanra_trip *trip;
+    apr_status_t rv = APR_EGENERAL;
+    int step_ok, nbuilt;
+
+    /* Approving or rejecting is for a signed-in user: without one nothing
+     * is read, recorded or passed on (SPEC section 8). */
+    if (doanra_action_needs_user(action) && (!r->user || !*r->user)) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "doanra: %s without an authenticated user: 403",
+                      doanra_action_name(action));
+        answer_page(r, st, HTTP_FORBIDDEN, "no_user_title", "no_user_text",
+                    NULL);
+        return;
+    }
+    if (!capture_submission(r, st, mode) || !parse_submission(r, st, mode, ct))
+        return;
+    trip = read_step(r, st, action, today, &step, &ts, &step_ok);
+
     memset(&out, 0, sizeof(out));
-    req.location = r->uri;
-    req.remote_user = r->user;
-    req.client_ip = r->useragent_ip;
-    req.mode = mode == MODE_ENFORCE ? "enforce" : "report";
+    decide_request_init(r, mode == MODE_ENFORCE ? "enforce" : "report", &req);
     req.fields_json = doanra_render_fields_json(r->pool, st->fields);
     req.step = step;
     req.target = &ts;
     req.record_step = step_ok == 1;
     nbuilt = st->findings->nelts;
     req.journal_key = doanra_journal_key(r->pool); /* see journal.h */
-    if (st->store && step_ok >= 0 && server_cfg(r)->journal)
-        doanra_journal_decision(server_cfg(r)->journal, r, req.journal_key,
-                                &decided);
+    if (st->store && step_ok >= 0 && sc->journal)
+        doanra_journal_decision(sc->journal, r, req.journal_key, &decided);
     if (st->store && step_ok >= 0)
         rv = doanra_decide(st->store, r, &st->cfg, trip, st->findings, today,
                            1, mode == MODE_REPORT, &req, &out);
@@ -1518,28 +1629,10 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     apr_table_unset(r->headers_in, "If-Range");
 
     if (rv != APR_SUCCESS) {
-        /* DoanraOnDatabaseError allow (journal.c). */
-        doanra_journal_discard(decided); /* orphans are handled below */
-        /* Only a new trip may go on unchecked: a later step names a trip
-         * the module could not read, and an approval must never pass
-         * unjudged (principle 6). */
-        if (dc->on_db_error == DBERR_ALLOW && action == DOANRA_ACT_REGISTER &&
-            pass_unchecked(r, st, mode, trip, nbuilt, req.journal_key,
-                           out.outcome_unknown))
-            return;
-        /* Not passed on: a trip whose commit happened unseen goes void. */
-        if (out.outcome_unknown && server_cfg(r)->journal)
-            doanra_journal_orphan(server_cfg(r)->journal, r, req.journal_key,
-                                  0, 0);
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "doanra: database unavailable; submission refused "
-                      "with 503");
-        apr_table_setn(r->err_headers_out, "Retry-After", "60");
-        answer_page(r, st, HTTP_SERVICE_UNAVAILABLE, "db_down_title",
-                    "db_down_text", st->fields);
+        database_failed(r, st, mode, action, trip, nbuilt, &req, &out,
+                        decided);
         return;
     }
-
     st->decision = out.decision;
     st->submission_id = out.submission_id;
     st->trip_id = out.trip_id;
@@ -1552,52 +1645,7 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     /* The backend's reference belongs to a version it recorded. */
     if (doanra_action_has_form(action))
         st->reference_trip = out.trip_id;
-    if (st->trip_code)
-        apr_table_setn(r->err_headers_out, "X-Doanra-Trip", st->trip_code);
-    decision = doanra_decision_name(st->decision);
-    sid = apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
-                       (apr_int64_t)out.submission_id);
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "doanra: submission %s decision %s rules %s (%s)", sid,
-                  decision, doanra_rules_list(r->pool, st->findings),
-                  req.mode);
-
-    apr_table_setn(r->err_headers_out, "X-Doanra-Decision", decision);
-    if (out.submission_id > 0)
-        apr_table_setn(r->err_headers_out, "X-Doanra-Submission", sid);
-    set_verdict(r, st, decision, doanra_rules_list(r->pool, st->findings),
-                out.submission_id > 0 ? sid : NULL);
-
-    if (mode == MODE_ENFORCE && st->decision == DOANRA_DECISION_FAIL) {
-        doanra_journal_discard(decided);
-        answer_with(r, st, ACT_BLOCK,
-                    st->parse_error ? HTTP_BAD_REQUEST : dir_block_status(dc));
-        return;
-    }
-
-    st->let_through = 1;
-    /* The settle still to come is journalled first: the decision's own
-     * entry, written before the commit, settles it by key. */
-    if (decided)
-        st->journal_entry = decided;
-    else if (out.trip_id > 0 && server_cfg(r)->journal)
-        doanra_journal_intent(server_cfg(r)->journal, r, out.submission_id,
-                              out.trip_id, &st->journal_entry);
-    apr_table_setn(r->headers_in, "X-Doanra-Decision", decision);
-    if (out.submission_id > 0)
-        apr_table_setn(r->headers_in, "X-Doanra-Submission", sid);
-    apr_table_setn(r->headers_in, "X-Doanra-Rules",
-                   doanra_rules_list(r->pool, st->findings));
-    if (st->trip_code)
-        apr_table_setn(r->headers_in, "X-Doanra-Trip", st->trip_code);
-    add_status_filter(r);
-    if (st->decision != DOANRA_DECISION_PASS || dc->show_pass == 1) {
-        doanra_inject_prepare_request(r);
-        doanra_inject_add(r, doanra_render_block_trip(r->pool, &st->cfg,
-                                                      st->decision,
-                                                      st->findings,
-                                                      st->trip_code));
-    }
+    apply_verdict(r, st, mode, &out, decided);
 }
 
 /* Does the request carry a body (RFC 9112: a Transfer-Encoding, or a
