@@ -365,6 +365,39 @@ void doanra_journal_discard(doanra_journal_entry *e)
     entry_cleanup(e);
 }
 
+doanra_journal_entry *doanra_journal_detach(doanra_journal_entry *e)
+{
+    apr_allocator_t *alloc = NULL;
+    apr_pool_t *np = NULL;
+    doanra_journal_entry *d;
+
+    if (!e || e->fd < 0)
+        return NULL;
+    if (apr_allocator_create(&alloc) != APR_SUCCESS ||
+        apr_pool_create_unmanaged_ex(&np, NULL, alloc) != APR_SUCCESS) {
+        if (alloc)
+            apr_allocator_destroy(alloc);
+        return NULL;
+    }
+    apr_allocator_owner_set(alloc, np);
+    d = apr_pcalloc(np, sizeof(*d));
+    d->j = e->j;
+    d->p = np;
+    d->key = apr_pstrdup(np, e->key);
+    d->path = apr_pstrdup(np, e->path);
+    d->fd = e->fd;
+    apr_pool_cleanup_kill(e->p, e, entry_cleanup);
+    e->fd = -1;
+    apr_pool_cleanup_register(np, d, entry_cleanup, apr_pool_cleanup_null);
+    return d;
+}
+
+void doanra_journal_free(doanra_journal_entry *d)
+{
+    if (d)
+        apr_pool_destroy(d->p);
+}
+
 /* ------------------------------------------------------------------ */
 /* Draining                                                             */
 /* ------------------------------------------------------------------ */

@@ -96,6 +96,14 @@ apr_status_t doanra_journal_finish(doanra_journal_entry *e, int status,
 /* The entry's work is in the database: remove it. */
 void doanra_journal_discard(doanra_journal_entry *e);
 
+/* Take a held entry out of its request's pool, for a thread that settles
+ * it after the request is gone (settle.c): the lock stays held.  NULL when
+ * e is not held or memory runs out (e is then unchanged).  Free it with
+ * doanra_journal_free after doanra_journal_finish or _discard (freeing a
+ * held one lets it go for the drain). */
+doanra_journal_entry *doanra_journal_detach(doanra_journal_entry *e);
+void doanra_journal_free(doanra_journal_entry *d);
+
 /* Wake the drain thread (the database answered again). */
 void doanra_journal_kick(doanra_journal *j);
 

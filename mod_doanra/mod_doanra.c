@@ -24,6 +24,7 @@
 #include "decide.h"
 #include "store.h"
 #include "journal.h"
+#include "settle.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -77,6 +78,7 @@ typedef struct {
     const char *journal_dir;        /* DoanraJournal */
     const char *journal_path;       /* its sub-directory for conninfo */
     doanra_journal *journal;        /* per process, with the store */
+    doanra_settler *settler;        /* per process, with the store */
 } doanra_server_cfg;
 
 /* Per directory / location.  Every member is "unset" until a directive
@@ -1858,6 +1860,22 @@ static int doanra_log_transaction(request_rec *r)
                               accepted_status(st->dc, status));
         return DECLINED;
     }
+    /* Accepted: written with others by the settling thread (settle.h). */
+    if (server_cfg(r)->settler && status > 0 &&
+        accepted_status(st->dc, status)) {
+        doanra_settle_item it;
+        memset(&it, 0, sizeof(it));
+        it.submission_id = st->submission_id;
+        it.trip_id = st->trip_id;
+        it.backend_status = status;
+        it.accepted = 1;
+        it.reference_trip = st->reference ? st->reference_trip : 0;
+        it.reference = st->reference;
+        doanra_settler_add(server_cfg(r)->settler, r->pool, &it,
+                           st->journal_entry);
+        st->journal_entry = NULL;
+        return DECLINED;
+    }
     if (doanra_store_settle(st->store, r, st->submission_id, st->trip_id,
                             status, accepted_status(st->dc, status)) !=
         APR_SUCCESS) {
@@ -1960,6 +1978,7 @@ static void doanra_child_init(apr_pool_t *pchild, server_rec *s)
                     !strcmp(o->conninfo, sc->conninfo)) {
                     sc->store = o->store;
                     sc->journal = o->journal;
+                    sc->settler = o->settler;
                     break;
                 }
             }
@@ -1970,9 +1989,13 @@ static void doanra_child_init(apr_pool_t *pchild, server_rec *s)
                 if (doanra_store_create(pchild, v, sc->conninfo, &opt,
                                         &sc->store) != APR_SUCCESS)
                     sc->store = NULL;
-                else if (sc->journal_path)
-                    doanra_journal_open(pchild, v, sc->journal_path,
-                                        sc->store, &sc->journal);
+                else {
+                    if (sc->journal_path)
+                        doanra_journal_open(pchild, v, sc->journal_path,
+                                            sc->store, &sc->journal);
+                    doanra_settler_start(pchild, v, sc->store, sc->journal,
+                                         &sc->settler);
+                }
             }
             if (!sc->store) {
                 ap_log_error(APLOG_MARK, APLOG_ERR, 0, v,

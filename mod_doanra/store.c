@@ -1667,6 +1667,64 @@ apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
     return rv;
 }
 
+apr_status_t doanra_store_settle_batch(doanra_store *st, apr_pool_t *p,
+                                       const doanra_settle_item *items,
+                                       int n)
+{
+    pq_step *steps = apr_palloc(p, sizeof(*steps) * (2 * n + 3));
+    PGresult **results = apr_palloc(p, sizeof(*results) * (2 * n + 3));
+    db_error e = {0};
+    PGconn *conn;
+    int i, k = 0, attempt;
+
+    steps[k++] = (pq_step){NULL, "BEGIN", 0, NULL};
+    steps[k++] = (pq_step){NULL, st->tx_setup, 0, NULL};
+    for (i = 0; i < n; i++) {
+        const doanra_settle_item *it = &items[i];
+        const char **v = apr_palloc(p, 4 * sizeof(*v));
+        v[0] = it->submission_id > 0
+                   ? apr_psprintf(p, "%" APR_INT64_T_FMT,
+                                  (apr_int64_t)it->submission_id)
+                   : NULL;
+        v[1] = it->backend_status >= 0 ? apr_itoa(p, it->backend_status)
+                                       : NULL;
+        v[2] = it->trip_id > 0 ? apr_psprintf(p, "%" APR_INT64_T_FMT,
+                                              (apr_int64_t)it->trip_id)
+                               : NULL;
+        v[3] = it->accepted ? "true" : "false";
+        steps[k++] = (pq_step){S_SETTLE, NULL, 4, v};
+        if (it->reference && *it->reference && it->reference_trip > 0) {
+            const char **w = apr_palloc(p, 3 * sizeof(*w));
+            w[0] = apr_psprintf(p, "%" APR_INT64_T_FMT,
+                                (apr_int64_t)it->reference_trip);
+            w[1] = clean_text(p, it->reference);
+            w[2] = doanra_text_code_norm(p, it->reference);
+            steps[k++] = (pq_step){S_REFERENCE, NULL, 3, w};
+        }
+    }
+    steps[k++] = (pq_step){NULL, "COMMIT", 0, NULL};
+
+    /* Settling is idempotent, so a lost connection is retried once. */
+    for (attempt = 0;; attempt++) {
+        apr_status_t rv = conn_acquire(st, NULL, &conn, attempt > 0);
+        if (rv != APR_SUCCESS)
+            return rv == APR_TIMEUP ? rv : APR_EGENERAL;
+        if (run_pipeline(p, conn, steps, k, results,
+                         "settling submissions", &e) == 0) {
+            for (i = 0; i < k; i++)
+                PQclear(results[i]);
+            conn_release(st, conn, 0);
+            return APR_SUCCESS;
+        }
+        conn_release(st, conn, e.broken);
+        if (e.broken && attempt == 0)
+            continue;
+        log_db_error(st, NULL, APLOG_ERR, &e);
+        /* A statement refused on a sound connection: an item is bad. */
+        return e.broken ? APR_EGENERAL : APR_EINVAL;
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* Later steps: the trip a step names, the backend's reference           */
 /* ------------------------------------------------------------------ */

@@ -173,6 +173,24 @@ apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
                                  long long submission_id, long long trip_id,
                                  int backend_status, int accepted);
 
+/* One settle of a batch: as doanra_store_settle, and the backend's
+ * reference (X-Doanra-Reference) of reference_trip when not NULL. */
+typedef struct {
+    long long submission_id, trip_id;
+    int backend_status, accepted;
+    long long reference_trip;
+    const char *reference;
+} doanra_settle_item;
+
+/* Settle n submissions in one transaction (one commit for all), in p;
+ * retried once on a fresh connection.  APR_SUCCESS; APR_EINVAL when the
+ * database refused a statement (one item is bad: settle them one by one);
+ * another error when the database cannot be used.  Nothing of a failed
+ * batch was written. */
+apr_status_t doanra_store_settle_batch(doanra_store *st, apr_pool_t *p,
+                                       const doanra_settle_item *items,
+                                       int n);
+
 /* The trip a later step names by ma_ho_so (code_norm: its normal form,
  * doanra_text_code_norm), by dossier code or backend reference: its current
  * version and the fields of that version's submission, read in p.

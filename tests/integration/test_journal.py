@@ -368,3 +368,36 @@ def test_field_values_capped_at_4k(jenv, capsys):
     show(capsys, "journal: %d blocked bodies of %d bytes grew doanra.submissions "
          "by %d bytes" % (n, len(body), grown))
     assert grown < n * 64 * 1024, grown
+
+
+# ---------------------------------------------------------------------------
+# Accepted settles written together (settle.c)
+# ---------------------------------------------------------------------------
+
+def test_accepted_settles_batched_and_flushed_when_apache_stops(jenv, capsys):
+    """Accepted submissions are settled by the settling thread, many to a
+    transaction (their settled_at, the transaction's time, is shared), and
+    Apache stopping right after the load still writes every one: no trip is
+    left pending, nothing is lost or doubled."""
+    load = faultlib.Poster(jenv.apache.port, "/journal/refuse",
+                           threads=8).start()
+    time.sleep(3)
+    load.stop()
+    jenv.apache.stop()  # at once: queued settles are flushed on the way out
+    accepted = [p for p in load.posts if p.reached and p.status == 200]
+    assert len(accepted) >= 20, len(load.posts)
+    rows = jenv.psql_json(
+        "SELECT count(*) AS settled, count(DISTINCT s.settled_at) AS commits,"
+        " count(*) FILTER (WHERE t.status = 'pending') AS pending "
+        "FROM doanra.submissions s JOIN doanra.trips t "
+        "ON t.submission_id = s.id WHERE s.id = ANY(%s::bigint[])"
+        % harness.sql_literal([int(p.submission) for p in accepted]))[0]
+    faultlib.apache_start(jenv.apache)
+    figures, problems = faultlib.nothing_lost(jenv, load.posts)
+    show(capsys, faultlib.figures_line(
+        "settle: %d accepted settled in %d commits, Apache stopped at once"
+        % (rows["settled"], rows["commits"]), figures))
+    check(problems, figures)
+    assert rows["pending"] == 0, rows  # settled before Apache was down
+    assert rows["settled"] == len(accepted), rows
+    assert rows["commits"] < rows["settled"], rows
