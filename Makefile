@@ -24,8 +24,9 @@ CORE_SRCS  := mod_doanra/form.c mod_doanra/text.c mod_doanra/date.c \
               mod_doanra/ctype.c mod_doanra/identity.c \
               mod_doanra/scan.c mod_doanra/ambiguity.c mod_doanra/lifecycle.c
 # The Apache shell and the store.
-SHELL_SRCS := mod_doanra/mod_doanra.c mod_doanra/capture.c mod_doanra/inject.c \
-              mod_doanra/journal.c mod_doanra/decide.c mod_doanra/settle.c \
+SHELL_SRCS := mod_doanra/mod_doanra.c mod_doanra/config.c mod_doanra/capture.c \
+              mod_doanra/inject.c mod_doanra/journal.c mod_doanra/decide.c \
+              mod_doanra/settle.c \
               mod_doanra/store.c
 HDRS       := $(wildcard mod_doanra/*.h)
 

@@ -126,77 +126,99 @@ static apr_off_t declared_length(request_rec *r)
     return v;
 }
 
-doanra_capture_status doanra_capture_body(request_rec *r, apr_off_t limit,
-                                          const char **body, apr_size_t *len,
-                                          int *http_status)
-{
-    apr_bucket_alloc_t *ba = r->connection->bucket_alloc;
-    apr_bucket_brigade *bb, *kept = NULL;
-    apr_off_t declared = declared_length(r), total = 0;
+/* Headers the input filters may change while reading (mod_deflate
+ * removes Content-Length and Content-Encoding once it inflates): restored
+ * when the read fails, so a handler that still runs sets up its read as it
+ * would have without the module. */
+static const char *const framing[] = {"Content-Length", "Content-Encoding",
+                                      "Content-MD5", "Transfer-Encoding"};
+#define NFRAMING (sizeof(framing) / sizeof(framing[0]))
+
+/* One body being captured. */
+typedef struct {
+    request_rec *r;
+    apr_off_t limit;
+    apr_off_t declared; /* Content-Length, or -1 */
+    apr_off_t total;    /* bytes read so far */
     ap_filter_t *replay;
     replay_ctx *ctx;
-    /* Headers the input filters may change while reading (mod_deflate
-     * removes Content-Length and Content-Encoding once it inflates):
-     * restored when the read fails, so a handler that still runs sets up
-     * its read as it would have without the module. */
-    static const char *const framing[] = {"Content-Length", "Content-Encoding",
-                                          "Content-MD5", "Transfer-Encoding"};
-    const char *framing_was[4];
-    int fi;
-    char *buf = NULL;
-    int eos = 0;
-    apr_status_t rv;
+    const char *framing_was[NFRAMING];
+    /* With a declared length the bytes go straight into their final
+     * buffer (buf); otherwise the buckets are kept as read (kept). */
+    char *buf;
+    apr_bucket_brigade *bb, *kept;
+    apr_status_t rv; /* of the last read: what the replay fails with */
+    int *http_status;
+} capture;
 
-    *body = "";
-    *len = 0;
-    *http_status = HTTP_OK;
+/* Take one data bucket e of cp->bb: copied into the buffer or kept.
+ * DOANRA_CAPTURE_OK to go on, TOO_LARGE (given up, nothing to undo) or
+ * ERROR (*cp->http_status set; the caller undoes the capture). */
+static doanra_capture_status take_bucket(capture *cp, apr_bucket *e)
+{
+    const char *data;
+    apr_size_t n;
 
-    /* Known to be too large: refuse before reading a byte (no 100-continue
-     * is sent, the client need not upload it). */
-    if (declared > limit) {
-        *http_status = HTTP_REQUEST_ENTITY_TOO_LARGE;
+    cp->rv = apr_bucket_read(e, &data, &n, APR_BLOCK_READ);
+    if (cp->rv != APR_SUCCESS) {
+        *cp->http_status = ap_map_http_request_error(cp->rv, HTTP_BAD_REQUEST);
+        return DOANRA_CAPTURE_ERROR;
+    }
+    if (cp->total + (apr_off_t)n > cp->limit) {
+        *cp->http_status = HTTP_REQUEST_ENTITY_TOO_LARGE;
+        apr_brigade_cleanup(cp->bb);
+        if (cp->kept)
+            apr_brigade_destroy(cp->kept);
         return DOANRA_CAPTURE_TOO_LARGE;
     }
-    /* The replay goes in first, and the body is read from the filter below
-     * it: what sits above (a resource filter of the admin's) will see the
-     * replayed body exactly as it would have seen the original. */
-    replay = add_replay(r);
-    ctx = replay->ctx;
-    for (fi = 0; fi < 4; fi++)
-        framing_was[fi] = apr_table_get(r->headers_in, framing[fi]);
-    /* With a declared length the bytes go straight into their final
-     * buffer; a chunked body is kept as the buckets HTTP_IN made (no copy)
-     * and flattened once at the end.  So is an encoded body: an input
-     * filter (mod_deflate's) may hand over more bytes than were sent. */
-    if (declared >= 0 && !apr_table_get(r->headers_in, "Content-Encoding"))
-        buf = apr_palloc(r->pool, (apr_size_t)declared + 1);
-    else
-        kept = apr_brigade_create(r->pool, ba);
+    if (cp->buf) {
+        if (cp->total + (apr_off_t)n > cp->declared) {
+            /* More than announced: HTTP_IN should never allow it. */
+            *cp->http_status = HTTP_BAD_REQUEST;
+            return DOANRA_CAPTURE_ERROR;
+        }
+        memcpy(cp->buf + cp->total, data, n);
+        apr_bucket_delete(e);
+    } else {
+        cp->rv = apr_bucket_setaside(e, cp->r->pool);
+        if (cp->rv != APR_SUCCESS && cp->rv != APR_ENOTIMPL) {
+            *cp->http_status = HTTP_INTERNAL_SERVER_ERROR;
+            return DOANRA_CAPTURE_ERROR;
+        }
+        APR_BUCKET_REMOVE(e);
+        APR_BRIGADE_INSERT_TAIL(cp->kept, e);
+    }
+    cp->total += n;
+    return DOANRA_CAPTURE_OK;
+}
 
-    bb = apr_brigade_create(r->pool, ba);
+/* Read the body from the filter below the replay up to EOS.  Returns as
+ * take_bucket does, DOANRA_CAPTURE_OK once the whole body is in. */
+static doanra_capture_status read_body(capture *cp)
+{
+    doanra_capture_status cs;
+    int eos = 0;
+
     while (!eos) {
-        apr_bucket *e;
-
-        rv = ap_get_brigade(replay->next, bb, AP_MODE_READBYTES,
-                            APR_BLOCK_READ, HUGE_STRING_LEN);
-        if (rv != APR_SUCCESS) {
-            *http_status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r,
+        cp->rv = ap_get_brigade(cp->replay->next, cp->bb, AP_MODE_READBYTES,
+                                APR_BLOCK_READ, HUGE_STRING_LEN);
+        if (cp->rv != APR_SUCCESS) {
+            *cp->http_status =
+                ap_map_http_request_error(cp->rv, HTTP_BAD_REQUEST);
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, cp->rv, cp->r,
                           "doanra: reading the request body failed after %"
                           APR_OFF_T_FMT " bytes",
-                          total);
-            goto fail;
+                          cp->total);
+            return DOANRA_CAPTURE_ERROR;
         }
-        if (APR_BRIGADE_EMPTY(bb)) {
+        if (APR_BRIGADE_EMPTY(cp->bb)) {
             /* Not expected on a blocking read; do not spin on it. */
-            *http_status = HTTP_BAD_REQUEST;
-            goto fail;
+            *cp->http_status = HTTP_BAD_REQUEST;
+            return DOANRA_CAPTURE_ERROR;
         }
-        while (!APR_BRIGADE_EMPTY(bb)) {
-            const char *data;
-            apr_size_t n;
+        while (!APR_BRIGADE_EMPTY(cp->bb)) {
+            apr_bucket *e = APR_BRIGADE_FIRST(cp->bb);
 
-            e = APR_BRIGADE_FIRST(bb);
             if (APR_BUCKET_IS_EOS(e)) {
                 eos = 1;
                 apr_bucket_delete(e);
@@ -206,91 +228,130 @@ doanra_capture_status doanra_capture_body(request_rec *r, apr_off_t limit,
                 apr_bucket_delete(e);
                 continue;
             }
-            rv = apr_bucket_read(e, &data, &n, APR_BLOCK_READ);
-            if (rv != APR_SUCCESS) {
-                *http_status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
-                goto fail;
-            }
-            if (total + (apr_off_t)n > limit) {
-                *http_status = HTTP_REQUEST_ENTITY_TOO_LARGE;
-                apr_brigade_cleanup(bb);
-                if (kept)
-                    apr_brigade_destroy(kept);
-                return DOANRA_CAPTURE_TOO_LARGE;
-            }
-            if (buf) {
-                if (total + (apr_off_t)n > declared) {
-                    /* More than announced: HTTP_IN should never allow it. */
-                    *http_status = HTTP_BAD_REQUEST;
-                    goto fail;
-                }
-                memcpy(buf + total, data, n);
-                apr_bucket_delete(e);
-            } else {
-                rv = apr_bucket_setaside(e, r->pool);
-                if (rv != APR_SUCCESS && rv != APR_ENOTIMPL) {
-                    *http_status = HTTP_INTERNAL_SERVER_ERROR;
-                    goto fail;
-                }
-                APR_BUCKET_REMOVE(e);
-                APR_BRIGADE_INSERT_TAIL(kept, e);
-            }
-            total += n;
+            cs = take_bucket(cp, e);
+            if (cs != DOANRA_CAPTURE_OK)
+                return cs;
         }
     }
-    apr_brigade_destroy(bb);
+    return DOANRA_CAPTURE_OK;
+}
 
-    if (kept) {
-        apr_size_t got = (apr_size_t)total;
-        buf = apr_palloc(r->pool, got + 1);
-        rv = apr_brigade_flatten(kept, buf, &got);
-        apr_brigade_destroy(kept);
-        if (rv != APR_SUCCESS || got != (apr_size_t)total) {
-            *http_status = HTTP_INTERNAL_SERVER_ERROR;
+/* The whole body is in: one contiguous, NUL-terminated buffer, handed to
+ * the caller and to the replay, and the framing headers made to match. */
+static doanra_capture_status finish_body(capture *cp, const char **body,
+                                         apr_size_t *len)
+{
+    request_rec *r = cp->r;
+    apr_status_t rv;
+
+    apr_brigade_destroy(cp->bb);
+    if (cp->kept) {
+        apr_size_t got = (apr_size_t)cp->total;
+        cp->buf = apr_palloc(r->pool, got + 1);
+        rv = apr_brigade_flatten(cp->kept, cp->buf, &got);
+        apr_brigade_destroy(cp->kept);
+        if (rv != APR_SUCCESS || got != (apr_size_t)cp->total) {
+            *cp->http_status = HTTP_INTERNAL_SERVER_ERROR;
             return DOANRA_CAPTURE_ERROR;
         }
-    } else if (total != declared) {
+    } else if (cp->total != cp->declared) {
         /* HTTP_IN ends a short body with an error, not EOS; be safe. */
-        *http_status = HTTP_BAD_REQUEST;
+        *cp->http_status = HTTP_BAD_REQUEST;
         return DOANRA_CAPTURE_ERROR;
     }
-    buf[total] = '\0';
+    cp->buf[cp->total] = '\0';
 
-    *body = buf;
-    *len = (apr_size_t)total;
+    *body = cp->buf;
+    *len = (apr_size_t)cp->total;
     apr_table_setn(r->headers_in, "Content-Length",
-                   apr_off_t_toa(r->pool, total));
+                   apr_off_t_toa(r->pool, cp->total));
     apr_table_unset(r->headers_in, "Transfer-Encoding");
-    ctx->body = buf;
-    ctx->len = (apr_size_t)total;
+    cp->ctx->body = cp->buf;
+    cp->ctx->len = (apr_size_t)cp->total;
     return DOANRA_CAPTURE_OK;
+}
 
-fail:
-    /* The handler, if it still runs (report mode), reads what was read and
-     * then the same error, as it would have without the module. */
-    ctx->error = rv != APR_SUCCESS ? rv : APR_EGENERAL;
-    for (fi = 0; fi < 4; fi++) {
-        if (framing_was[fi])
-            apr_table_setn(r->headers_in, framing[fi], framing_was[fi]);
+/* The read failed.  The handler, if it still runs (report mode), reads
+ * what was read and then the same error, as it would have without the
+ * module. */
+static doanra_capture_status fail_body(capture *cp)
+{
+    request_rec *r = cp->r;
+    replay_ctx *ctx = cp->ctx;
+    apr_size_t fi;
+
+    ctx->error = cp->rv != APR_SUCCESS ? cp->rv : APR_EGENERAL;
+    for (fi = 0; fi < NFRAMING; fi++) {
+        if (cp->framing_was[fi])
+            apr_table_setn(r->headers_in, framing[fi], cp->framing_was[fi]);
         else
             apr_table_unset(r->headers_in, framing[fi]);
     }
-    apr_brigade_cleanup(bb);
-    if (kept) {
-        apr_size_t got = (apr_size_t)total;
+    apr_brigade_cleanup(cp->bb);
+    if (cp->kept) {
+        apr_size_t got = (apr_size_t)cp->total;
         char *part = apr_palloc(r->pool, got + 1);
-        if (apr_brigade_flatten(kept, part, &got) == APR_SUCCESS) {
+        if (apr_brigade_flatten(cp->kept, part, &got) == APR_SUCCESS) {
             ctx->body = part;
             ctx->len = got;
         } else {
             ctx->body = "";
         }
-        apr_brigade_destroy(kept);
+        apr_brigade_destroy(cp->kept);
     } else {
-        ctx->body = buf;
-        ctx->len = (apr_size_t)total;
+        ctx->body = cp->buf;
+        ctx->len = (apr_size_t)cp->total;
     }
     return DOANRA_CAPTURE_ERROR;
+}
+
+doanra_capture_status doanra_capture_body(request_rec *r, apr_off_t limit,
+                                          const char **body, apr_size_t *len,
+                                          int *http_status)
+{
+    apr_bucket_alloc_t *ba = r->connection->bucket_alloc;
+    capture cp;
+    apr_size_t fi;
+
+    *body = "";
+    *len = 0;
+    *http_status = HTTP_OK;
+
+    memset(&cp, 0, sizeof(cp));
+    cp.r = r;
+    cp.limit = limit;
+    cp.declared = declared_length(r);
+    cp.http_status = http_status;
+    /* Known to be too large: refuse before reading a byte (no 100-continue
+     * is sent, the client need not upload it). */
+    if (cp.declared > limit) {
+        *http_status = HTTP_REQUEST_ENTITY_TOO_LARGE;
+        return DOANRA_CAPTURE_TOO_LARGE;
+    }
+    /* The replay goes in first, and the body is read from the filter below
+     * it: what sits above (a resource filter of the admin's) will see the
+     * replayed body exactly as it would have seen the original. */
+    cp.replay = add_replay(r);
+    cp.ctx = cp.replay->ctx;
+    for (fi = 0; fi < NFRAMING; fi++)
+        cp.framing_was[fi] = apr_table_get(r->headers_in, framing[fi]);
+    /* A chunked body is kept as the buckets HTTP_IN made (no copy) and
+     * flattened once at the end.  So is an encoded body: an input filter
+     * (mod_deflate's) may hand over more bytes than were sent. */
+    if (cp.declared >= 0 && !apr_table_get(r->headers_in, "Content-Encoding"))
+        cp.buf = apr_palloc(r->pool, (apr_size_t)cp.declared + 1);
+    else
+        cp.kept = apr_brigade_create(r->pool, ba);
+    cp.bb = apr_brigade_create(r->pool, ba);
+
+    switch (read_body(&cp)) {
+    case DOANRA_CAPTURE_OK:
+        return finish_body(&cp, body, len);
+    case DOANRA_CAPTURE_TOO_LARGE:
+        return DOANRA_CAPTURE_TOO_LARGE;
+    default:
+        return fail_body(&cp);
+    }
 }
 
 void doanra_capture_register(void)

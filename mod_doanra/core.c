@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const field_names[DOANRA_F_COUNT] = {
     "don_vi",         "ma_don_vi",   "muc_dich",        "doi_tac",
@@ -85,16 +86,25 @@ int doanra_rule_lookup(const char *name)
     return -1;
 }
 
+/* By doanra_severity, from DOANRA_SEV_OFF. */
+static const char *const severity_names[] = {"off", "warning", "error"};
+
 const char *doanra_severity_name(int sev)
 {
-    switch (sev) {
-    case DOANRA_SEV_ERROR:
-        return "error";
-    case DOANRA_SEV_WARNING:
-        return "warning";
-    default:
+    if (sev < DOANRA_SEV_OFF || sev > DOANRA_SEV_ERROR)
         return "off";
-    }
+    return severity_names[sev];
+}
+
+int doanra_severity_lookup(const char *name)
+{
+    int i;
+    if (!name)
+        return -1;
+    for (i = DOANRA_SEV_OFF; i <= DOANRA_SEV_ERROR; i++)
+        if (strcasecmp(severity_names[i], name) == 0)
+            return i;
+    return -1;
 }
 
 int doanra_rule_default_severity(int rule)

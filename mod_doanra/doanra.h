@@ -5,8 +5,8 @@
  * Nothing declared here knows about httpd or PostgreSQL.  The core depends on
  * APR (pools, arrays) and ICU (Unicode normalisation, country data) only, so
  * it can be unit-tested and fuzzed on its own.  The Apache shell
- * (mod_doanra.c, capture.c, inject.c, refill.c) and the store (store.c) call
- * into it.
+ * (mod_doanra.c, config.c, capture.c, inject.c, refill.c) and the store
+ * (store.c) call into it.
  *
  * A submission's way through the core:
  *   body --doanra_form_parse_*--> fields --doanra_trip_build--> trip + findings
@@ -250,6 +250,9 @@ const char *doanra_rule_name(int rule);
 int doanra_rule_lookup(const char *name);
 /* "error" / "warning" / "off". */
 const char *doanra_severity_name(int sev);
+/* DOANRA_SEV_ERROR, _WARNING or _OFF for "error", "warning" or "off" in any
+ * case (DoanraRuleSeverity); -1 when unknown. */
+int doanra_severity_lookup(const char *name);
 /* The SPEC default severity of a rule (plan: warning; lead-time: off...). */
 int doanra_rule_default_severity(int rule);
 

@@ -1,7 +1,7 @@
 /*
- * shell.h - what the Apache-facing files of mod_doanra share: the location
- * configuration, the per-request state, the body capture and the injection
- * filter.  Only mod_doanra.c, capture.c, inject.c and store.c include it.
+ * shell.h - what the Apache-facing files of mod_doanra share: the body
+ * capture and the injection filter (the configuration is config.h).  Only
+ * mod_doanra.c, capture.c and inject.c include it.
  */
 #ifndef DOANRA_SHELL_H
 #define DOANRA_SHELL_H
