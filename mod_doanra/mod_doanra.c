@@ -1198,9 +1198,11 @@ static int doanra_log_transaction(request_rec *r)
                               accepted_status(st->dc, status));
         return DECLINED;
     }
-    /* Accepted: written with others by the settling thread (settle.h). */
+    /* An accepted registration: written with others by the settling
+     * thread (settle.h). */
     if (server_cfg(r)->settler && status > 0 &&
-        accepted_status(st->dc, status)) {
+        accepted_status(st->dc, status) &&
+        (st->dc->action == UNSET || st->dc->action == DOANRA_ACT_REGISTER)) {
         doanra_settle_item it;
         memset(&it, 0, sizeof(it));
         it.submission_id = st->submission_id;

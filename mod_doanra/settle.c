@@ -1,9 +1,11 @@
 /*
  * settle.c - the settling thread (see settle.h).
  *
- * A queue under a mutex; the thread waits for the first item, then up to
- * SETTLE_DELAY for more (or until SETTLE_BATCH are waiting), takes them
- * all and writes them with doanra_store_settle_batch.  A batch that fails
+ * A queue under a mutex; the thread takes whatever is waiting and writes
+ * it with doanra_store_settle_batch, while the next ones queue up: a
+ * group commit.  Nothing waits on purpose, so one request alone is
+ * settled as soon as it would have been by itself, and under load each
+ * commit carries the settles that arrived during the previous one.  A batch that fails
  * as a whole is settled one by one, so one bad item (a reference the
  * database refuses) cannot hold back the others; what still fails goes to
  * the journal.  The queue is bounded: past SETTLE_QUEUE_MAX a request
@@ -23,8 +25,6 @@
 
 APLOG_USE_MODULE(doanra);
 
-#define SETTLE_DELAY apr_time_from_msec(5)
-#define SETTLE_BATCH 64
 #define SETTLE_QUEUE_MAX 4096
 
 typedef struct item {
@@ -134,8 +134,6 @@ static void *APR_THREAD_FUNC settler_main(apr_thread_t *thd, void *data)
         apr_thread_mutex_lock(q->mutex);
         while (!q->head && !q->stopping)
             apr_thread_cond_wait(q->cond, q->mutex);
-        if (q->head && !q->stopping && q->n < SETTLE_BATCH)
-            apr_thread_cond_timedwait(q->cond, q->mutex, SETTLE_DELAY);
         list = q->head;
         n = q->n;
         q->head = q->tail = NULL;
@@ -221,7 +219,7 @@ void doanra_settler_add(doanra_settler *q, apr_pool_t *p,
         else
             q->head = it;
         q->tail = it;
-        if (++q->n == 1 || q->n >= SETTLE_BATCH)
+        if (++q->n == 1)
             apr_thread_cond_signal(q->cond);
         queued = 1;
     }

@@ -5,8 +5,10 @@
  * `submitted`; both count against the quotas, so nothing waits for that
  * move, and a thread per process writes the accepted settles of many
  * requests in one transaction (one durable commit for all, instead of one
- * per request).  A refusal (`void`) frees the people's quota, so it is
- * still written by the request itself, at once.
+ * per request).  Only registrations go this way: a refusal (`void`) frees
+ * the people's quota, and a later step (SPEC section 8) is what the next
+ * step of the same trip reads, so both are still written by the request
+ * itself, before its connection takes another request.
  *
  * Nothing is lost: a request's journal entry (journal.h) is handed to the
  * thread with the settle and removed only once the batch is committed;

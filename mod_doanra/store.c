@@ -1,14 +1,18 @@
 /*
  * store.c - PostgreSQL side of mod_doanra (see store.h): a per-process pool
  * of libpq connections, the per-process caches of reference data, and the
- * one-transaction check-reserve-record step that keeps the leader quota
- * exact when many servers share the database.
+ * round trips of a decision.  It fetches and records; decide.c judges
+ * between the two round trips, so the quota stays exact when many servers
+ * share the database: the people are locked before their facts are read
+ * and stay locked until the record is committed.
  *
- * Round trips of an enforce/report decision (libpq pipeline mode):
+ * Round trips of an enforce/report decision (libpq pipeline mode), on the
+ * connection a doanra_store_tx holds for the request:
  *   1. BEGIN + doanra.trip_facts(...)       locks the people, then the facts
  *   2. doanra.record_submission(...) + COMMIT
- * The check handler (record = 0) needs one: trip_facts without locks.
- * Settling after the backend answered is one more: doanra.settle(...).
+ * The check handler needs one: trip_facts without locks.  Settling after
+ * the backend answered is one more, doanra.settle(...): accepted
+ * registrations many to one transaction (settle.c), the others alone.
  *
  * Reconnection: a pooled connection that is broken, not idle, or has
  * unexpected input waiting (what a restarted server leaves behind) is
@@ -18,8 +22,9 @@
  * and without failing the first request.
  *
  * Person identities: the registry (doanra.units and doanra.officials) is
- * cached per process, normalised in C once per load (identity.c), and the
- * core resolves every member against it before the locks are taken: the
+ * cached per process, normalised in C once per load (identity.c), and
+ * decide.c has the core resolve every member against it before the locks
+ * are taken: the
  * lock keys and the history are those of the normalised identity, so two
  * spellings of one key leader wait for each other and count as one.
  * Why in C and not in SQL: codes and names are compared after ICU's NFKC

@@ -652,6 +652,60 @@ static void test_restart(void)
     apr_pool_destroy(p);
 }
 
+/* Settles many to one commit (settle.c): both land with their statuses
+ * and references, sharing the commit's time. */
+static void test_settle_batch(void)
+{
+    apr_pool_t *p;
+    doanra_decide_result a, b;
+    doanra_settle_item it[2];
+    char q[256];
+
+    apr_pool_create(&p, NULL);
+    CHECK(evaluate(p,
+                   make_trip(p, doanra_date_from_ymd(2031, 3, 1), "Đơn vị thử",
+                             "LEADER2", NULL),
+                   1, 1, NULL, &a, NULL) == APR_SUCCESS &&
+              a.trip_id > 0,
+          "batch: first trip not reserved");
+    CHECK(evaluate(p,
+                   make_trip(p, doanra_date_from_ymd(2031, 4, 1), "Đơn vị thử",
+                             "LEADER3", NULL),
+                   1, 1, NULL, &b, NULL) == APR_SUCCESS &&
+              b.trip_id > 0,
+          "batch: second trip not reserved");
+    memset(it, 0, sizeof(it));
+    it[0].submission_id = a.submission_id;
+    it[0].trip_id = a.trip_id;
+    it[0].backend_status = 201;
+    it[0].accepted = 1;
+    it[0].reference_trip = a.trip_id;
+    it[0].reference = "HS-BATCH-1";
+    it[1].submission_id = b.submission_id;
+    it[1].trip_id = b.trip_id;
+    it[1].backend_status = 200;
+    it[1].accepted = 1;
+    it[1].reference_trip = b.trip_id;
+    it[1].reference = "HS-BATCH-2";
+    CHECK(doanra_store_settle_batch(store, p, it, 2) == APR_SUCCESS,
+          "batch settle failed");
+    snprintf(q, sizeof(q),
+             "SELECT count(*) || '/' || count(DISTINCT s.settled_at) || '/' ||"
+             " string_agg(t.status || ':' || s.backend_status, ',' ORDER BY t.id)"
+             " FROM doanra.trips t JOIN doanra.submissions s"
+             " ON s.id = t.submission_id WHERE t.id IN (%lld, %lld)",
+             a.trip_id, b.trip_id);
+    CHECK(strcmp(sql1(q), "2/1/submitted:201,submitted:200") == 0,
+          "after the batch: %s", sql1(q));
+    snprintf(q, sizeof(q),
+             "SELECT string_agg(reference, ',' ORDER BY id) FROM doanra.trips"
+             " WHERE id IN (%lld, %lld)",
+             a.trip_id, b.trip_id);
+    CHECK(strcmp(sql1(q), "HS-BATCH-1,HS-BATCH-2") == 0,
+          "references after the batch: %s", sql1(q));
+    apr_pool_destroy(p);
+}
+
 int main(void)
 {
     apr_pool_t *child;
@@ -699,6 +753,7 @@ int main(void)
     test_race();
     widen_window(0);
     test_settle_and_check();
+    test_settle_batch();
     test_new_unit_and_bad_text();
     test_identity_from_form();
     test_restart();
