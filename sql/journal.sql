@@ -28,8 +28,11 @@ COMMENT ON COLUMN doanra.submissions.unchecked IS
 CREATE OR REPLACE FUNCTION doanra.journal_mark(p_key text)
 RETURNS void
 LANGUAGE sql VOLATILE AS $$
+    -- currval once (a sub-select), so the row is found by its key: in the
+    -- WHERE itself a volatile call is made for every row of the table.
     UPDATE doanra.submissions SET journal_key = p_key
-     WHERE id = currval(pg_get_serial_sequence('doanra.submissions', 'id'));
+     WHERE id = (SELECT currval(pg_get_serial_sequence('doanra.submissions',
+                                                       'id')));
 $$;
 COMMENT ON FUNCTION doanra.journal_mark(text) IS
     'Stores the module''s key on the submission just recorded (same transaction).';
