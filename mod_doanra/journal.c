@@ -13,6 +13,7 @@
  * A record cut short by a crash is ignored with everything after it.
  */
 #include "journal.h"
+#include "shell.h"
 #include "decide.h"
 
 #include <http_config.h>
@@ -367,19 +368,11 @@ void doanra_journal_discard(doanra_journal_entry *e)
 
 doanra_journal_entry *doanra_journal_detach(doanra_journal_entry *e)
 {
-    apr_allocator_t *alloc = NULL;
-    apr_pool_t *np = NULL;
+    apr_pool_t *np;
     doanra_journal_entry *d;
 
-    if (!e || e->fd < 0)
+    if (!e || e->fd < 0 || !(np = doanra_pool_own()))
         return NULL;
-    if (apr_allocator_create(&alloc) != APR_SUCCESS ||
-        apr_pool_create_unmanaged_ex(&np, NULL, alloc) != APR_SUCCESS) {
-        if (alloc)
-            apr_allocator_destroy(alloc);
-        return NULL;
-    }
-    apr_allocator_owner_set(alloc, np);
     d = apr_pcalloc(np, sizeof(*d));
     d->j = e->j;
     d->p = np;
@@ -684,17 +677,11 @@ static void *APR_THREAD_FUNC drain_thread(apr_thread_t *t, void *data)
 {
     doanra_journal *j = data;
     apr_pool_t *p;
-    apr_allocator_t *alloc;
     apr_interval_time_t wait = DRAIN_EVERY;
 
-    /* Unmanaged, with its own allocator: this thread's alone. */
-    if (apr_allocator_create(&alloc) != APR_SUCCESS)
+    /* This thread's alone. */
+    if (!(p = doanra_pool_own()))
         return NULL;
-    if (apr_pool_create_unmanaged_ex(&p, NULL, alloc) != APR_SUCCESS) {
-        apr_allocator_destroy(alloc);
-        return NULL;
-    }
-    apr_allocator_owner_set(alloc, p);
     for (;;) {
         apr_thread_mutex_lock(j->mutex);
         if (!j->stop && !j->kicked)

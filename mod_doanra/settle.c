@@ -12,6 +12,7 @@
  * settles by itself, as before the thread existed.
  */
 #include "settle.h"
+#include "shell.h"
 
 #include <http_log.h>
 
@@ -116,17 +117,11 @@ static void write_batch(doanra_settler *q, apr_pool_t *p, item *list, int n)
 static void *APR_THREAD_FUNC settler_main(apr_thread_t *thd, void *data)
 {
     doanra_settler *q = data;
-    apr_allocator_t *alloc;
     apr_pool_t *p;
 
-    /* Unmanaged, with its own allocator: this thread's alone. */
-    if (apr_allocator_create(&alloc) != APR_SUCCESS)
+    /* This thread's alone. */
+    if (!(p = doanra_pool_own()))
         return NULL;
-    if (apr_pool_create_unmanaged_ex(&p, NULL, alloc) != APR_SUCCESS) {
-        apr_allocator_destroy(alloc);
-        return NULL;
-    }
-    apr_allocator_owner_set(alloc, p);
     for (;;) {
         item *list;
         int n, stop;

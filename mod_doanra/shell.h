@@ -1,7 +1,7 @@
 /*
  * shell.h - what the Apache-facing files of mod_doanra share: the body
- * capture and the injection filter (the configuration is config.h).  Only
- * mod_doanra.c, capture.c and inject.c include it.
+ * capture, the injection filter and a pool helper (the configuration is
+ * config.h, the database store.h).  The core never includes it.
  */
 #ifndef DOANRA_SHELL_H
 #define DOANRA_SHELL_H
@@ -12,6 +12,13 @@
 #include <http_config.h>
 #include <http_log.h>
 #include <util_filter.h>
+
+/* -------- store.c: shared helpers ------------------------------------ */
+
+/* A pool with an allocator of its own, tied to no other pool: for one
+ * thread at a time (a thread's scratch, an object handed from a request to
+ * a thread).  Destroy it with apr_pool_destroy.  NULL when out of memory. */
+apr_pool_t *doanra_pool_own(void);
 
 /* -------- capture.c: read the request body once, replay it ---------- */
 

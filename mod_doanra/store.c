@@ -40,6 +40,7 @@
  * done with it (reference count).
  */
 #include "store.h"
+#include "shell.h"
 
 #include <http_config.h>
 #include <http_log.h>
@@ -876,6 +877,22 @@ static PGresult *run_one(apr_pool_t *p, PGconn *conn, const char *stmt,
     return NULL;
 }
 
+/* (shell.h) */
+apr_pool_t *doanra_pool_own(void)
+{
+    apr_allocator_t *alloc = NULL;
+    apr_pool_t *p = NULL;
+
+    if (apr_allocator_create(&alloc) != APR_SUCCESS)
+        return NULL;
+    if (apr_pool_create_unmanaged_ex(&p, NULL, alloc) != APR_SUCCESS) {
+        apr_allocator_destroy(alloc);
+        return NULL;
+    }
+    apr_allocator_owner_set(alloc, p);
+    return p;
+}
+
 /* ------------------------------------------------------------------ */
 /* Store                                                                */
 /* ------------------------------------------------------------------ */
@@ -1074,24 +1091,19 @@ static registry_snap *registry_load(doanra_store *st, apr_pool_t *p,
 {
     PGresult *res = run_one(p, conn, S_REGISTRY, 0, NULL,
                             "reading doanra.units and doanra.officials", e);
-    apr_allocator_t *alloc = NULL;
     apr_pool_t *np = NULL;
     registry_snap *snap, *old;
     int i, n;
 
     if (!res)
         return NULL;
-    if (apr_allocator_create(&alloc) != APR_SUCCESS ||
-        apr_pool_create_unmanaged_ex(&np, NULL, alloc) != APR_SUCCESS) {
-        if (alloc)
-            apr_allocator_destroy(alloc);
+    if (!(np = doanra_pool_own())) {
         PQclear(res);
         e->what = "caching the registry";
         e->msg = "out of memory";
         e->broken = 0;
         return NULL;
     }
-    apr_allocator_owner_set(alloc, np);
     snap = apr_pcalloc(np, sizeof(*snap));
     snap->pool = np;
     snap->reg = doanra_registry_make(np);
