@@ -13,7 +13,8 @@ SQL_CONNINFO ?= dbname=doanra
 SQL_PSQL     ?= psql -X -v ON_ERROR_STOP=1
 # Debian's python3 has python3-pytest; a python3 earlier in PATH may not.
 SQL_PYTHON   ?= $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)
-SQL_FILES    := sql/install.sql sql/schema.sql sql/countries.sql sql/functions.sql sql/migrations.sql \
+SQL_FILES    := sql/install.sql sql/schema.sql sql/retired.sql sql/countries.sql \
+                sql/lifecycle.sql sql/functions.sql sql/migrations.sql \
                 sql/views.sql sql/journal.sql sql/roles.sql
 
 .PHONY: countries test-sql sql-install sql-demo-data

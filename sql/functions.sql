@@ -113,8 +113,11 @@ $$;
 COMMENT ON FUNCTION doanra.person_lock_key(text) IS
     'Advisory lock key of a person identity (trip_members.person_key).';
 
--- Counted trips: the statuses that hold a place in a leader's quota and
--- make a member unavailable for overlapping dates.
+-- Counted trips (SPEC section 3): the statuses that hold a place in a
+-- leader's quota and make a member unavailable for overlapping dates.  The
+-- one list of them: the history facts below, the report views (v_trips.
+-- counted, views.sql) and hand-written SQL ask this function.  A plain SQL
+-- expression, so the planner inlines it wherever it is used.
 CREATE OR REPLACE FUNCTION doanra.is_counted(p_status text)
 RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -170,8 +173,8 @@ $$;
 -- approval waiting for its backend's answer (an approve step is judged
 -- against the approved history, and its pending approval holds the place
 -- while the backend answers, like a pending registration does).
--- (Releases before SPEC section 8 had the ten-argument trip_facts.)
-DROP FUNCTION IF EXISTS doanra.trip_facts(text[], text[], boolean[], int, date, date, text, text, boolean, int);
+-- (Releases before SPEC section 8 had the ten-argument trip_facts:
+-- retired.sql drops it.)
 CREATE OR REPLACE FUNCTION doanra.trip_facts(
     p_person_keys text[],
     p_codes text[],
@@ -244,42 +247,34 @@ BEGIN
                  LIMIT 1) ov ON true
          WHERE m.pk IS NOT NULL AND m.pk <> '';
 
-        -- Plan: the entry named by ma_ke_hoach (codes compared in their
-        -- normal form, the exact spelling first), else the candidates of
-        -- the sending unit and year (none when the unit is unknown).
-        IF coalesce(p_plan_code, '') <> '' THEN
-            RETURN QUERY
-            SELECT 'p'::text, NULL::int, e.code, e.unit_code, true, e.year,
-                   NULL::bigint, (e.period_from - DATE '1970-01-01'),
-                   (e.period_to - DATE '1970-01-01'),
-                   array_to_string(e.countries, ',')
-              FROM doanra.plan_entries e
-             WHERE doanra.norm_code(e.code) = doanra.norm_code(p_plan_code)
-             ORDER BY e.code = p_plan_code DESC, e.code
-             LIMIT 1;
-        ELSIF coalesce(p_unit_code, '') <> '' THEN
-            RETURN QUERY
-            SELECT 'p'::text, NULL::int, e.code, e.unit_code, false, e.year,
-                   NULL::bigint, (e.period_from - DATE '1970-01-01'),
-                   (e.period_to - DATE '1970-01-01'),
-                   array_to_string(e.countries, ',')
-              FROM doanra.plan_entries e
-             WHERE e.unit_code = p_unit_code AND e.year = p_year
-             ORDER BY e.code;
-        END IF;
-    ELSIF coalesce(p_plan_code, '') <> '' THEN
-        -- Dates unknown: the named entry is still reported, so the module
-        -- can record which plan the trip claims.
-        RETURN QUERY
-        SELECT 'p'::text, NULL::int, e.code, e.unit_code, true, e.year,
-               NULL::bigint, (e.period_from - DATE '1970-01-01'),
-               (e.period_to - DATE '1970-01-01'),
-               array_to_string(e.countries, ',')
-          FROM doanra.plan_entries e
-         WHERE doanra.norm_code(e.code) = doanra.norm_code(p_plan_code)
-         ORDER BY e.code = p_plan_code DESC, e.code
-         LIMIT 1;
     END IF;
+
+    -- Plan (rule plan): the entry named by ma_ke_hoach, codes compared in
+    -- their normal form and the exact spelling first, reported whether the
+    -- dates are known or not (the module records which plan the trip
+    -- claims); without a code, once the dates and members are known, the
+    -- candidates of the sending unit and year (none when the unit is
+    -- unknown).  The one query of plan entries.
+    RETURN QUERY
+    SELECT 'p'::text, NULL::int, e.code, e.unit_code, e.named, e.year,
+           NULL::bigint, (e.period_from - DATE '1970-01-01'),
+           (e.period_to - DATE '1970-01-01'),
+           array_to_string(e.countries, ',')
+      FROM ((SELECT x.code, x.unit_code, true AS named, x.year, x.period_from,
+                    x.period_to, x.countries
+               FROM doanra.plan_entries x
+              WHERE coalesce(p_plan_code, '') <> ''
+                AND doanra.norm_code(x.code) = doanra.norm_code(p_plan_code)
+              ORDER BY x.code = p_plan_code DESC, x.code
+              LIMIT 1)
+            UNION ALL
+            (SELECT x.code, x.unit_code, false, x.year, x.period_from,
+                    x.period_to, x.countries
+               FROM doanra.plan_entries x
+              WHERE coalesce(p_plan_code, '') = '' AND coalesce(p_unit_code, '') <> ''
+                AND p_year IS NOT NULL AND n > 0
+                AND x.unit_code = p_unit_code AND x.year = p_year
+              ORDER BY x.code)) e;
 
     -- Reports on results the sending unit still owes (rule report-overdue).
     IF p_report_days IS NOT NULL AND coalesce(p_unit_code, '') <> '' THEN
@@ -367,8 +362,8 @@ COMMENT ON FUNCTION doanra.record_submission(text, text, text, text, jsonb, text
 -- admin calling it by hand may leave it out, and then 2xx/3xx counts as
 -- accepted.  Only a pending trip is moved, so settling twice changes nothing
 -- and an admin's later status is never overwritten.
--- (Releases before DoanraAcceptStatus had a three-argument settle.)
-DROP FUNCTION IF EXISTS doanra.settle(bigint, int, bigint);
+-- (Releases before DoanraAcceptStatus had a three-argument settle:
+-- retired.sql drops it.)
 CREATE OR REPLACE FUNCTION doanra.settle(p_submission_id bigint,
                                          p_backend_status int,
                                          p_trip_id bigint,

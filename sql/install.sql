@@ -5,8 +5,10 @@
 -- On an empty database it creates schema doanra, its tables and functions,
 -- the shipped country list, the report views and the roles doanra_module and
 -- doanra_report.  On an installed database it upgrades in place: every file
--- below is idempotent and nothing is dropped, so history and reference data
--- are kept.  Everything runs in one transaction, so a failed upgrade leaves
+-- below is idempotent and no table or row is dropped, so history and
+-- reference data are kept; the functions of earlier versions that this one
+-- replaced are dropped (retired.sql), so the module's role can run only
+-- today's.  Everything runs in one transaction, so a failed upgrade leaves
 -- the database as it was.  Roles are cluster-wide: installing into a second
 -- database of the same cluster reuses them.
 --
@@ -24,6 +26,9 @@ BEGIN;
 DO $$ BEGIN PERFORM pg_advisory_xact_lock(hashtext('doanra-install')); END $$;
 
 \ir schema.sql
+-- Signatures of earlier versions this one replaced, before any function is
+-- created.
+\ir retired.sql
 \ir countries.sql
 -- Before functions.sql: doanra.settle calls doanra.settle_steps.
 \ir lifecycle.sql

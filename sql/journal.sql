@@ -37,7 +37,8 @@ $$;
 COMMENT ON FUNCTION doanra.journal_mark(text) IS
     'Stores the module''s key on the submission just recorded (same transaction).';
 
-DROP FUNCTION IF EXISTS doanra.settle_key(text, int, boolean);
+-- (It returned void before the journal's grace period: retired.sql drops
+-- that one.)
 CREATE OR REPLACE FUNCTION doanra.settle_key(p_key text, p_backend_status int,
                                              p_accepted boolean)
 RETURNS boolean

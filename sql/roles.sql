@@ -102,8 +102,11 @@ GRANT SELECT ON doanra.v_trips, doanra.v_trips_per_unit_year,
                 doanra.v_unchecked_trips,
                 doanra.units, doanra.countries
     TO doanra_report;
--- The normal forms of codes and names: v_key_leader_trips uses them, and
--- report writers compare codes with them (pure functions, read nothing).
+-- The normal forms of codes and names and the counted statuses: the views
+-- call them (a view's functions are called with the reader's rights), and
+-- report writers compare codes and pick counted trips with them (pure
+-- functions, read nothing).
 GRANT EXECUTE ON FUNCTION doanra.norm_text(text, boolean), doanra.norm_code(text),
-                          doanra.norm_name(text), doanra.official_key(text)
+                          doanra.norm_name(text), doanra.official_key(text),
+                          doanra.is_counted(text)
     TO doanra_report;

@@ -5,7 +5,8 @@
 -- so doanra_report reads them without any right on the history tables.
 --
 -- "Counted" trips are those in status pending, submitted, approved or
--- completed: the ones the leader quota and member overlaps count (SPEC 3).
+-- completed: the ones the leader quota and member overlaps count (SPEC 3);
+-- doanra.is_counted (functions.sql) is where that list lives.
 --
 -- Idempotent: CREATE OR REPLACE VIEW.  An upgrade may add columns at the end
 -- of a view; renaming or removing one needs a DROP VIEW first (then roles.sql,
@@ -17,7 +18,7 @@ SELECT t.id AS trip_id,
        t.submission_id,
        t.created_at,
        t.status,
-       t.status IN ('pending', 'submitted', 'approved', 'completed') AS counted,
+       doanra.is_counted(t.status) AS counted,
        t.unit_code,
        COALESCE(u.name, t.unit_name) AS unit_name,
        t.purpose,

@@ -1,0 +1,42 @@
+-- retired.sql - functions of earlier versions that this one no longer has.
+--
+-- CREATE OR REPLACE FUNCTION replaces a function only under the same
+-- argument list: when a version changes a function's arguments, the older
+-- signature stays behind as an overload, still executable by doanra_module
+-- (roles.sql grants EXECUTE on every function of the schema) and still
+-- writing the old way.  So, as PostgreSQL's contrib upgrade scripts do, every
+-- signature an earlier version created and this one does not is dropped here
+-- by name and argument types, and a function whose result type changed (which
+-- CREATE OR REPLACE refuses) is dropped when it still has the old one.
+--
+-- Included by install.sql right after schema.sql, inside its transaction,
+-- before any function is created.  Idempotent: on a fresh database or a
+-- second run every statement finds nothing to do.
+--
+-- When a change retires a signature, add it below with the commit that
+-- retired it.  tests/sql/test_sql.py installs stored earlier versions
+-- (tests/sql/fixtures/), runs today's install over them and requires the
+-- same functions, with the same rights, as a fresh install.
+--
+-- The list is complete for the history of sql/: every version that has an
+-- install.sql was installed and its functions compared with today's.
+
+-- ad80af0 (DoanraAcceptStatus): settle takes p_accepted.
+DROP FUNCTION IF EXISTS doanra.settle(bigint, int, bigint);
+
+-- 7bd33ea (a trip's later steps, SPEC section 8): trip_facts takes
+-- p_exclude_code, p_approved_only and p_report_days.
+DROP FUNCTION IF EXISTS doanra.trip_facts(text[], text[], boolean[], int, date, date,
+                                          text, text, boolean, int);
+
+-- a4e99e4 (journal grace period): settle_key returns whether it found the
+-- key; it returned void before.
+DO $$
+BEGIN
+    IF (SELECT p.prorettype FROM pg_catalog.pg_proc p
+         WHERE p.oid = to_regprocedure('doanra.settle_key(text, int, boolean)'))
+       = 'void'::regtype THEN
+        DROP FUNCTION doanra.settle_key(text, int, boolean);
+    END IF;
+END
+$$;
