@@ -296,12 +296,9 @@ static void add(apr_pool_t *p, apr_array_header_t *findings, const char *field,
 
 static const char *q(apr_pool_t *p, const char *name)
 {
-    size_t n = strlen(name);
-    if (n <= NAME_MAX_QUOTE)
+    size_t len = strlen(name), n = doanra_utf8_cut(name, len, NAME_MAX_QUOTE);
+    if (n == len)
         return name;
-    n = NAME_MAX_QUOTE;
-    while (n > 0 && ((unsigned char)name[n] & 0xC0) == 0x80)
-        n--;
     return apr_pstrcat(p, apr_pstrmemdup(p, name, n), "…", NULL);
 }
 

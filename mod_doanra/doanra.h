@@ -142,8 +142,20 @@ doanra_ctype doanra_ctype_parse(apr_pool_t *p, const char *value,
 /* Text                                                                 */
 /* ------------------------------------------------------------------ */
 
+/* Length (1 to 4) of the well-formed UTF-8 sequence at s[0..left), or 0
+ * when there is none: left is 0, or the bytes are a stray continuation
+ * byte, an overlong form, a UTF-16 surrogate, a value past U+10FFFF or a
+ * sequence cut short.  A NUL byte is the one-byte sequence U+0000; callers
+ * that refuse NUL check for it themselves. */
+apr_size_t doanra_utf8_seq(const unsigned char *s, apr_size_t left);
+
 /* 1 if s[0..len) is well-formed UTF-8 without NUL bytes. */
 int doanra_utf8_valid(const char *s, apr_size_t len);
+
+/* How many bytes of s[0..len) to keep to cut it at max bytes or less
+ * without splitting a UTF-8 sequence: len when len <= max, else max moved
+ * back over continuation bytes (so a quoted value stays readable). */
+apr_size_t doanra_utf8_cut(const char *s, apr_size_t len, apr_size_t max);
 
 /* Normalise a name for comparison (SPEC sections 2 and 3): Unicode NFKC
  * with full case folding, default-ignorable and format characters removed

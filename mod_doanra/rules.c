@@ -60,15 +60,13 @@ static const char *country_label(const doanra_config *c,
  * long textarea cannot make the result block unreadable. */
 static const char *clip(apr_pool_t *p, const char *s, apr_size_t max)
 {
-    apr_size_t n;
+    apr_size_t len, n;
     if (!s)
         return "";
-    n = strlen(s);
-    if (n <= max)
+    len = strlen(s);
+    n = doanra_utf8_cut(s, len, max);
+    if (n == len)
         return s;
-    n = max;
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-        n--; /* do not split a UTF-8 sequence */
     return apr_pstrcat(p, apr_pstrndup(p, s, n), "…", NULL);
 }
 

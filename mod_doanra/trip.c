@@ -83,15 +83,9 @@ static const char *row_suffix(apr_pool_t *p, const doanra_config *c, int row)
  * U+FFFD (they would break the page or the log), long values cut. */
 static const char *quote(apr_pool_t *p, const char *s, apr_size_t len)
 {
-    apr_size_t i, o = 0, cut = len;
+    apr_size_t i, o = 0, cut = doanra_utf8_cut(s, len, QUOTE_MAX);
     char *out;
 
-    if (cut > QUOTE_MAX) {
-        cut = QUOTE_MAX;
-        /* Do not cut a UTF-8 sequence in two. */
-        while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
-            cut--;
-    }
     out = apr_palloc(p, cut * 3 + 4);
     for (i = 0; i < cut; i++) {
         unsigned char ch = (unsigned char)s[i];
