@@ -30,6 +30,11 @@ static int month_days(long y, int m)
     return days[m - 1];
 }
 
+int doanra_date_ok(long day)
+{
+    return day != DOANRA_NODATE;
+}
+
 long doanra_date_from_ymd(int y, int m, int d)
 {
     long yy, era, yoe, mp, doy, doe;
@@ -148,7 +153,7 @@ long doanra_date_parse(const char *s)
 const char *doanra_date_iso(apr_pool_t *p, long day)
 {
     int y, m, d;
-    if (day == DOANRA_NODATE)
+    if (!doanra_date_ok(day))
         return "";
     doanra_date_to_ymd(day, &y, &m, &d);
     return apr_psprintf(p, "%04d-%02d-%02d", y, m, d);
@@ -157,7 +162,7 @@ const char *doanra_date_iso(apr_pool_t *p, long day)
 const char *doanra_date_vn(apr_pool_t *p, long day)
 {
     int y, m, d;
-    if (day == DOANRA_NODATE)
+    if (!doanra_date_ok(day))
         return "";
     doanra_date_to_ymd(day, &y, &m, &d);
     return apr_psprintf(p, "%02d/%02d/%04d", d, m, y);

@@ -184,6 +184,9 @@ int doanra_text_starts_with_title(const char *norm_s, const char *norm_title);
 /* Dates are counted in days since 1970-01-01 (proleptic Gregorian). */
 #define DOANRA_NODATE ((long)-2147483647L)
 
+/* 1 when day is a day number, 0 for DOANRA_NODATE (missing or invalid). */
+int doanra_date_ok(long day);
+
 /* Parse "YYYY-MM-DD" or "DD/MM/YYYY" (also D/M/YYYY), surrounding white
  * space allowed.  Returns DOANRA_NODATE when not a real date (2026-02-30). */
 long doanra_date_parse(const char *s);

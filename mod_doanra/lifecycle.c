@@ -157,7 +157,7 @@ static long date_field(apr_pool_t *p, const doanra_config *c, int key,
     if (!v)
         return today;
     d = doanra_date_parse(v);
-    if (d == DOANRA_NODATE) {
+    if (!doanra_date_ok(d)) {
         const char *lbl = key == DOANRA_F_NGAY_QUYET_DINH
                               ? L(c, "Ngày quyết định", "The decision date")
                               : L(c, "Ngày nộp báo cáo",
@@ -267,7 +267,7 @@ int doanra_step_judge(apr_pool_t *p, const doanra_config *c,
             L(c, action_vi[a], action_en[a]));
         return 0;
     }
-    if (a == DOANRA_ACT_REPORT && ts->ngay_ve != DOANRA_NODATE) {
+    if (a == DOANRA_ACT_REPORT && doanra_date_ok(ts->ngay_ve)) {
         if (ts->ngay_ve >= today) {
             doanra_add_finding(
                 p, c, findings, DOANRA_R_LIFECYCLE, DOANRA_F_MA_HO_SO, 0,
@@ -281,7 +281,7 @@ int doanra_step_judge(apr_pool_t *p, const doanra_config *c,
                                           : doanra_date_vn(p, ts->ngay_ve));
             return 0;
         }
-        if (s->report_date != DOANRA_NODATE && s->report_date < ts->ngay_ve) {
+        if (doanra_date_ok(s->report_date) && s->report_date < ts->ngay_ve) {
             doanra_add_finding(
                 p, c, findings, DOANRA_R_LIFECYCLE, DOANRA_F_NGAY_BAO_CAO, 0,
                 L(c, "Ngày nộp báo cáo %s trước ngày về %s của đoàn %s.",

@@ -24,11 +24,6 @@
 /* Small helpers                                                        */
 /* ------------------------------------------------------------------ */
 
-static int date_ok(long d)
-{
-    return d != DOANRA_NODATE;
-}
-
 static const char *fmt_date(apr_pool_t *p, const doanra_config *c, long d)
 {
     return c->lang == DOANRA_LANG_EN ? doanra_date_iso(p, d)
@@ -223,7 +218,7 @@ static int check_dates(apr_pool_t *p, const doanra_config *c,
                        apr_array_header_t *findings)
 {
     const apr_array_header_t *legs = t->legs;
-    int have_span = date_ok(t->ngay_di) && date_ok(t->ngay_ve);
+    int have_span = doanra_date_ok(t->ngay_di) && doanra_date_ok(t->ngay_ve);
     int ok = have_span;
     const doanra_leg *prev = NULL;
     int i;
@@ -240,7 +235,8 @@ static int check_dates(apr_pool_t *p, const doanra_config *c,
     }
     /* A departure in the past does not make the travel gaps meaningless,
      * so it leaves `ok` alone. */
-    if (date_ok(t->ngay_di) && date_ok(today) && t->ngay_di < today) {
+    if (doanra_date_ok(t->ngay_di) && doanra_date_ok(today) &&
+        t->ngay_di < today) {
         doanra_add_finding(
             p, c, findings, DOANRA_R_DATES, DOANRA_F_NGAY_DI, 0, "%s",
             apr_psprintf(p,
@@ -255,7 +251,7 @@ static int check_dates(apr_pool_t *p, const doanra_config *c,
         const char *where =
             g->country ? apr_psprintf(p, " (%s)", country_label(c, g->country))
                        : "";
-        if (!date_ok(g->from) || !date_ok(g->to)) {
+        if (!doanra_date_ok(g->from) || !doanra_date_ok(g->to)) {
             ok = 0; /* already reported by the trip builder */
             continue;
         }
@@ -273,7 +269,7 @@ static int check_dates(apr_pool_t *p, const doanra_config *c,
                              fmt_date(p, c, g->from)));
             continue; /* its span means nothing for the checks below */
         }
-        if (date_ok(t->ngay_di) && g->from < t->ngay_di) {
+        if (doanra_date_ok(t->ngay_di) && g->from < t->ngay_di) {
             ok = 0;
             doanra_add_finding(
                 p, c, findings, DOANRA_R_DATES, DOANRA_F_TU_NGAY, g->row, "%s",
@@ -286,7 +282,7 @@ static int check_dates(apr_pool_t *p, const doanra_config *c,
                              g->row, where, fmt_date(p, c, g->from),
                              fmt_date(p, c, t->ngay_di)));
         }
-        if (date_ok(t->ngay_ve) && g->to > t->ngay_ve) {
+        if (doanra_date_ok(t->ngay_ve) && g->to > t->ngay_ve) {
             ok = 0;
             doanra_add_finding(
                 p, c, findings, DOANRA_R_DATES, DOANRA_F_DEN_NGAY, g->row, "%s",
@@ -368,7 +364,8 @@ static apr_array_header_t *visits_of(apr_pool_t *p, const doanra_trip *t)
             x->first_row = g->row;
         }
         x->last_row = g->row;
-        if (date_ok(g->from) && date_ok(g->to) && g->to >= g->from)
+        if (doanra_date_ok(g->from) && doanra_date_ok(g->to) &&
+            g->to >= g->from)
             x->days += g->to - g->from + 1;
     }
     return v;
@@ -652,7 +649,8 @@ static void check_lead_time(apr_pool_t *p, const doanra_config *c,
                             apr_array_header_t *findings)
 {
     long lead;
-    if (c->min_lead_days <= 0 || !date_ok(t->ngay_di) || !date_ok(today))
+    if (c->min_lead_days <= 0 || !doanra_date_ok(t->ngay_di) ||
+        !doanra_date_ok(today))
         return;
     lead = t->ngay_di - today;
     /* A departure in the past is a `dates` finding already. */
@@ -683,7 +681,7 @@ static void check_history_members(apr_pool_t *p, const doanra_config *c,
                                   long today, apr_array_header_t *findings)
 {
     const apr_array_header_t *ms = t->members;
-    int year = year_of(date_ok(t->ngay_di) ? t->ngay_di : today);
+    int year = year_of(doanra_date_ok(t->ngay_di) ? t->ngay_di : today);
     int i;
 
     for (i = 0; ms && i < ms->nelts; i++) {
@@ -715,7 +713,7 @@ static void check_history_members(apr_pool_t *p, const doanra_config *c,
             long from = h->overlap_from ? h->overlap_from[i] : DOANRA_NODATE;
             long to = h->overlap_to ? h->overlap_to[i] : DOANRA_NODATE;
             const char *span =
-                (date_ok(from) && date_ok(to))
+                (doanra_date_ok(from) && doanra_date_ok(to))
                     ? apr_psprintf(p, L(c, " (từ %s đến %s)", " (%s to %s)"),
                                    fmt_date(p, c, from), fmt_date(p, c, to))
                     : "";
@@ -804,7 +802,7 @@ static void check_plan(apr_pool_t *p, const doanra_config *c,
         return;
     /* Without a departure date neither the year nor the period can be
      * compared; `required` / `format` already asks for it. */
-    if (!date_ok(t->ngay_di))
+    if (!doanra_date_ok(t->ngay_di))
         return;
     year = year_of(t->ngay_di);
 
@@ -864,7 +862,7 @@ static void check_plan(apr_pool_t *p, const doanra_config *c,
         if (t->unit_code && *t->unit_code && e->unit_code &&
             strcasecmp(t->unit_code, e->unit_code) != 0)
             continue;
-        if (!date_ok(e->period_from) || !date_ok(e->period_to) ||
+        if (!doanra_date_ok(e->period_from) || !doanra_date_ok(e->period_to) ||
             t->ngay_di < e->period_from || t->ngay_di > e->period_to)
             continue;
         if (*missing_countries(p, c, e, v))
@@ -948,7 +946,8 @@ static void check_report_overdue(apr_pool_t *p, const doanra_config *c,
     if (h->overdue_reports <= 0)
         return;
     code = h->overdue_code ? h->overdue_code : "?";
-    back = date_ok(h->overdue_back) ? fmt_date(p, c, h->overdue_back) : "?";
+    back =
+        doanra_date_ok(h->overdue_back) ? fmt_date(p, c, h->overdue_back) : "?";
     if (c->lang == DOANRA_LANG_EN)
         doanra_add_finding(
             p, c, findings, DOANRA_R_REPORT_OVERDUE, DOANRA_F_DON_VI, 0,

@@ -284,7 +284,7 @@ static long check_date(apr_pool_t *p, const doanra_config *c,
     if (blank(v) || check_chars(p, c, findings, key, row, v))
         return DOANRA_NODATE;
     d = doanra_date_parse(v->s);
-    if (d != DOANRA_NODATE)
+    if (doanra_date_ok(d))
         return d;
     if (c->lang == DOANRA_LANG_EN)
         doanra_add_finding(p, c, findings, DOANRA_R_FORMAT, key, row,

@@ -165,6 +165,16 @@ static void to_ymd_out_of_range(void **state)
     assert_int_equal(d, 29);
 }
 
+static void date_ok(void **state)
+{
+    assert_false(doanra_date_ok(DOANRA_NODATE));
+    assert_false(doanra_date_ok(doanra_date_parse("2026-02-30")));
+    assert_false(doanra_date_ok(doanra_date_parse("")));
+    assert_true(doanra_date_ok(0)); /* 1970-01-01 */
+    assert_true(doanra_date_ok(-1));
+    assert_true(doanra_date_ok(doanra_date_parse("29/02/2028")));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -175,6 +185,7 @@ int main(void)
         cmocka_unit_test(parse_invalid),
         cmocka_unit_test(format),
         cmocka_unit_test(to_ymd_out_of_range),
+        cmocka_unit_test(date_ok),
     };
     int r;
     apr_initialize();
