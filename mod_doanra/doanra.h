@@ -555,6 +555,18 @@ typedef struct {
 /* Allocate a history for t with every counter zero and no plan entries. */
 doanra_history *doanra_history_make(apr_pool_t *p, const doanra_trip *t);
 
+/* The plan entry the trip is in, as the store records it (rule `plan`
+ * judges by the same test): NULL without h or a departure date; when
+ * ma_ke_hoach was given (h->plan_code_given), the entry it names
+ * (h->plan_by_code, NULL when there is none) whether or not it matches -
+ * rule `plan` reports the differences; otherwise the first of
+ * h->plan_candidates whose year is the departure's, whose unit is the
+ * trip's unit_code (compared case-insensitively, and only when both are
+ * known), whose period contains the departure date and which lists every
+ * country the legs visit (legs with an unknown country aside). */
+const doanra_plan_entry *doanra_plan_match(const doanra_trip *t,
+                                           const doanra_history *h);
+
 /* Apply every rule to the trip.  today is the day number of "now" (local
  * date), for `dates` and `lead-time`.  h may be NULL: the rules that need
  * history (leader-quota, member-overlap, plan) are then skipped;

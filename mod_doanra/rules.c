@@ -745,6 +745,49 @@ static int entry_has_country(const doanra_plan_entry *e, const char *code)
     return 0;
 }
 
+/* A candidate entry covers the trip: the departure year, the unit when
+ * both name one, the period around the departure date, and every country
+ * the legs visit. */
+static int entry_covers(const doanra_plan_entry *e, const doanra_trip *t,
+                        int year)
+{
+    int j;
+
+    if (e->year != year)
+        return 0;
+    if (t->unit_code && *t->unit_code && e->unit_code &&
+        strcasecmp(t->unit_code, e->unit_code) != 0)
+        return 0;
+    if (!doanra_date_ok(e->period_from) || !doanra_date_ok(e->period_to) ||
+        t->ngay_di < e->period_from || t->ngay_di > e->period_to)
+        return 0;
+    for (j = 0; t->legs && j < t->legs->nelts; j++) {
+        const doanra_leg *l = &APR_ARRAY_IDX(t->legs, j, doanra_leg);
+        if (l->country && !entry_has_country(e, l->country->code))
+            return 0;
+    }
+    return 1;
+}
+
+const doanra_plan_entry *doanra_plan_match(const doanra_trip *t,
+                                           const doanra_history *h)
+{
+    int i, year;
+
+    if (!t || !h || !doanra_date_ok(t->ngay_di))
+        return NULL;
+    if (h->plan_code_given)
+        return h->plan_by_code;
+    year = year_of(t->ngay_di);
+    for (i = 0; h->plan_candidates && i < h->plan_candidates->nelts; i++) {
+        const doanra_plan_entry *e =
+            &APR_ARRAY_IDX(h->plan_candidates, i, doanra_plan_entry);
+        if (entry_covers(e, t, year))
+            return e;
+    }
+    return NULL;
+}
+
 /* Visited countries the entry does not list, as a name list ("" if none). */
 static const char *missing_countries(apr_pool_t *p, const doanra_config *c,
                                      const doanra_plan_entry *e,
@@ -791,12 +834,66 @@ static void report_unplanned(apr_pool_t *p, const doanra_config *c,
             why);
 }
 
+/* ma_ke_hoach names entry e (NULL: no such entry): say how the trip
+ * differs from it.  Its period is not compared: the code says which entry
+ * is meant. */
+static void check_plan_code(apr_pool_t *p, const doanra_config *c,
+                            const doanra_trip *t, const doanra_plan_entry *e,
+                            const apr_array_header_t *v,
+                            apr_array_header_t *findings)
+{
+    int year = year_of(t->ngay_di);
+    const char *diff = "", *miss;
+
+    if (!e) {
+        report_unplanned(
+            p, c, t,
+            apr_psprintf(p,
+                         L(c,
+                           "Mã kế hoạch \"%s\" không có trong kế hoạch "
+                           "đã được phê duyệt. ",
+                           "The plan code \"%s\" is not in the approved "
+                           "plan. "),
+                         clip(p, t->ma_ke_hoach, 60)),
+            findings);
+        return;
+    }
+    if (e->year != year)
+        diff = apr_psprintf(
+            p, L(c, "năm %d (chuyến đi năm %d)", "year %d (the trip is in %d)"),
+            e->year, year);
+    if (t->unit_code && *t->unit_code && e->unit_code &&
+        strcasecmp(t->unit_code, e->unit_code) != 0)
+        diff =
+            apr_pstrcat(p, diff, *diff ? "; " : "",
+                        apr_psprintf(p,
+                                     L(c, "đơn vị %s (đơn vị gửi hồ sơ là %s)",
+                                       "unit %s (the sending unit is %s)"),
+                                     e->unit_code, t->unit_code),
+                        NULL);
+    miss = missing_countries(p, c, e, v);
+    if (*miss)
+        diff = apr_pstrcat(p, diff, *diff ? "; " : "",
+                           apr_psprintf(p,
+                                        L(c, "kế hoạch không có nước: %s",
+                                          "countries not in the plan entry: "
+                                          "%s"),
+                                        miss),
+                           NULL);
+    if (*diff)
+        doanra_add_finding(
+            p, c, findings, DOANRA_R_PLAN, DOANRA_F_MA_KE_HOACH, 0,
+            L(c, "Chuyến đi không khớp với mục kế hoạch %s: %s.",
+              "The trip does not match plan entry %s: %s."),
+            clip(p, e->code ? e->code : t->ma_ke_hoach, 60), diff);
+}
+
 static void check_plan(apr_pool_t *p, const doanra_config *c,
                        const doanra_trip *t, const doanra_history *h,
                        const apr_array_header_t *v,
                        apr_array_header_t *findings)
 {
-    int year, i;
+    const doanra_plan_entry *e;
 
     if (severity_of(c, DOANRA_R_PLAN) == DOANRA_SEV_OFF)
         return;
@@ -804,72 +901,11 @@ static void check_plan(apr_pool_t *p, const doanra_config *c,
      * compared; `required` / `format` already asks for it. */
     if (!doanra_date_ok(t->ngay_di))
         return;
-    year = year_of(t->ngay_di);
-
-    if (h->plan_code_given) {
-        const doanra_plan_entry *e = h->plan_by_code;
-        const char *diff = "", *miss;
-        if (!e) {
-            report_unplanned(
-                p, c, t,
-                apr_psprintf(p,
-                             L(c,
-                               "Mã kế hoạch \"%s\" không có trong kế hoạch "
-                               "đã được phê duyệt. ",
-                               "The plan code \"%s\" is not in the approved "
-                               "plan. "),
-                             clip(p, t->ma_ke_hoach, 60)),
-                findings);
-            return;
-        }
-        if (e->year != year)
-            diff = apr_psprintf(p,
-                                L(c, "năm %d (chuyến đi năm %d)",
-                                  "year %d (the trip is in %d)"),
-                                e->year, year);
-        if (t->unit_code && *t->unit_code && e->unit_code &&
-            strcasecmp(t->unit_code, e->unit_code) != 0)
-            diff = apr_pstrcat(
-                p, diff, *diff ? "; " : "",
-                apr_psprintf(p,
-                             L(c, "đơn vị %s (đơn vị gửi hồ sơ là %s)",
-                               "unit %s (the sending unit is %s)"),
-                             e->unit_code, t->unit_code),
-                NULL);
-        miss = missing_countries(p, c, e, v);
-        if (*miss)
-            diff = apr_pstrcat(
-                p, diff, *diff ? "; " : "",
-                apr_psprintf(p,
-                             L(c, "kế hoạch không có nước: %s",
-                               "countries not in the plan entry: %s"),
-                             miss),
-                NULL);
-        if (*diff)
-            doanra_add_finding(
-                p, c, findings, DOANRA_R_PLAN, DOANRA_F_MA_KE_HOACH, 0,
-                L(c, "Chuyến đi không khớp với mục kế hoạch %s: %s.",
-                  "The trip does not match plan entry %s: %s."),
-                clip(p, e->code ? e->code : t->ma_ke_hoach, 60), diff);
-        return;
-    }
-
-    for (i = 0; h->plan_candidates && i < h->plan_candidates->nelts; i++) {
-        const doanra_plan_entry *e =
-            &APR_ARRAY_IDX(h->plan_candidates, i, doanra_plan_entry);
-        if (e->year != year)
-            continue;
-        if (t->unit_code && *t->unit_code && e->unit_code &&
-            strcasecmp(t->unit_code, e->unit_code) != 0)
-            continue;
-        if (!doanra_date_ok(e->period_from) || !doanra_date_ok(e->period_to) ||
-            t->ngay_di < e->period_from || t->ngay_di > e->period_to)
-            continue;
-        if (*missing_countries(p, c, e, v))
-            continue;
-        return; /* planned */
-    }
-    report_unplanned(p, c, t, "", findings);
+    e = doanra_plan_match(t, h);
+    if (h->plan_code_given)
+        check_plan_code(p, c, t, e, v, findings);
+    else if (!e)
+        report_unplanned(p, c, t, "", findings);
 }
 
 /* ------------------------------------------------------------------ */
