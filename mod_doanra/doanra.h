@@ -453,6 +453,12 @@ doanra_trip *doanra_trip_build(apr_pool_t *p, const doanra_config *c,
                                const apr_array_header_t *fields,
                                apr_array_header_t *findings);
 
+/* The trip's funding as its code, the way the form sends it: "ngan_sach",
+ * "doi_tac", "tu_tuc" or "khac" (lower case, whatever case was sent); for
+ * an unknown code the value as sent (nguon_kinh_phi_raw, trimmed); NULL
+ * when none was sent (or t is NULL). */
+const char *doanra_funding_code(const doanra_trip *t);
+
 /* ------------------------------------------------------------------ */
 /* The registry (doanra.units, doanra.officials), normalised once         */
 /* ------------------------------------------------------------------ */

@@ -17,6 +17,7 @@
 #include "doanra.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include <unicode/uchar.h>
 #include <unicode/utf8.h>
@@ -301,17 +302,41 @@ static long check_date(apr_pool_t *p, const doanra_config *c,
     return DOANRA_NODATE;
 }
 
+/* The funding codes of SPEC section 2, read (any case) and written back
+ * (as listed) from this one table. */
+static const struct {
+    int funding; /* doanra_funding */
+    const char *code;
+} funding_codes[] = {
+    {DOANRA_FUND_NGAN_SACH, "ngan_sach"},
+    {DOANRA_FUND_DOI_TAC, "doi_tac"},
+    {DOANRA_FUND_TU_TUC, "tu_tuc"},
+    {DOANRA_FUND_KHAC, "khac"},
+};
+
+#define N_FUNDING_CODES (sizeof(funding_codes) / sizeof(funding_codes[0]))
+
 static int parse_funding(const char *s)
 {
-    if (strcasecmp(s, "ngan_sach") == 0)
-        return DOANRA_FUND_NGAN_SACH;
-    if (strcasecmp(s, "doi_tac") == 0)
-        return DOANRA_FUND_DOI_TAC;
-    if (strcasecmp(s, "tu_tuc") == 0)
-        return DOANRA_FUND_TU_TUC;
-    if (strcasecmp(s, "khac") == 0)
-        return DOANRA_FUND_KHAC;
+    size_t i;
+    for (i = 0; i < N_FUNDING_CODES; i++)
+        if (strcasecmp(s, funding_codes[i].code) == 0)
+            return funding_codes[i].funding;
     return DOANRA_FUND_NONE;
+}
+
+const char *doanra_funding_code(const doanra_trip *t)
+{
+    size_t i;
+
+    if (!t)
+        return NULL;
+    for (i = 0; i < N_FUNDING_CODES; i++)
+        if (t->funding == funding_codes[i].funding)
+            return funding_codes[i].code;
+    return (t->nguon_kinh_phi_raw && *t->nguon_kinh_phi_raw)
+               ? t->nguon_kinh_phi_raw
+               : NULL;
 }
 
 /* Width in bytes of a thousands separator at s (".", ",", " ", U+00A0 or
