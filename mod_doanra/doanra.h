@@ -520,11 +520,24 @@ int doanra_registry_officials_named(apr_pool_t *p,
 int doanra_trip_resolve_identity(apr_pool_t *p, doanra_trip *t,
                                  const doanra_registry *reg);
 
+/* The code a member is recorded and reported under: the registered
+ * official's code as stored when the member is one (m->official, found by
+ * tv_ma in any spelling or by name and unit), else tv_ma as typed; NULL
+ * when neither.  The identity (m->identity) is what comparisons use. */
+const char *doanra_member_code(const doanra_member *m);
+
 /* Decide is_key_leader and unit_key of every member: registry facts first,
  * else the position against c->key_leader_titles; unit_key is the registry
  * unit, else tv_don_vi normalised, else the trip's unit code or name. */
 void doanra_trip_resolve_leaders(apr_pool_t *p, const doanra_config *c,
                                  doanra_trip *t);
+
+/* The position alone makes a key leader: position_norm (normalised, as
+ * doanra_member.position_norm) starts with one of c->key_leader_titles as
+ * whole words.  What doanra_trip_resolve_leaders decides for a member the
+ * registry does not know. */
+int doanra_title_is_key_leader(const doanra_config *c,
+                               const char *position_norm);
 
 /* ------------------------------------------------------------------ */
 /* History facts (read by the store, judged by the rules)               */

@@ -746,10 +746,26 @@ doanra_trip *doanra_trip_build(apr_pool_t *p, const doanra_config *c,
     return t;
 }
 
+int doanra_title_is_key_leader(const doanra_config *c,
+                               const char *position_norm)
+{
+    int j;
+
+    if (!c || !c->key_leader_titles || !position_norm || !*position_norm)
+        return 0;
+    for (j = 0; j < c->key_leader_titles->nelts; j++) {
+        const char *title =
+            APR_ARRAY_IDX(c->key_leader_titles, j, const char *);
+        if (doanra_text_starts_with_title(position_norm, title))
+            return 1;
+    }
+    return 0;
+}
+
 void doanra_trip_resolve_leaders(apr_pool_t *p, const doanra_config *c,
                                  doanra_trip *t)
 {
-    int i, j;
+    int i;
 
     if (!t || !t->members)
         return;
@@ -759,19 +775,8 @@ void doanra_trip_resolve_leaders(apr_pool_t *p, const doanra_config *c,
 
         if (m->registry_found)
             m->is_key_leader = m->registry_key_leader ? 1 : 0;
-        else {
-            m->is_key_leader = 0;
-            for (j = 0; c->key_leader_titles && *pos &&
-                        j < c->key_leader_titles->nelts;
-                 j++) {
-                const char *title =
-                    APR_ARRAY_IDX(c->key_leader_titles, j, const char *);
-                if (doanra_text_starts_with_title(pos, title)) {
-                    m->is_key_leader = 1;
-                    break;
-                }
-            }
-        }
+        else
+            m->is_key_leader = doanra_title_is_key_leader(c, pos);
         if (m->registry_unit_code && *m->registry_unit_code)
             m->unit_key = m->registry_unit_code;
         else if (m->unit_norm && *m->unit_norm)

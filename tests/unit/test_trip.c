@@ -497,6 +497,25 @@ static void leaders(void **state)
                         "sở tài chính");
 }
 
+/* doanra_title_is_key_leader: the configured titles as whole words at the
+ * start of the normalised position. */
+static void title_key_leader(void **state)
+{
+    const char *gd = doanra_text_norm(pool, "Giám đốc Sở Ngoại vụ");
+    assert_true(doanra_title_is_key_leader(&cfg, gd));
+    assert_true(
+        doanra_title_is_key_leader(&cfg, doanra_text_norm(pool, "BÍ THƯ")));
+    assert_false(doanra_title_is_key_leader(
+        &cfg, doanra_text_norm(pool, "Phó Giám đốc Sở")));
+    assert_false(
+        doanra_title_is_key_leader(&cfg, doanra_text_norm(pool, "Giám đốcx")));
+    assert_false(doanra_title_is_key_leader(&cfg, ""));
+    assert_false(doanra_title_is_key_leader(&cfg, NULL));
+    assert_false(doanra_title_is_key_leader(NULL, gd));
+    cfg.key_leader_titles = NULL;
+    assert_false(doanra_title_is_key_leader(&cfg, gd));
+}
+
 static void scalars_first_nonempty(void **state)
 {
     apr_array_header_t *f;
@@ -611,26 +630,13 @@ static void long_value_quoted_short(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(clean_trip),
-        T(required_all),
-        T(unit_by_code),
-        T(english),
-        T(formats_vi),
-        T(du_toan),
-        T(funding_codes),
-        T(funding_code_back),
-        T(rows_name_and_brackets),
-        T(blank_rows),
-        T(incomplete_rows),
-        T(identities),
-        T(leaders),
-        T(scalars_first_nonempty),
-        T(control_chars),
-        T(too_many_rows),
-        T(renamed_fields),
-        T(severity_off),
-        T(no_countries_table),
-        T(long_value_quoted_short),
+        T(clean_trip),    T(required_all),       T(unit_by_code),
+        T(english),       T(formats_vi),         T(du_toan),
+        T(funding_codes), T(funding_code_back),  T(rows_name_and_brackets),
+        T(blank_rows),    T(incomplete_rows),    T(identities),
+        T(leaders),       T(title_key_leader),   T(scalars_first_nonempty),
+        T(control_chars), T(too_many_rows),      T(renamed_fields),
+        T(severity_off),  T(no_countries_table), T(long_value_quoted_short),
     };
     int r;
     apr_initialize();
