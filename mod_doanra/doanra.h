@@ -265,6 +265,10 @@ const char *doanra_rule_name(int rule);
 int doanra_rule_lookup(const char *name);
 /* "error" / "warning" / "off". */
 const char *doanra_severity_name(int sev);
+/* The other way, as DoanraRuleSeverity reads it: "error", "warning" or
+ * "off" in any case -> DOANRA_SEV_*; DOANRA_SEV_UNSET for anything else
+ * (and NULL). */
+int doanra_severity_lookup(const char *name);
 /* The SPEC default severity of a rule (plan: warning; lead-time: off...). */
 int doanra_rule_default_severity(int rule);
 
@@ -308,6 +312,10 @@ int doanra_field_key_of(const doanra_config *c, const char *name);
 /* Fill c with every SPEC default (titles normalised into p). */
 void doanra_config_defaults(apr_pool_t *p, doanra_config *c);
 
+/* The severity rule has in c: as configured, or the rule's default when
+ * DOANRA_SEV_UNSET (or c is NULL); DOANRA_SEV_OFF for an unknown rule. */
+int doanra_rule_severity(const doanra_config *c, int rule);
+
 /* ------------------------------------------------------------------ */
 /* Findings                                                             */
 /* ------------------------------------------------------------------ */
@@ -326,6 +334,15 @@ void doanra_add_finding(apr_pool_t *p, const doanra_config *c,
                         apr_array_header_t *findings, int rule,
                         int field_key, int row, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
+
+/* The same with the severity sev (DOANRA_SEV_WARNING or _ERROR) chosen by
+ * the rule itself rather than configured: an unplanned trip without a
+ * reason is an error although `plan` is a warning by default.  A rule set
+ * to off still adds nothing. */
+void doanra_add_finding_sev(apr_pool_t *p, const doanra_config *c,
+                            apr_array_header_t *findings, int rule, int sev,
+                            int field_key, int row, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
 
 typedef enum {
     DOANRA_DECISION_PASS = 0,

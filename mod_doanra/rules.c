@@ -13,7 +13,6 @@
  */
 #include "doanra.h"
 
-#include <stdarg.h>
 #include <string.h>
 #include <strings.h>
 
@@ -118,43 +117,6 @@ static int already_reported(const doanra_config *c,
             return 1;
     }
     return 0;
-}
-
-/* Like doanra_add_finding, but with the severity chosen by the rule itself
- * (an unplanned trip without a reason is an error although `plan` is a
- * warning by default).  The rule's configured `off` still wins. */
-static void add_finding_sev(apr_pool_t *p, const doanra_config *c,
-                            apr_array_header_t *findings, int rule, int sev,
-                            int field_key, int row, const char *fmt, ...)
-    __attribute__((format(printf, 8, 9)));
-
-static void add_finding_sev(apr_pool_t *p, const doanra_config *c,
-                            apr_array_header_t *findings, int rule, int sev,
-                            int field_key, int row, const char *fmt, ...)
-{
-    doanra_finding *f;
-    va_list ap;
-    int conf = c->severity[rule];
-
-    if (conf == DOANRA_SEV_UNSET)
-        conf = doanra_rule_default_severity(rule);
-    if (conf == DOANRA_SEV_OFF)
-        return;
-    f = apr_array_push(findings);
-    f->rule = rule;
-    f->severity = sev;
-    f->field = c->field_names[field_key];
-    f->row = row;
-    va_start(ap, fmt);
-    f->message = apr_pvsprintf(p, fmt, ap);
-    va_end(ap);
-}
-
-/* Effective severity of a rule as configured. */
-static int severity_of(const doanra_config *c, int rule)
-{
-    int s = c->severity[rule];
-    return s == DOANRA_SEV_UNSET ? doanra_rule_default_severity(rule) : s;
 }
 
 /* ------------------------------------------------------------------ */
@@ -808,12 +770,12 @@ static void report_unplanned(apr_pool_t *p, const doanra_config *c,
                              const doanra_trip *t, const char *why,
                              apr_array_header_t *findings)
 {
-    int conf = severity_of(c, DOANRA_R_PLAN);
+    int conf = doanra_rule_severity(c, DOANRA_R_PLAN);
     const char *reason = t->ly_do_phat_sinh;
 
     if (reason && *reason)
         /* Justified: the configured severity (warning by default). */
-        add_finding_sev(
+        doanra_add_finding_sev(
             p, c, findings, DOANRA_R_PLAN, conf, DOANRA_F_LY_DO_PHAT_SINH, 0,
             L(c,
               "%sChuyến đi không có trong kế hoạch đã được phê duyệt (đoàn "
@@ -823,7 +785,7 @@ static void report_unplanned(apr_pool_t *p, const doanra_config *c,
             why, clip(p, reason, 300));
     else
         /* Unjustified: always an error unless the rule is off. */
-        add_finding_sev(
+        doanra_add_finding_sev(
             p, c, findings, DOANRA_R_PLAN, DOANRA_SEV_ERROR,
             DOANRA_F_LY_DO_PHAT_SINH, 0,
             L(c,
@@ -895,7 +857,7 @@ static void check_plan(apr_pool_t *p, const doanra_config *c,
 {
     const doanra_plan_entry *e;
 
-    if (severity_of(c, DOANRA_R_PLAN) == DOANRA_SEV_OFF)
+    if (doanra_rule_severity(c, DOANRA_R_PLAN) == DOANRA_SEV_OFF)
         return;
     /* Without a departure date neither the year nor the period can be
      * compared; `required` / `format` already asks for it. */
