@@ -545,17 +545,6 @@ int doanra_form_check_fields(apr_pool_t *p, const doanra_config *c,
 
 /* ---- the query string (Q1) ---------------------------------------------- */
 
-static int hexval(unsigned char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* PHP's php_url_decode: '+' is a space, %xx a byte, a bad escape kept as
  * it is.  A NUL ends the name (PHP reads names as C strings). */
 static const char *lenient_decode(apr_pool_t *p, const char *s, size_t n)
@@ -567,10 +556,10 @@ static const char *lenient_decode(apr_pool_t *p, const char *s, size_t n)
         if (s[i] == '+')
             out[o++] = ' ';
         else if (s[i] == '%' && n - i >= 3 &&
-                 hexval((unsigned char)s[i + 1]) >= 0 &&
-                 hexval((unsigned char)s[i + 2]) >= 0) {
-            out[o++] = (char)(hexval((unsigned char)s[i + 1]) * 16 +
-                              hexval((unsigned char)s[i + 2]));
+                 doanra_hex_value((unsigned char)s[i + 1]) >= 0 &&
+                 doanra_hex_value((unsigned char)s[i + 2]) >= 0) {
+            out[o++] = (char)(doanra_hex_value((unsigned char)s[i + 1]) * 16 +
+                              doanra_hex_value((unsigned char)s[i + 2]));
             i += 2;
         } else
             out[o++] = s[i];

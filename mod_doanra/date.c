@@ -88,12 +88,6 @@ void doanra_date_to_ymd(long day, int *y, int *m, int *d)
         *d = (int)dd;
 }
 
-static int is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
-           c == '\v';
-}
-
 /* Reads at most 5 digits (so a long run cannot overflow); returns how many
  * were read, 0 if none. */
 static int read_num(const char **s, const char *end, int *v)
@@ -116,10 +110,10 @@ long doanra_date_parse(const char *s)
 
     if (!s)
         return DOANRA_NODATE;
-    while (is_space(*s))
+    while (doanra_ascii_space(*s))
         s++;
     end = s + strlen(s);
-    while (end > s && is_space(end[-1]))
+    while (end > s && doanra_ascii_space(end[-1]))
         end--;
 
     na = read_num(&s, end, &a);

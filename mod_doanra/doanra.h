@@ -139,6 +139,55 @@ doanra_ctype doanra_ctype_parse(apr_pool_t *p, const char *value,
                                 const char **boundary);
 
 /* ------------------------------------------------------------------ */
+/* ASCII character classes (inline: they sit in the parsers' and the    */
+/* scanners' inner loops)                                               */
+/* ------------------------------------------------------------------ */
+
+/* HTML's ASCII white space: space, tab, LF, CR and FF (not VT). */
+static inline int doanra_html_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* HTTP's optional white space (RFC 9110 OWS, RFC 2046 LWSP): space, tab. */
+static inline int doanra_http_ows(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* White space as C's isspace reads it in the "C" locale, which are also
+ * the ASCII characters with Unicode's White_Space property: space, tab,
+ * LF, VT, FF, CR. */
+static inline int doanra_ascii_space(char c)
+{
+    return c == ' ' || (c >= 0x09 && c <= 0x0D);
+}
+
+/* An ASCII upper-case letter lowered; any other byte as it is. */
+static inline char doanra_ascii_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+
+static inline int doanra_ascii_alpha(char c)
+{
+    c = doanra_ascii_lower(c);
+    return c >= 'a' && c <= 'z';
+}
+
+/* The value of a hexadecimal digit (either case), -1 for any other byte. */
+static inline int doanra_hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* ------------------------------------------------------------------ */
 /* Text                                                                 */
 /* ------------------------------------------------------------------ */
 

@@ -87,12 +87,6 @@ apr_size_t doanra_utf8_cut(const char *s, apr_size_t len, apr_size_t max)
     return n;
 }
 
-/* The ASCII characters with the Unicode White_Space property. */
-static int ascii_space(unsigned char c)
-{
-    return c == ' ' || (c >= 0x09 && c <= 0x0D);
-}
-
 /* ASCII has no compatibility, default-ignorable, format or dash characters
  * other than '-' itself, and its full case folding is plain lower-casing. */
 static const char *norm_ascii(apr_pool_t *p, const char *s, apr_size_t len,
@@ -104,14 +98,14 @@ static const char *norm_ascii(apr_pool_t *p, const char *s, apr_size_t len,
 
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (ascii_space(c)) {
+        if (doanra_ascii_space((char)c)) {
             pending = o > 0 && !code;
             continue;
         }
         if (pending)
             out[o++] = ' ';
         pending = 0;
-        out[o++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
+        out[o++] = doanra_ascii_lower((char)c);
     }
     out[o] = '\0';
     return out;
