@@ -225,22 +225,12 @@ static int binder_reads_as(const char *name, const char *want)
 /* The key of the field name is exactly, or -1. */
 static int exact_key(const doanra_config *c, const char *name, int *bracket)
 {
-    size_t nl = strlen(name);
     int k;
 
     for (k = 0; k < DOANRA_F_COUNT; k++) {
-        const char *want = c->field_names[k];
-        size_t wl;
-        if (!want)
-            continue;
-        wl = strlen(want);
-        if (nl == wl && memcmp(name, want, wl) == 0) {
-            *bracket = 0;
-            return k;
-        }
-        if (doanra_field_is_row(k) && nl == wl + 2 && memcmp(name, want, wl) == 0 &&
-            name[wl] == '[' && name[wl + 1] == ']') {
-            *bracket = 1;
+        int form = doanra_field_name_is(c, k, name);
+        if (form == 1 || (form == 2 && doanra_field_is_row(k))) {
+            *bracket = form == 2;
             return k;
         }
     }

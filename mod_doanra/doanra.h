@@ -354,6 +354,10 @@ typedef struct {
     const char *field_names[DOANRA_F_COUNT];
 } doanra_config;
 
+/* Is name the location's name of field key?  1 when it is exactly, 2 when
+ * it is that name with "[]" after it, 0 otherwise. */
+int doanra_field_name_is(const doanra_config *c, int key, const char *name);
+
 /* The key of the location's field a submitted name stands for: its
  * configured name, or that name with "[]"; -1 for any other name. */
 int doanra_field_key_of(const doanra_config *c, const char *name);

@@ -118,20 +118,14 @@ static const char *status_label(const doanra_config *c, const char *status)
 static const char *field_value(apr_pool_t *p, const doanra_config *c, int key,
                                const apr_array_header_t *fields)
 {
-    const char *want = c->field_names[key];
-    size_t wl = strlen(want);
     const char *found = NULL;
     int i;
 
     for (i = 0; fields && i < fields->nelts; i++) {
         const doanra_field *f = &APR_ARRAY_IDX(fields, i, doanra_field);
-        size_t nl;
         if (!f->name || f->is_file)
             continue;
-        nl = strlen(f->name);
-        if ((nl == wl && !memcmp(f->name, want, wl)) ||
-            (nl == wl + 2 && !memcmp(f->name, want, wl) &&
-             !strcmp(f->name + wl, "[]")))
+        if (doanra_field_name_is(c, key, f->name))
             found = f->value;
     }
     if (found) {

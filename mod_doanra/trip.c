@@ -184,23 +184,31 @@ typedef struct {
     int sent[DOANRA_F_COUNT];                 /* values sent, stored or not */
 } collected;
 
+int doanra_field_name_is(const doanra_config *c, int key, const char *name)
+{
+    const char *want;
+    size_t nl, wl;
+
+    if (!name || key < 0 || key >= DOANRA_F_COUNT ||
+        !(want = c->field_names[key]))
+        return 0;
+    nl = strlen(name);
+    wl = strlen(want);
+    if (nl == wl && memcmp(name, want, wl) == 0)
+        return 1;
+    if (nl == wl + 2 && memcmp(name, want, wl) == 0 && name[wl] == '[' &&
+        name[wl + 1] == ']')
+        return 2;
+    return 0;
+}
+
 int doanra_field_key_of(const doanra_config *c, const char *name)
 {
-    size_t nl = strlen(name);
     int k;
 
-    for (k = 0; k < DOANRA_F_COUNT; k++) {
-        const char *want = c->field_names[k];
-        size_t wl;
-        if (!want)
-            continue;
-        wl = strlen(want);
-        if (nl == wl && memcmp(name, want, wl) == 0)
+    for (k = 0; k < DOANRA_F_COUNT; k++)
+        if (doanra_field_name_is(c, k, name))
             return k;
-        if (nl == wl + 2 && memcmp(name, want, wl) == 0 && name[wl] == '[' &&
-            name[wl + 1] == ']')
-            return k;
-    }
     return -1;
 }
 

@@ -190,6 +190,15 @@ static void field_names(void **state)
     assert_null(doanra_field_default_name(DOANRA_F_COUNT));
     assert_int_equal(doanra_field_key_lookup("tv_ho_ten[]"), -1);
     assert_int_equal(doanra_field_key_of(&cfg, "tv_ho_ten[0]"), -1);
+    assert_int_equal(doanra_field_name_is(&cfg, DOANRA_F_MA_HO_SO, "ma_ho_so"),
+                     1);
+    assert_int_equal(
+        doanra_field_name_is(&cfg, DOANRA_F_MA_HO_SO, "ma_ho_so[]"), 2);
+    assert_int_equal(
+        doanra_field_name_is(&cfg, DOANRA_F_MA_HO_SO, "ma_ho_so[ ]"), 0);
+    assert_int_equal(doanra_field_name_is(&cfg, DOANRA_F_LY_DO, "ma_ho_so"), 0);
+    assert_int_equal(doanra_field_name_is(&cfg, DOANRA_F_COUNT, "x"), 0);
+    assert_int_equal(doanra_field_name_is(&cfg, 0, NULL), 0);
     cfg.field_names[DOANRA_F_TV_HO_TEN] = "ho_ten";
     assert_int_equal(doanra_field_key_of(&cfg, "ho_ten[]"), DOANRA_F_TV_HO_TEN);
     assert_int_equal(doanra_field_key_of(&cfg, "tv_ho_ten"), -1);
