@@ -161,3 +161,9 @@ const char *doanra_date_vn(apr_pool_t *p, long day)
     doanra_date_to_ymd(day, &y, &m, &d);
     return apr_psprintf(p, "%02d/%02d/%04d", d, m, y);
 }
+
+const char *doanra_date_show(apr_pool_t *p, int lang, long day)
+{
+    return lang == DOANRA_LANG_EN ? doanra_date_iso(p, day)
+                                  : doanra_date_vn(p, day);
+}

@@ -245,6 +245,9 @@ void doanra_date_to_ymd(long day, int *y, int *m, int *d);
 const char *doanra_date_iso(apr_pool_t *p, long day);
 /* "DD/MM/YYYY" in p (how Vietnamese messages show dates). */
 const char *doanra_date_vn(apr_pool_t *p, long day);
+/* A date as messages in lang (doanra_lang) show it: doanra_date_vn, or
+ * doanra_date_iso in English; "" for DOANRA_NODATE. */
+const char *doanra_date_show(apr_pool_t *p, int lang, long day);
 
 /* ------------------------------------------------------------------ */
 /* Countries (reference data, loaded once per process)                  */

@@ -270,9 +270,7 @@ int doanra_step_judge(apr_pool_t *p, const doanra_config *c,
                   "ngày về.",
                   "Trip %s is back on %s; its report is filed after that "
                   "day."),
-                ts->code,
-                c->lang == DOANRA_LANG_EN ? doanra_date_iso(p, ts->ngay_ve)
-                                          : doanra_date_vn(p, ts->ngay_ve));
+                ts->code, doanra_date_show(p, c->lang, ts->ngay_ve));
             return 0;
         }
         if (doanra_date_ok(s->report_date) && s->report_date < ts->ngay_ve) {
@@ -280,13 +278,9 @@ int doanra_step_judge(apr_pool_t *p, const doanra_config *c,
                 p, c, findings, DOANRA_R_LIFECYCLE, DOANRA_F_NGAY_BAO_CAO, 0,
                 L(c, "Ngày nộp báo cáo %s trước ngày về %s của đoàn %s.",
                   "The report date %s is before trip %s's return on %s."),
-                c->lang == DOANRA_LANG_EN
-                    ? doanra_date_iso(p, s->report_date)
-                    : doanra_date_vn(p, s->report_date),
-                c->lang == DOANRA_LANG_EN ? ts->code
-                                          : doanra_date_vn(p, ts->ngay_ve),
-                c->lang == DOANRA_LANG_EN ? doanra_date_iso(p, ts->ngay_ve)
-                                          : ts->code);
+                doanra_date_show(p, c->lang, s->report_date),
+                L(c, doanra_date_show(p, c->lang, ts->ngay_ve), ts->code),
+                L(c, ts->code, doanra_date_show(p, c->lang, ts->ngay_ve)));
             return 0;
         }
     }

@@ -25,8 +25,7 @@
 
 static const char *fmt_date(apr_pool_t *p, const doanra_config *c, long d)
 {
-    return c->lang == DOANRA_LANG_EN ? doanra_date_iso(p, d)
-                                     : doanra_date_vn(p, d);
+    return doanra_date_show(p, c->lang, d);
 }
 
 static int year_of(long d)
