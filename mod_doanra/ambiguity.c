@@ -225,22 +225,12 @@ static int binder_reads_as(const char *name, const char *want)
 /* The key of the field name is exactly, or -1. */
 static int exact_key(const doanra_config *c, const char *name, int *bracket)
 {
-    size_t nl = strlen(name);
     int k;
 
     for (k = 0; k < DOANRA_F_COUNT; k++) {
-        const char *want = c->field_names[k];
-        size_t wl;
-        if (!want)
-            continue;
-        wl = strlen(want);
-        if (nl == wl && memcmp(name, want, wl) == 0) {
-            *bracket = 0;
-            return k;
-        }
-        if (doanra_field_is_row(k) && nl == wl + 2 && memcmp(name, want, wl) == 0 &&
-            name[wl] == '[' && name[wl + 1] == ']') {
-            *bracket = 1;
+        int form = doanra_field_name_is(c, k, name);
+        if (form == 1 || (form == 2 && doanra_field_is_row(k))) {
+            *bracket = form == 2;
             return k;
         }
     }
@@ -296,12 +286,9 @@ static void add(apr_pool_t *p, apr_array_header_t *findings, const char *field,
 
 static const char *q(apr_pool_t *p, const char *name)
 {
-    size_t n = strlen(name);
-    if (n <= NAME_MAX_QUOTE)
+    size_t len = strlen(name), n = doanra_utf8_cut(name, len, NAME_MAX_QUOTE);
+    if (n == len)
         return name;
-    n = NAME_MAX_QUOTE;
-    while (n > 0 && ((unsigned char)name[n] & 0xC0) == 0x80)
-        n--;
     return apr_pstrcat(p, apr_pstrmemdup(p, name, n), "…", NULL);
 }
 
@@ -393,130 +380,152 @@ static int semicolon_piece(apr_pool_t *p, const doanra_config *c,
     return -1;
 }
 
-int doanra_form_check_fields(apr_pool_t *p, const doanra_config *c,
-                             const apr_array_header_t *fields,
-                             apr_array_header_t *findings)
+/* L1, L2: more pairs than PHP's max_input_vars. */
+static void check_field_count(apr_pool_t *p, int en, int n,
+                              apr_array_header_t *findings)
+{
+    if (n <= DOANRA_MAX_BACKEND_FIELDS)
+        return;
+    add(p, findings, "",
+        en ? apr_psprintf(p,
+                          "The form has %d fields, more than %d: the "
+                          "application behind may drop or refuse the "
+                          "fields past the limit.",
+                          n, DOANRA_MAX_BACKEND_FIELDS)
+           : apr_psprintf(p,
+                          "Biểu mẫu có %d trường, vượt quá %d: ứng dụng "
+                          "phía sau có thể bỏ qua hoặc từ chối các trường "
+                          "vượt giới hạn.",
+                          n, DOANRA_MAX_BACKEND_FIELDS));
+}
+
+/* M1-M7, M9: the part may be another field for some reader, whatever name
+ * we read. */
+static void add_irregular_part(apr_pool_t *p, int en,
+                               apr_array_header_t *findings,
+                               const doanra_field *f)
+{
+    add(p, findings, f->name,
+        en ? apr_psprintf(p,
+                          "The multipart part \"%s\" %s; the "
+                          "applications behind read such a part "
+                          "differently.",
+                          q(p, f->name),
+                          part_reason(1, f->flags & DOANRA_PART_FLAGS))
+           : apr_psprintf(p,
+                          "Phần “%s” của biểu mẫu multipart %s; các "
+                          "ứng dụng phía sau đọc phần này khác nhau.",
+                          q(p, f->name),
+                          part_reason(0, f->flags & DOANRA_PART_FLAGS)));
+}
+
+/* N11 */
+static void add_semicolon(apr_pool_t *p, int en, apr_array_header_t *findings,
+                          const doanra_field *f, const char *piece)
+{
+    add(p, findings, f->name,
+        en ? apr_psprintf(p,
+                          "The field \"%s\" holds a \";\" before "
+                          "\"%s\": an application behind that splits "
+                          "at \";\" reads another field there.",
+                          q(p, f->name), q(p, piece))
+           : apr_psprintf(p,
+                          "Trường “%s” có dấu “;” trước “%s”: ứng "
+                          "dụng phía sau tách tại dấu “;” sẽ đọc ra "
+                          "một trường khác.",
+                          q(p, f->name), q(p, piece)));
+}
+
+/* M10 */
+static void add_sent_as_file(apr_pool_t *p, int en,
+                             apr_array_header_t *findings,
+                             const doanra_field *f)
+{
+    add(p, findings, f->name,
+        en ? apr_psprintf(p,
+                          "The field \"%s\" was sent as a file; an "
+                          "application behind may read the file's "
+                          "content as its value.",
+                          f->name)
+           : apr_psprintf(p,
+                          "Trường “%s” được gửi dưới dạng tệp; ứng "
+                          "dụng phía sau có thể đọc nội dung tệp làm "
+                          "giá trị.",
+                          f->name));
+}
+
+/* N10 */
+static void add_no_equals(apr_pool_t *p, int en, apr_array_header_t *findings,
+                          const doanra_field *f)
+{
+    add(p, findings, f->name,
+        en ? apr_psprintf(p,
+                          "The field \"%s\" was sent without \"=\"; "
+                          "some applications behind do not read it "
+                          "as a field.",
+                          f->name)
+           : apr_psprintf(p,
+                          "Trường “%s” được gửi không có dấu “=”; "
+                          "một số ứng dụng phía sau không đọc nó là "
+                          "một trường.",
+                          f->name));
+}
+
+/* What one pair says by itself: a name some reader takes for a field of c
+ * (N1-N8, also for a file part), a marked multipart part, a field hidden
+ * after a ';', a field of c sent as a file or without '='.  Returns 1 when
+ * it added a finding; otherwise 0 with *key the field of c the pair is
+ * (-1 for none) and *bracket set when it was sent as `x[]`. */
+static int check_pair(apr_pool_t *p, const doanra_config *c,
+                      const doanra_field *f, apr_array_header_t *findings,
+                      int *key, int *bracket)
 {
     int en = c->lang == DOANRA_LANG_EN;
-    int before = findings->nelts;
-    int count[DOANRA_F_COUNT] = {0}, plain[DOANRA_F_COUNT] = {0},
-        brackets[DOANRA_F_COUNT] = {0};
-    apr_hash_t *said = apr_hash_make(p); /* one finding per name */
-    int i, k;
+    const char *piece;
+    int k = exact_key(c, f->name, bracket);
 
-    if (!fields)
-        return 0;
-    /* L1, L2 */
-    if (fields->nelts > DOANRA_MAX_BACKEND_FIELDS)
-        add(p, findings, "",
-            en ? apr_psprintf(p,
-                              "The form has %d fields, more than %d: the "
-                              "application behind may drop or refuse the "
-                              "fields past the limit.",
-                              fields->nelts, DOANRA_MAX_BACKEND_FIELDS)
-               : apr_psprintf(p,
-                              "Biểu mẫu có %d trường, vượt quá %d: ứng dụng "
-                              "phía sau có thể bỏ qua hoặc từ chối các trường "
-                              "vượt giới hạn.",
-                              fields->nelts, DOANRA_MAX_BACKEND_FIELDS));
-
-    for (i = 0; i < fields->nelts; i++) {
-        const doanra_field *f = &APR_ARRAY_IDX(fields, i, doanra_field);
-        const char *piece;
-        int bracket = 0;
-
-        if (!f->name || apr_hash_get(said, f->name, APR_HASH_KEY_STRING))
-            continue;
-        k = exact_key(c, f->name, &bracket);
-        if (k < 0 && (k = reads_as(p, c, f->name)) >= 0) {
-            /* N1-N8, also for a file part */
-            apr_hash_set(said, f->name, APR_HASH_KEY_STRING, f);
-            add_reads_as(p, c, findings, f->name, k);
-            continue;
-        }
-        if (f->flags & DOANRA_PART_FLAGS) {
-            /* M1-M7, M9: the part may be another field for some reader,
-             * whatever name we read. */
-            apr_hash_set(said, f->name, APR_HASH_KEY_STRING, f);
-            add(p, findings, f->name,
-                en ? apr_psprintf(p,
-                                  "The multipart part \"%s\" %s; the "
-                                  "applications behind read such a part "
-                                  "differently.",
-                                  q(p, f->name),
-                                  part_reason(1, f->flags & DOANRA_PART_FLAGS))
-                   : apr_psprintf(
-                         p,
-                         "Phần “%s” của biểu mẫu multipart %s; các "
-                         "ứng dụng phía sau đọc phần này khác nhau.",
-                         q(p, f->name),
-                         part_reason(0, f->flags & DOANRA_PART_FLAGS)));
-            continue;
-        }
-        if ((f->flags & DOANRA_FIELD_RAW_SEMICOLON) &&
-            semicolon_piece(p, c, f, &piece) >= 0) {
-            /* N11 */
-            apr_hash_set(said, f->name, APR_HASH_KEY_STRING, f);
-            add(p, findings, f->name,
-                en ? apr_psprintf(p,
-                                  "The field \"%s\" holds a \";\" before "
-                                  "\"%s\": an application behind that splits "
-                                  "at \";\" reads another field there.",
-                                  q(p, f->name), q(p, piece))
-                   : apr_psprintf(p,
-                                  "Trường “%s” có dấu “;” trước “%s”: ứng "
-                                  "dụng phía sau tách tại dấu “;” sẽ đọc ra "
-                                  "một trường khác.",
-                                  q(p, f->name), q(p, piece)));
-            continue;
-        }
-        if (k < 0)
-            continue;
-        if (f->is_file) {
-            /* M10 */
-            apr_hash_set(said, f->name, APR_HASH_KEY_STRING, f);
-            add(p, findings, f->name,
-                en ? apr_psprintf(p,
-                                  "The field \"%s\" was sent as a file; an "
-                                  "application behind may read the file's "
-                                  "content as its value.",
-                                  f->name)
-                   : apr_psprintf(p,
-                                  "Trường “%s” được gửi dưới dạng tệp; ứng "
-                                  "dụng phía sau có thể đọc nội dung tệp làm "
-                                  "giá trị.",
-                                  f->name));
-            continue;
-        }
-        if (f->flags & DOANRA_FIELD_NO_EQUALS) {
-            /* N10 */
-            apr_hash_set(said, f->name, APR_HASH_KEY_STRING, f);
-            add(p, findings, f->name,
-                en ? apr_psprintf(p,
-                                  "The field \"%s\" was sent without \"=\"; "
-                                  "some applications behind do not read it "
-                                  "as a field.",
-                                  f->name)
-                   : apr_psprintf(p,
-                                  "Trường “%s” được gửi không có dấu “=”; "
-                                  "một số ứng dụng phía sau không đọc nó là "
-                                  "một trường.",
-                                  f->name));
-            continue;
-        }
-        count[k]++;
-        if (bracket)
-            brackets[k]++;
-        else
-            plain[k]++;
+    *key = -1;
+    if (k < 0 && (k = reads_as(p, c, f->name)) >= 0) {
+        add_reads_as(p, c, findings, f->name, k);
+        return 1;
     }
+    if (f->flags & DOANRA_PART_FLAGS) {
+        add_irregular_part(p, en, findings, f);
+        return 1;
+    }
+    if ((f->flags & DOANRA_FIELD_RAW_SEMICOLON) &&
+        semicolon_piece(p, c, f, &piece) >= 0) {
+        add_semicolon(p, en, findings, f, piece);
+        return 1;
+    }
+    if (k < 0)
+        return 0;
+    if (f->is_file) {
+        add_sent_as_file(p, en, findings, f);
+        return 1;
+    }
+    if (f->flags & DOANRA_FIELD_NO_EQUALS) {
+        add_no_equals(p, en, findings, f);
+        return 1;
+    }
+    *key = k;
+    return 0;
+}
+
+/* R1-R3: a single-value field sent more than once; N5: a row field sent
+ * both as `x` and as `x[]`. */
+static void check_repeats(apr_pool_t *p, const doanra_config *c,
+                          const int *count, const int *plain,
+                          const int *brackets, apr_array_header_t *findings)
+{
+    int en = c->lang == DOANRA_LANG_EN;
+    int k;
 
     for (k = 0; k < DOANRA_F_COUNT; k++) {
         const char *want = c->field_names[k];
         if (!want)
             continue;
         if (!doanra_field_is_row(k) && count[k] > 1) {
-            /* R1-R3 */
             add(p, findings, want,
                 en ? apr_psprintf(p,
                                   "The field \"%s\" was sent %d times; the "
@@ -529,7 +538,6 @@ int doanra_form_check_fields(apr_pool_t *p, const doanra_config *c,
                                   "cuối. Hãy chỉ gửi một lần.",
                                   want, count[k]));
         } else if (doanra_field_is_row(k) && plain[k] > 0 && brackets[k] > 0) {
-            /* N5 */
             add(p, findings, want,
                 en ? apr_psprintf(p,
                                   "The field \"%s\" was sent both as \"%s\" "
@@ -543,21 +551,44 @@ int doanra_form_check_fields(apr_pool_t *p, const doanra_config *c,
                                   want, want, want));
         }
     }
+}
+
+int doanra_form_check_fields(apr_pool_t *p, const doanra_config *c,
+                             const apr_array_header_t *fields,
+                             apr_array_header_t *findings)
+{
+    int before = findings->nelts;
+    int count[DOANRA_F_COUNT] = {0}, plain[DOANRA_F_COUNT] = {0},
+        brackets[DOANRA_F_COUNT] = {0};
+    apr_hash_t *said = apr_hash_make(p); /* one finding per name */
+    int i, k;
+
+    if (!fields)
+        return 0;
+    check_field_count(p, c->lang == DOANRA_LANG_EN, fields->nelts, findings);
+    for (i = 0; i < fields->nelts; i++) {
+        const doanra_field *f = &APR_ARRAY_IDX(fields, i, doanra_field);
+        int bracket = 0;
+
+        if (!f->name || apr_hash_get(said, f->name, APR_HASH_KEY_STRING))
+            continue;
+        if (check_pair(p, c, f, findings, &k, &bracket)) {
+            apr_hash_set(said, f->name, APR_HASH_KEY_STRING, f);
+            continue;
+        }
+        if (k < 0)
+            continue;
+        count[k]++;
+        if (bracket)
+            brackets[k]++;
+        else
+            plain[k]++;
+    }
+    check_repeats(p, c, count, plain, brackets, findings);
     return findings->nelts - before;
 }
 
 /* ---- the query string (Q1) ---------------------------------------------- */
-
-static int hexval(unsigned char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
 
 /* PHP's php_url_decode: '+' is a space, %xx a byte, a bad escape kept as
  * it is.  A NUL ends the name (PHP reads names as C strings). */
@@ -570,10 +601,10 @@ static const char *lenient_decode(apr_pool_t *p, const char *s, size_t n)
         if (s[i] == '+')
             out[o++] = ' ';
         else if (s[i] == '%' && n - i >= 3 &&
-                 hexval((unsigned char)s[i + 1]) >= 0 &&
-                 hexval((unsigned char)s[i + 2]) >= 0) {
-            out[o++] = (char)(hexval((unsigned char)s[i + 1]) * 16 +
-                              hexval((unsigned char)s[i + 2]));
+                 doanra_hex_value((unsigned char)s[i + 1]) >= 0 &&
+                 doanra_hex_value((unsigned char)s[i + 2]) >= 0) {
+            out[o++] = (char)(doanra_hex_value((unsigned char)s[i + 1]) * 16 +
+                              doanra_hex_value((unsigned char)s[i + 2]));
             i += 2;
         } else
             out[o++] = s[i];

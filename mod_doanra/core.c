@@ -1,7 +1,7 @@
 /*
  * core.c - names and defaults shared by the whole core: logical fields,
- * rule ids and severities, the default configuration, findings and the
- * decision they lead to.
+ * rule ids and severities (both ways), the default configuration, findings
+ * and the decision they lead to, and the history a trip is judged with.
  */
 #include "doanra.h"
 
@@ -100,11 +100,11 @@ int doanra_severity_lookup(const char *name)
 {
     int i;
     if (!name)
-        return -1;
+        return DOANRA_SEV_UNSET;
     for (i = DOANRA_SEV_OFF; i <= DOANRA_SEV_ERROR; i++)
         if (strcasecmp(severity_names[i], name) == 0)
             return i;
-    return -1;
+    return DOANRA_SEV_UNSET;
 }
 
 int doanra_rule_default_severity(int rule)
@@ -141,30 +141,55 @@ void doanra_config_defaults(apr_pool_t *p, doanra_config *c)
         c->field_names[i] = field_names[i];
 }
 
-void doanra_add_finding(apr_pool_t *p, const doanra_config *c,
-                        apr_array_header_t *findings, int rule, int field_key,
-                        int row, const char *fmt, ...)
+int doanra_rule_severity(const doanra_config *c, int rule)
 {
-    doanra_finding *f;
-    va_list ap;
     int sev;
 
     if (rule < 0 || rule >= DOANRA_R_COUNT)
-        return;
-    sev = c->severity[rule];
-    if (sev == DOANRA_SEV_UNSET)
-        sev = rule_defaults[rule];
-    if (sev == DOANRA_SEV_OFF)
-        return;
-    f = apr_array_push(findings);
+        return DOANRA_SEV_OFF;
+    sev = c ? c->severity[rule] : DOANRA_SEV_UNSET;
+    return sev == DOANRA_SEV_UNSET ? rule_defaults[rule] : sev;
+}
+
+static void push_finding(apr_pool_t *p, const doanra_config *c,
+                         apr_array_header_t *findings, int rule, int sev,
+                         int field_key, int row, const char *fmt, va_list ap)
+{
+    doanra_finding *f = apr_array_push(findings);
+
     f->rule = rule;
     f->severity = sev;
     f->field = (field_key >= 0 && field_key < DOANRA_F_COUNT)
                    ? c->field_names[field_key]
                    : "";
     f->row = row;
-    va_start(ap, fmt);
     f->message = apr_pvsprintf(p, fmt, ap);
+}
+
+void doanra_add_finding(apr_pool_t *p, const doanra_config *c,
+                        apr_array_header_t *findings, int rule, int field_key,
+                        int row, const char *fmt, ...)
+{
+    va_list ap;
+    int sev = doanra_rule_severity(c, rule);
+
+    if (sev == DOANRA_SEV_OFF)
+        return;
+    va_start(ap, fmt);
+    push_finding(p, c, findings, rule, sev, field_key, row, fmt, ap);
+    va_end(ap);
+}
+
+void doanra_add_finding_sev(apr_pool_t *p, const doanra_config *c,
+                            apr_array_header_t *findings, int rule, int sev,
+                            int field_key, int row, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (doanra_rule_severity(c, rule) == DOANRA_SEV_OFF)
+        return;
+    va_start(ap, fmt);
+    push_finding(p, c, findings, rule, sev, field_key, row, fmt, ap);
     va_end(ap);
 }
 

@@ -37,11 +37,6 @@ static int is_tchar(unsigned char c)
     return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
-static int is_ows(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
 /* RFC 2046 bchars (a space only inside, never last). */
 static int boundary_ok(const char *b, apr_size_t n)
 {
@@ -81,7 +76,7 @@ doanra_ctype doanra_ctype_parse(apr_pool_t *p, const char *value,
     *boundary = NULL;
     if (!value)
         return DOANRA_CT_NONE;
-    while (is_ows(*s))
+    while (doanra_http_ows(*s))
         s++;
     if (!*s)
         return DOANRA_CT_NONE;
@@ -111,14 +106,14 @@ doanra_ctype doanra_ctype_parse(apr_pool_t *p, const char *value,
         apr_size_t nlen, vlen;
         int i;
 
-        while (is_ows(*s))
+        while (doanra_http_ows(*s))
             s++;
         if (!*s)
             break;
         if (*s != ';')
             return DOANRA_CT_INVALID; /* a list, junk after the type */
         s++;
-        while (is_ows(*s))
+        while (doanra_http_ows(*s))
             s++;
         if (!*s || *s == ';')
             continue; /* empty parameter: allowed by the grammar */

@@ -30,6 +30,11 @@ static int month_days(long y, int m)
     return days[m - 1];
 }
 
+int doanra_date_ok(long day)
+{
+    return day != DOANRA_NODATE;
+}
+
 long doanra_date_from_ymd(int y, int m, int d)
 {
     long yy, era, yoe, mp, doy, doe;
@@ -83,12 +88,6 @@ void doanra_date_to_ymd(long day, int *y, int *m, int *d)
         *d = (int)dd;
 }
 
-static int is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
-           c == '\v';
-}
-
 /* Reads at most 5 digits (so a long run cannot overflow); returns how many
  * were read, 0 if none. */
 static int read_num(const char **s, const char *end, int *v)
@@ -111,10 +110,10 @@ long doanra_date_parse(const char *s)
 
     if (!s)
         return DOANRA_NODATE;
-    while (is_space(*s))
+    while (doanra_ascii_space(*s))
         s++;
     end = s + strlen(s);
-    while (end > s && is_space(end[-1]))
+    while (end > s && doanra_ascii_space(end[-1]))
         end--;
 
     na = read_num(&s, end, &a);
@@ -148,7 +147,7 @@ long doanra_date_parse(const char *s)
 const char *doanra_date_iso(apr_pool_t *p, long day)
 {
     int y, m, d;
-    if (day == DOANRA_NODATE)
+    if (!doanra_date_ok(day))
         return "";
     doanra_date_to_ymd(day, &y, &m, &d);
     return apr_psprintf(p, "%04d-%02d-%02d", y, m, d);
@@ -157,8 +156,14 @@ const char *doanra_date_iso(apr_pool_t *p, long day)
 const char *doanra_date_vn(apr_pool_t *p, long day)
 {
     int y, m, d;
-    if (day == DOANRA_NODATE)
+    if (!doanra_date_ok(day))
         return "";
     doanra_date_to_ymd(day, &y, &m, &d);
     return apr_psprintf(p, "%02d/%02d/%04d", d, m, y);
+}
+
+const char *doanra_date_show(apr_pool_t *p, int lang, long day)
+{
+    return lang == DOANRA_LANG_EN ? doanra_date_iso(p, day)
+                                  : doanra_date_vn(p, day);
 }

@@ -11,14 +11,9 @@
 #include <apr_strings.h>
 
 #include <string.h>
-#include <strings.h>
 
 APLOG_USE_MODULE(doanra);
 
-int doanra_date_ok(long d);
-const char *doanra_funding_code(const doanra_trip *t);
-const doanra_plan_entry *doanra_plan_match(const doanra_trip *t,
-                                           const doanra_history *h);
 
 static const char *nz(const char *s)
 {
@@ -83,7 +78,7 @@ static void facts_query(apr_pool_t *p, const doanra_config *c,
         q->identity[i] = m->identity ? m->identity : "";
         /* The registered code: the database's key-leader flag and lock
          * choice for big delegations read it as stored. */
-        q->code[i] = m->official ? m->official->code : nz(m->code);
+        q->code[i] = doanra_member_code(m);
         tl[i] = m->is_key_leader;
     }
     q->title_leader = tl;
@@ -139,7 +134,7 @@ static void record_people(apr_pool_t *p, const doanra_trip *t,
         /* The registered official's code when the member is one (found
          * by tv_ma in any spelling, or by name and unit), so reports name
          * them; what was typed is in the submission. */
-        rm[i].code = m->official ? m->official->code : nz(m->code);
+        rm[i].code = doanra_member_code(m);
         rm[i].name = m->name ? m->name : "";
         rm[i].position = nz(m->position);
         rm[i].unit_code = nz(m->registry_unit_code)
@@ -340,70 +335,3 @@ int doanra_decide_offline(apr_pool_t *p, const doanra_config *c,
     return doanra_decision(findings);
 }
 
-/* TEMPORARY until the core exports them */
-int doanra_date_ok(long d);
-int doanra_date_ok(long d)
-{
-    return d != DOANRA_NODATE;
-}
-
-const char *doanra_funding_code(const doanra_trip *t);
-const char *doanra_funding_code(const doanra_trip *t)
-{
-    switch (t->funding) {
-    case DOANRA_FUND_NGAN_SACH:
-        return "ngan_sach";
-    case DOANRA_FUND_DOI_TAC:
-        return "doi_tac";
-    case DOANRA_FUND_TU_TUC:
-        return "tu_tuc";
-    case DOANRA_FUND_KHAC:
-        return "khac";
-    default:
-        return nz(t->nguon_kinh_phi_raw);
-    }
-}
-
-static int entry_has_country(const doanra_plan_entry *e, const char *code)
-{
-    int i;
-    for (i = 0; e->countries && i < e->countries->nelts; i++) {
-        const char *k = APR_ARRAY_IDX(e->countries, i, const char *);
-        if (k && strcasecmp(k, code) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-const doanra_plan_entry *doanra_plan_match(const doanra_trip *t,
-                                           const doanra_history *h);
-const doanra_plan_entry *doanra_plan_match(const doanra_trip *t,
-                                           const doanra_history *h)
-{
-    int i, j, y, mo, d;
-
-    if (!h || !doanra_date_ok(t->ngay_di))
-        return NULL;
-    if (h->plan_code_given)
-        return h->plan_by_code;
-    doanra_date_to_ymd(t->ngay_di, &y, &mo, &d);
-    for (i = 0; h->plan_candidates && i < h->plan_candidates->nelts; i++) {
-        const doanra_plan_entry *e =
-            &APR_ARRAY_IDX(h->plan_candidates, i, doanra_plan_entry);
-        int ok = e->year == y;
-        if (ok && nz(t->unit_code) && e->unit_code &&
-            strcasecmp(t->unit_code, e->unit_code) != 0)
-            ok = 0;
-        if (ok && (!doanra_date_ok(e->period_from) || !doanra_date_ok(e->period_to) ||
-                   t->ngay_di < e->period_from || t->ngay_di > e->period_to))
-            ok = 0;
-        for (j = 0; ok && t->legs && j < t->legs->nelts; j++) {
-            const doanra_leg *l = &APR_ARRAY_IDX(t->legs, j, doanra_leg);
-            if (l->country && !entry_has_country(e, l->country->code))
-                ok = 0;
-        }
-        if (ok)
-            return e;
-    }
-    return NULL;
-}

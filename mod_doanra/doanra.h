@@ -139,11 +139,72 @@ doanra_ctype doanra_ctype_parse(apr_pool_t *p, const char *value,
                                 const char **boundary);
 
 /* ------------------------------------------------------------------ */
+/* ASCII character classes (inline: they sit in the parsers' and the    */
+/* scanners' inner loops)                                               */
+/* ------------------------------------------------------------------ */
+
+/* HTML's ASCII white space: space, tab, LF, CR and FF (not VT). */
+static inline int doanra_html_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* HTTP's optional white space (RFC 9110 OWS, RFC 2046 LWSP): space, tab. */
+static inline int doanra_http_ows(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* White space as C's isspace reads it in the "C" locale, which are also
+ * the ASCII characters with Unicode's White_Space property: space, tab,
+ * LF, VT, FF, CR. */
+static inline int doanra_ascii_space(char c)
+{
+    return c == ' ' || (c >= 0x09 && c <= 0x0D);
+}
+
+/* An ASCII upper-case letter lowered; any other byte as it is. */
+static inline char doanra_ascii_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+
+static inline int doanra_ascii_alpha(char c)
+{
+    c = doanra_ascii_lower(c);
+    return c >= 'a' && c <= 'z';
+}
+
+/* The value of a hexadecimal digit (either case), -1 for any other byte. */
+static inline int doanra_hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* ------------------------------------------------------------------ */
 /* Text                                                                 */
 /* ------------------------------------------------------------------ */
 
+/* Length (1 to 4) of the well-formed UTF-8 sequence at s[0..left), or 0
+ * when there is none: left is 0, or the bytes are a stray continuation
+ * byte, an overlong form, a UTF-16 surrogate, a value past U+10FFFF or a
+ * sequence cut short.  A NUL byte is the one-byte sequence U+0000; callers
+ * that refuse NUL check for it themselves. */
+apr_size_t doanra_utf8_seq(const unsigned char *s, apr_size_t left);
+
 /* 1 if s[0..len) is well-formed UTF-8 without NUL bytes. */
 int doanra_utf8_valid(const char *s, apr_size_t len);
+
+/* How many bytes of s[0..len) to keep to cut it at max bytes or less
+ * without splitting a UTF-8 sequence: len when len <= max, else max moved
+ * back over continuation bytes (so a quoted value stays readable). */
+apr_size_t doanra_utf8_cut(const char *s, apr_size_t len, apr_size_t max);
 
 /* Normalise a name for comparison (SPEC sections 2 and 3): Unicode NFKC
  * with full case folding, default-ignorable and format characters removed
@@ -172,6 +233,9 @@ int doanra_text_starts_with_title(const char *norm_s, const char *norm_title);
 /* Dates are counted in days since 1970-01-01 (proleptic Gregorian). */
 #define DOANRA_NODATE ((long)-2147483647L)
 
+/* 1 when day is a day number, 0 for DOANRA_NODATE (missing or invalid). */
+int doanra_date_ok(long day);
+
 /* Parse "YYYY-MM-DD" or "DD/MM/YYYY" (also D/M/YYYY), surrounding white
  * space allowed.  Returns DOANRA_NODATE when not a real date (2026-02-30). */
 long doanra_date_parse(const char *s);
@@ -181,6 +245,9 @@ void doanra_date_to_ymd(long day, int *y, int *m, int *d);
 const char *doanra_date_iso(apr_pool_t *p, long day);
 /* "DD/MM/YYYY" in p (how Vietnamese messages show dates). */
 const char *doanra_date_vn(apr_pool_t *p, long day);
+/* A date as messages in lang (doanra_lang) show it: doanra_date_vn, or
+ * doanra_date_iso in English; "" for DOANRA_NODATE. */
+const char *doanra_date_show(apr_pool_t *p, int lang, long day);
 
 /* ------------------------------------------------------------------ */
 /* Countries (reference data, loaded once per process)                  */
@@ -250,8 +317,9 @@ const char *doanra_rule_name(int rule);
 int doanra_rule_lookup(const char *name);
 /* "error" / "warning" / "off". */
 const char *doanra_severity_name(int sev);
-/* DOANRA_SEV_ERROR, _WARNING or _OFF for "error", "warning" or "off" in any
- * case (DoanraRuleSeverity); -1 when unknown. */
+/* The other way, as DoanraRuleSeverity reads it: "error", "warning" or
+ * "off" in any case -> DOANRA_SEV_*; DOANRA_SEV_UNSET for anything else
+ * (and NULL). */
 int doanra_severity_lookup(const char *name);
 /* The SPEC default severity of a rule (plan: warning; lead-time: off...). */
 int doanra_rule_default_severity(int rule);
@@ -289,12 +357,20 @@ typedef struct {
     const char *field_names[DOANRA_F_COUNT];
 } doanra_config;
 
+/* Is name the location's name of field key?  1 when it is exactly, 2 when
+ * it is that name with "[]" after it, 0 otherwise. */
+int doanra_field_name_is(const doanra_config *c, int key, const char *name);
+
 /* The key of the location's field a submitted name stands for: its
  * configured name, or that name with "[]"; -1 for any other name. */
 int doanra_field_key_of(const doanra_config *c, const char *name);
 
 /* Fill c with every SPEC default (titles normalised into p). */
 void doanra_config_defaults(apr_pool_t *p, doanra_config *c);
+
+/* The severity rule has in c: as configured, or the rule's default when
+ * DOANRA_SEV_UNSET (or c is NULL); DOANRA_SEV_OFF for an unknown rule. */
+int doanra_rule_severity(const doanra_config *c, int rule);
 
 /* ------------------------------------------------------------------ */
 /* Findings                                                             */
@@ -314,6 +390,15 @@ void doanra_add_finding(apr_pool_t *p, const doanra_config *c,
                         apr_array_header_t *findings, int rule,
                         int field_key, int row, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
+
+/* The same with the severity sev (DOANRA_SEV_WARNING or _ERROR) chosen by
+ * the rule itself rather than configured: an unplanned trip without a
+ * reason is an error although `plan` is a warning by default.  A rule set
+ * to off still adds nothing. */
+void doanra_add_finding_sev(apr_pool_t *p, const doanra_config *c,
+                            apr_array_header_t *findings, int rule, int sev,
+                            int field_key, int row, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
 
 typedef enum {
     DOANRA_DECISION_PASS = 0,
@@ -441,6 +526,12 @@ doanra_trip *doanra_trip_build(apr_pool_t *p, const doanra_config *c,
                                const apr_array_header_t *fields,
                                apr_array_header_t *findings);
 
+/* The trip's funding as its code, the way the form sends it: "ngan_sach",
+ * "doi_tac", "tu_tuc" or "khac" (lower case, whatever case was sent); for
+ * an unknown code the value as sent (nguon_kinh_phi_raw, trimmed); NULL
+ * when none was sent (or t is NULL). */
+const char *doanra_funding_code(const doanra_trip *t);
+
 /* ------------------------------------------------------------------ */
 /* The registry (doanra.units, doanra.officials), normalised once         */
 /* ------------------------------------------------------------------ */
@@ -502,11 +593,24 @@ int doanra_registry_officials_named(apr_pool_t *p,
 int doanra_trip_resolve_identity(apr_pool_t *p, doanra_trip *t,
                                  const doanra_registry *reg);
 
+/* The code a member is recorded and reported under: the registered
+ * official's code as stored when the member is one (m->official, found by
+ * tv_ma in any spelling or by name and unit), else tv_ma as typed; NULL
+ * when neither.  The identity (m->identity) is what comparisons use. */
+const char *doanra_member_code(const doanra_member *m);
+
 /* Decide is_key_leader and unit_key of every member: registry facts first,
  * else the position against c->key_leader_titles; unit_key is the registry
  * unit, else tv_don_vi normalised, else the trip's unit code or name. */
 void doanra_trip_resolve_leaders(apr_pool_t *p, const doanra_config *c,
                                  doanra_trip *t);
+
+/* The position alone makes a key leader: position_norm (normalised, as
+ * doanra_member.position_norm) starts with one of c->key_leader_titles as
+ * whole words.  What doanra_trip_resolve_leaders decides for a member the
+ * registry does not know. */
+int doanra_title_is_key_leader(const doanra_config *c,
+                               const char *position_norm);
 
 /* ------------------------------------------------------------------ */
 /* History facts (read by the store, judged by the rules)               */
@@ -542,6 +646,18 @@ typedef struct {
 
 /* Allocate a history for t with every counter zero and no plan entries. */
 doanra_history *doanra_history_make(apr_pool_t *p, const doanra_trip *t);
+
+/* The plan entry the trip is in, as the store records it (rule `plan`
+ * judges by the same test): NULL without h or a departure date; when
+ * ma_ke_hoach was given (h->plan_code_given), the entry it names
+ * (h->plan_by_code, NULL when there is none) whether or not it matches -
+ * rule `plan` reports the differences; otherwise the first of
+ * h->plan_candidates whose year is the departure's, whose unit is the
+ * trip's unit_code (compared case-insensitively, and only when both are
+ * known), whose period contains the departure date and which lists every
+ * country the legs visit (legs with an unknown country aside). */
+const doanra_plan_entry *doanra_plan_match(const doanra_trip *t,
+                                           const doanra_history *h);
 
 /* Apply every rule to the trip.  today is the day number of "now" (local
  * date), for `dates` and `lead-time`.  h may be NULL: the rules that need

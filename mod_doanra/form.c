@@ -41,17 +41,6 @@ static int utf8_valid_allow_nul(const char *s, apr_size_t len)
     return 1;
 }
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decode s[0..len) ('+' is a space, %xx a byte) into a new NUL-terminated
  * buffer; NULL on a malformed escape. */
 static char *url_decode(apr_pool_t *p, const char *s, apr_size_t len,
@@ -69,8 +58,8 @@ static char *url_decode(apr_pool_t *p, const char *s, apr_size_t len,
             int hi, lo;
             if (len - i < 3)
                 return NULL;
-            hi = hexval((unsigned char)s[i + 1]);
-            lo = hexval((unsigned char)s[i + 2]);
+            hi = doanra_hex_value((unsigned char)s[i + 1]);
+            lo = doanra_hex_value((unsigned char)s[i + 2]);
             if (hi < 0 || lo < 0)
                 return NULL;
             out[o++] = (char)(hi * 16 + lo);
@@ -139,11 +128,6 @@ doanra_form_status doanra_form_parse_urlencoded(apr_pool_t *p, const char *body,
 
 /* ---- multipart/form-data ---------------------------------------------- */
 
-static int is_lws(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
 /* Case-insensitive ASCII comparison of s[0..n) with the C string lit. */
 static int ieq(const char *s, apr_size_t n, const char *lit)
 {
@@ -162,21 +146,21 @@ static int next_param(const char *s, apr_size_t len, apr_size_t *pos,
 {
     apr_size_t i = *pos;
 
-    while (i < len && (is_lws(s[i]) || s[i] == ';'))
+    while (i < len && (doanra_http_ows(s[i]) || s[i] == ';'))
         i++;
     if (i >= len)
         return 0;
     *pn = s + i;
-    while (i < len && s[i] != '=' && s[i] != ';' && !is_lws(s[i]))
+    while (i < len && s[i] != '=' && s[i] != ';' && !doanra_http_ows(s[i]))
         i++;
     *pnl = (apr_size_t)(s + i - *pn);
-    while (i < len && is_lws(s[i]))
+    while (i < len && doanra_http_ows(s[i]))
         i++;
     *pv = s + i;
     *pvl = 0;
     if (i < len && s[i] == '=') {
         i++;
-        while (i < len && is_lws(s[i]))
+        while (i < len && doanra_http_ows(s[i]))
             i++;
         if (i < len && s[i] == '"') {
             const char *q;
@@ -189,7 +173,7 @@ static int next_param(const char *s, apr_size_t len, apr_size_t *pos,
             i = (apr_size_t)(q - s) + 1;
         } else {
             *pv = s + i;
-            while (i < len && s[i] != ';' && !is_lws(s[i]))
+            while (i < len && s[i] != ';' && !doanra_http_ows(s[i]))
                 i++;
             *pvl = (apr_size_t)(s + i - *pv);
         }
@@ -229,7 +213,7 @@ static int delim_tail(const char *body, apr_size_t len, apr_size_t q)
 {
     if (len - q >= 2 && body[q] == '-' && body[q + 1] == '-')
         return 1;
-    while (q < len && is_lws(body[q]))
+    while (q < len && doanra_http_ows(body[q]))
         q++;
     if (q < len && body[q] == '\r')
         q++;
@@ -292,19 +276,19 @@ static int disposition_regular(const char *v, apr_size_t len)
 {
     apr_size_t i = 0;
 
-    while (i < len && is_lws(v[i]))
+    while (i < len && doanra_http_ows(v[i]))
         i++;
     while (i < len && token_byte((unsigned char)v[i]))
         i++;
     for (;;) {
-        while (i < len && is_lws(v[i]))
+        while (i < len && doanra_http_ows(v[i]))
             i++;
         if (i >= len)
             return 1;
         if (v[i] != ';')
             return 0;
         i++;
-        while (i < len && is_lws(v[i]))
+        while (i < len && doanra_http_ows(v[i]))
             i++;
         if (i >= len)
             return 1; /* a trailing ';' */
@@ -344,10 +328,10 @@ static int parse_disposition(const char *v, apr_size_t len, part_head *h)
     apr_size_t pnl, pvl;
     int r;
 
-    while (i < len && is_lws(v[i]))
+    while (i < len && doanra_http_ows(v[i]))
         i++;
     pos = i;
-    while (pos < len && v[pos] != ';' && !is_lws(v[pos]))
+    while (pos < len && v[pos] != ';' && !doanra_http_ows(v[pos]))
         pos++;
     if (!ieq(v + i, pos - i, "form-data"))
         return 0;
@@ -406,9 +390,9 @@ static int value_part_irregular(const part_head *h)
     if (h->cte) {
         const char *v = h->cte;
         apr_size_t n = h->cte_len;
-        while (n > 0 && is_lws(*v))
+        while (n > 0 && doanra_http_ows(*v))
             v++, n--;
-        while (n > 0 && is_lws(v[n - 1]))
+        while (n > 0 && doanra_http_ows(v[n - 1]))
             n--;
         if (!ieq(v, n, "7bit") && !ieq(v, n, "8bit") && !ieq(v, n, "binary"))
             return 1;
@@ -417,9 +401,9 @@ static int value_part_irregular(const part_head *h)
         const char *v = h->ctype, *pn, *pv;
         apr_size_t n = h->ctype_len, t = 0, pos, pnl, pvl;
         int r;
-        while (n > 0 && is_lws(*v))
+        while (n > 0 && doanra_http_ows(*v))
             v++, n--;
-        while (t < n && v[t] != ';' && !is_lws(v[t]))
+        while (t < n && v[t] != ';' && !doanra_http_ows(v[t]))
             t++;
         if (!ieq(v, t, "text/plain"))
             return 1;
@@ -537,7 +521,7 @@ doanra_form_status doanra_form_parse_multipart(apr_pool_t *p,
              * characters: see has_ctl(). */
             if (has_ctl(line, ll))
                 h.flags |= DOANRA_PART_HEADER_FOLD;
-            if (!colon || is_lws(line[0])) {
+            if (!colon || doanra_http_ows(line[0])) {
                 h.flags |= DOANRA_PART_HEADER_FOLD;
                 continue;
             }
@@ -616,12 +600,12 @@ static body_type type_of(const char *ct)
     if (!ct)
         return TYPE_OTHER;
     s = ct;
-    while (is_lws(*s))
+    while (doanra_http_ows(*s))
         s++;
     e = s;
     while (*e && *e != ';')
         e++;
-    while (e > s && is_lws(e[-1]))
+    while (e > s && doanra_http_ows(e[-1]))
         e--;
     if (ieq(s, (apr_size_t)(e - s), "application/x-www-form-urlencoded"))
         return TYPE_URLENCODED;

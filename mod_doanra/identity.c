@@ -196,11 +196,135 @@ static int given(const char *s)
     return s && *s;
 }
 
+/* The sending unit: ma_don_vi (or a code resolved earlier), else the unit
+ * whose normalised name is don_vi's.  Sets the trip's unit_code,
+ * unit_registry_name and unit_name_conflict and *su (NULL when not in the
+ * registry); returns the unit key of members without a unit of their own
+ * ("" when the trip names no unit). */
+static const char *resolve_sending_unit(apr_pool_t *p, doanra_trip *t,
+                                        const doanra_registry *reg,
+                                        const doanra_unit **su, int *misses)
+{
+    const char *send_key = "", *code;
+
+    *su = NULL;
+    code = given(t->ma_don_vi) ? t->ma_don_vi : t->unit_code;
+    if (given(code)) {
+        *su = doanra_registry_unit_by_code(p, reg, code);
+        if (reg && !*su)
+            (*misses)++;
+        send_key = *su ? (*su)->code_norm : doanra_text_code_norm(p, code);
+        t->unit_code = *su ? apr_pstrdup(p, (*su)->code) : code;
+        if (*su && given(t->ma_don_vi) && given(t->unit_norm) &&
+            strcmp((*su)->name_norm, t->unit_norm) != 0)
+            t->unit_name_conflict = apr_pstrdup(p, (*su)->name);
+    } else if (given(t->unit_norm)) {
+        *su = reg ? get(reg->unit_name, t->unit_norm) : NULL;
+        if (reg && !*su)
+            (*misses)++;
+        send_key = *su ? (*su)->code_norm : t->unit_norm;
+        if (*su)
+            t->unit_code = apr_pstrdup(p, (*su)->code);
+    }
+    if (!*su)
+        return send_key;
+    t->unit_registry_name = apr_pstrdup(p, (*su)->name);
+    return apr_pstrdup(p, send_key);
+}
+
+/* The member's unit: tv_don_vi (by name, else by code), else the sending
+ * unit su.  Sets *mu (NULL when not in the registry) and returns the
+ * member's unit key. */
+static const char *member_unit(apr_pool_t *p, const doanra_member *m,
+                               const doanra_registry *reg,
+                               const doanra_unit *su, const char *send_key,
+                               const doanra_unit **mu, int *misses)
+{
+    *mu = su;
+    if (!given(m->unit_norm))
+        return send_key;
+    *mu = NULL;
+    if (reg) {
+        *mu = get(reg->unit_name, m->unit_norm);
+        if (!*mu)
+            *mu = get(reg->unit_code, doanra_text_code_norm(p, m->unit_norm));
+        if (!*mu)
+            (*misses)++;
+    }
+    return *mu ? apr_pstrdup(p, (*mu)->code_norm) : m->unit_norm;
+}
+
+/* The person-identity string of SPEC section 3 (doanra_member.identity):
+ * "c:" + the registered official's normalised code, else "c:" + the
+ * normalised tv_ma, else "n:" + normalised name + "|" + unit key. */
+static const char *identity_of(apr_pool_t *p, const doanra_official *off,
+                               const char *code_norm, const char *name_norm,
+                               const char *unit_key)
+{
+    if (off)
+        return apr_pstrcat(p, "c:", off->code_norm, NULL);
+    if (*code_norm)
+        return apr_pstrcat(p, "c:", code_norm, NULL);
+    return apr_pstrcat(p, "n:", name_norm, "|", unit_key, NULL);
+}
+
+/* Who member m is: the one official of that name in the member's unit,
+ * else the official tv_ma names, else nobody in the registry; sets the
+ * registry facts, what rule `identity` reports and the identity. */
+static void resolve_member(apr_pool_t *p, doanra_member *m,
+                           const doanra_registry *reg, const doanra_unit *su,
+                           const char *send_key, int *misses)
+{
+    const doanra_unit *mu;
+    const doanra_official *byname = NULL, *bycode = NULL, *off = NULL;
+    const char *unit_key, *code_norm = "";
+    const char *name_norm = m->name_norm ? m->name_norm : "";
+
+    if (given(m->code))
+        code_norm = doanra_text_code_norm(p, m->code);
+    unit_key = member_unit(p, m, reg, su, send_key, &mu, misses);
+
+    if (reg && mu && *name_norm) {
+        const doanra_official *first;
+        if (doanra_registry_officials_named(p, reg, name_norm, mu->code_norm,
+                                            &first) == 1)
+            byname = first;
+    }
+    if (reg && *code_norm) {
+        bycode = get(reg->official_code, code_norm);
+        if (!bycode)
+            (*misses)++;
+    }
+
+    m->identity_issue = DOANRA_ID_OK;
+    m->code_owner = NULL;
+    if (byname) {
+        /* Name and unit say who it is; a code that disagrees is a typo, an
+         * invention or someone else's. */
+        off = byname;
+        if (*code_norm && strcmp(code_norm, byname->code_norm) != 0) {
+            m->identity_issue = DOANRA_ID_CODE_NOT_THEIRS;
+            m->code_owner = keep(p, bycode);
+        }
+    } else if (bycode) {
+        off = bycode;
+        if (*name_norm && strcmp(name_norm, bycode->name_norm) != 0) {
+            m->identity_issue = DOANRA_ID_CODE_OTHER_NAME;
+            m->code_owner = keep(p, bycode);
+        }
+    }
+    m->official = keep(p, off);
+    m->registry_found = off != NULL;
+    m->registry_key_leader = off ? off->is_key_leader : 0;
+    m->registry_unit_code = off ? copy_or_null(p, off->unit_code) : NULL;
+    m->identity = identity_of(p, off, code_norm, name_norm, unit_key);
+}
+
 int doanra_trip_resolve_identity(apr_pool_t *p, doanra_trip *t,
                                  const doanra_registry *reg)
 {
-    const doanra_unit *su = NULL;
-    const char *send_key = "", *code;
+    const doanra_unit *su;
+    const char *send_key;
     int misses = 0, i;
 
     if (!t)
@@ -209,94 +333,18 @@ int doanra_trip_resolve_identity(apr_pool_t *p, doanra_trip *t,
     t->unit_registry_name = NULL;
     t->unit_name_conflict = NULL;
 
-    /* The sending unit: ma_don_vi (or a code resolved earlier), else the
-     * unit whose normalised name is don_vi's. */
-    code = given(t->ma_don_vi) ? t->ma_don_vi : t->unit_code;
-    if (given(code)) {
-        su = doanra_registry_unit_by_code(p, reg, code);
-        if (reg && !su)
-            misses++;
-        send_key = su ? su->code_norm : doanra_text_code_norm(p, code);
-        t->unit_code = su ? apr_pstrdup(p, su->code) : code;
-        if (su && given(t->ma_don_vi) && given(t->unit_norm) &&
-            strcmp(su->name_norm, t->unit_norm) != 0)
-            t->unit_name_conflict = apr_pstrdup(p, su->name);
-    } else if (given(t->unit_norm)) {
-        su = reg ? get(reg->unit_name, t->unit_norm) : NULL;
-        if (reg && !su)
-            misses++;
-        send_key = su ? su->code_norm : t->unit_norm;
-        if (su)
-            t->unit_code = apr_pstrdup(p, su->code);
-    }
-    if (su)
-        t->unit_registry_name = apr_pstrdup(p, su->name);
-    if (su)
-        send_key = apr_pstrdup(p, send_key);
-
-    for (i = 0; t->members && i < t->members->nelts; i++) {
-        doanra_member *m = &APR_ARRAY_IDX(t->members, i, doanra_member);
-        const doanra_unit *mu = su;
-        const doanra_official *byname = NULL, *bycode = NULL, *off = NULL;
-        const char *unit_key = send_key, *code_norm = "";
-        const char *name_norm = m->name_norm ? m->name_norm : "";
-
-        if (given(m->code))
-            code_norm = doanra_text_code_norm(p, m->code);
-        /* The member's unit: tv_don_vi (by name, else by code), else the
-         * sending unit. */
-        if (given(m->unit_norm)) {
-            mu = NULL;
-            if (reg) {
-                mu = get(reg->unit_name, m->unit_norm);
-                if (!mu)
-                    mu = get(reg->unit_code,
-                             doanra_text_code_norm(p, m->unit_norm));
-                if (!mu)
-                    misses++;
-            }
-            unit_key = mu ? apr_pstrdup(p, mu->code_norm) : m->unit_norm;
-        }
-
-        if (reg && mu && *name_norm) {
-            const doanra_official *first;
-            if (doanra_registry_officials_named(p, reg, name_norm,
-                                                mu->code_norm, &first) == 1)
-                byname = first;
-        }
-        if (reg && *code_norm) {
-            bycode = get(reg->official_code, code_norm);
-            if (!bycode)
-                misses++;
-        }
-
-        m->identity_issue = DOANRA_ID_OK;
-        m->code_owner = NULL;
-        if (byname) {
-            /* Name and unit say who it is; a code that disagrees is a
-             * typo, an invention or someone else's. */
-            off = byname;
-            if (*code_norm && strcmp(code_norm, byname->code_norm) != 0) {
-                m->identity_issue = DOANRA_ID_CODE_NOT_THEIRS;
-                m->code_owner = keep(p, bycode);
-            }
-        } else if (bycode) {
-            off = bycode;
-            if (*name_norm && strcmp(name_norm, bycode->name_norm) != 0) {
-                m->identity_issue = DOANRA_ID_CODE_OTHER_NAME;
-                m->code_owner = keep(p, bycode);
-            }
-        }
-        m->official = keep(p, off);
-        m->registry_found = off != NULL;
-        m->registry_key_leader = off ? off->is_key_leader : 0;
-        m->registry_unit_code = off ? copy_or_null(p, off->unit_code) : NULL;
-        if (off)
-            m->identity = apr_pstrcat(p, "c:", off->code_norm, NULL);
-        else if (*code_norm)
-            m->identity = apr_pstrcat(p, "c:", code_norm, NULL);
-        else
-            m->identity = apr_pstrcat(p, "n:", name_norm, "|", unit_key, NULL);
-    }
+    send_key = resolve_sending_unit(p, t, reg, &su, &misses);
+    for (i = 0; t->members && i < t->members->nelts; i++)
+        resolve_member(p, &APR_ARRAY_IDX(t->members, i, doanra_member), reg, su,
+                       send_key, &misses);
     return misses;
+}
+
+const char *doanra_member_code(const doanra_member *m)
+{
+    if (!m)
+        return NULL;
+    if (m->official)
+        return m->official->code;
+    return given(m->code) ? m->code : NULL;
 }

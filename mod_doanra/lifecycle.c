@@ -118,20 +118,14 @@ static const char *status_label(const doanra_config *c, const char *status)
 static const char *field_value(apr_pool_t *p, const doanra_config *c, int key,
                                const apr_array_header_t *fields)
 {
-    const char *want = c->field_names[key];
-    size_t wl = strlen(want);
     const char *found = NULL;
     int i;
 
     for (i = 0; fields && i < fields->nelts; i++) {
         const doanra_field *f = &APR_ARRAY_IDX(fields, i, doanra_field);
-        size_t nl;
         if (!f->name || f->is_file)
             continue;
-        nl = strlen(f->name);
-        if ((nl == wl && !memcmp(f->name, want, wl)) ||
-            (nl == wl + 2 && !memcmp(f->name, want, wl) &&
-             !strcmp(f->name + wl, "[]")))
+        if (doanra_field_name_is(c, key, f->name))
             found = f->value;
     }
     if (found) {
@@ -157,7 +151,7 @@ static long date_field(apr_pool_t *p, const doanra_config *c, int key,
     if (!v)
         return today;
     d = doanra_date_parse(v);
-    if (d == DOANRA_NODATE) {
+    if (!doanra_date_ok(d)) {
         const char *lbl = key == DOANRA_F_NGAY_QUYET_DINH
                               ? L(c, "Ngày quyết định", "The decision date")
                               : L(c, "Ngày nộp báo cáo",
@@ -267,7 +261,7 @@ int doanra_step_judge(apr_pool_t *p, const doanra_config *c,
             L(c, action_vi[a], action_en[a]));
         return 0;
     }
-    if (a == DOANRA_ACT_REPORT && ts->ngay_ve != DOANRA_NODATE) {
+    if (a == DOANRA_ACT_REPORT && doanra_date_ok(ts->ngay_ve)) {
         if (ts->ngay_ve >= today) {
             doanra_add_finding(
                 p, c, findings, DOANRA_R_LIFECYCLE, DOANRA_F_MA_HO_SO, 0,
@@ -276,23 +270,17 @@ int doanra_step_judge(apr_pool_t *p, const doanra_config *c,
                   "ngày về.",
                   "Trip %s is back on %s; its report is filed after that "
                   "day."),
-                ts->code,
-                c->lang == DOANRA_LANG_EN ? doanra_date_iso(p, ts->ngay_ve)
-                                          : doanra_date_vn(p, ts->ngay_ve));
+                ts->code, doanra_date_show(p, c->lang, ts->ngay_ve));
             return 0;
         }
-        if (s->report_date != DOANRA_NODATE && s->report_date < ts->ngay_ve) {
+        if (doanra_date_ok(s->report_date) && s->report_date < ts->ngay_ve) {
             doanra_add_finding(
                 p, c, findings, DOANRA_R_LIFECYCLE, DOANRA_F_NGAY_BAO_CAO, 0,
                 L(c, "Ngày nộp báo cáo %s trước ngày về %s của đoàn %s.",
                   "The report date %s is before trip %s's return on %s."),
-                c->lang == DOANRA_LANG_EN
-                    ? doanra_date_iso(p, s->report_date)
-                    : doanra_date_vn(p, s->report_date),
-                c->lang == DOANRA_LANG_EN ? ts->code
-                                          : doanra_date_vn(p, ts->ngay_ve),
-                c->lang == DOANRA_LANG_EN ? doanra_date_iso(p, ts->ngay_ve)
-                                          : ts->code);
+                doanra_date_show(p, c->lang, s->report_date),
+                L(c, doanra_date_show(p, c->lang, ts->ngay_ve), ts->code),
+                L(c, ts->code, doanra_date_show(p, c->lang, ts->ngay_ve)));
             return 0;
         }
     }

@@ -66,22 +66,6 @@ typedef struct {
 /* Small helpers                                                        */
 /* ------------------------------------------------------------------ */
 
-static int is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
-static char lower(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-}
-
-static int is_alpha(char c)
-{
-    c = lower(c);
-    return c >= 'a' && c <= 'z';
-}
-
 static void emit(refill *rf, const char *s, apr_size_t n)
 {
     if (n) {
@@ -199,7 +183,7 @@ static const char *decode(apr_pool_t *p, const char *s, apr_size_t n)
                 j++;
             }
             for (; j < n && digits < 8; j++, digits++) {
-                char c = lower(s[j]);
+                char c = doanra_ascii_lower(s[j]);
                 if (c >= '0' && c <= '9')
                     cp = cp * (hex ? 16 : 10) + (unsigned long)(c - '0');
                 else if (hex && c >= 'a' && c <= 'f')
@@ -269,9 +253,9 @@ static int parse_tag(const refill *rf, apr_size_t b, tag *t)
 
     t->b = b;
     apr_array_clear(t->attrs);
-    while (j < len && !is_space(h[j]) && h[j] != '>' && h[j] != '/') {
+    while (j < len && !doanra_html_space(h[j]) && h[j] != '>' && h[j] != '/') {
         if (k < sizeof(t->name) - 1)
-            t->name[k++] = lower(h[j]);
+            t->name[k++] = doanra_ascii_lower(h[j]);
         else
             k = sizeof(t->name); /* too long: a name we do not know */
         j++;
@@ -281,7 +265,7 @@ static int parse_tag(const refill *rf, apr_size_t b, tag *t)
     for (;;) {
         apr_size_t ws = j;
         attr *a;
-        while (j < len && (is_space(h[j]) || h[j] == '/'))
+        while (j < len && (doanra_html_space(h[j]) || h[j] == '/'))
             j++;
         if (j >= len)
             return 0;
@@ -291,20 +275,20 @@ static int parse_tag(const refill *rf, apr_size_t b, tag *t)
         }
         a = apr_array_push(t->attrs);
         a->name_b = j;
-        while (j < len && !is_space(h[j]) && h[j] != '>' && h[j] != '/' &&
-               !(h[j] == '=' && j > a->name_b))
+        while (j < len && !doanra_html_space(h[j]) && h[j] != '>' &&
+               h[j] != '/' && !(h[j] == '=' && j > a->name_b))
             j++;
         a->name_e = j;
         a->span_b = a->name_b;
-        while (a->span_b > ws && is_space(h[a->span_b - 1]))
+        while (a->span_b > ws && doanra_html_space(h[a->span_b - 1]))
             a->span_b--;
         a->has_val = 0;
         a->val_b = a->val_e = a->span_e = j;
-        while (j < len && is_space(h[j]))
+        while (j < len && doanra_html_space(h[j]))
             j++;
         if (j < len && h[j] == '=') {
             j++;
-            while (j < len && is_space(h[j]))
+            while (j < len && doanra_html_space(h[j]))
                 j++;
             if (j >= len)
                 return 0;
@@ -318,7 +302,7 @@ static int parse_tag(const refill *rf, apr_size_t b, tag *t)
                 j = a->val_e + 1;
             } else {
                 a->val_b = j;
-                while (j < len && !is_space(h[j]) && h[j] != '>')
+                while (j < len && !doanra_html_space(h[j]) && h[j] != '>')
                     j++;
                 a->val_e = j;
             }
@@ -547,7 +531,7 @@ static const char *option_text(const refill *rf, apr_size_t e)
     int sp = 0;
 
     for (; *d; d++) {
-        if (is_space(*d)) {
+        if (doanra_html_space(*d)) {
             sp = o > out;
             continue;
         }
@@ -612,7 +596,7 @@ static apr_size_t do_select(refill *rf, tag *t)
             if (!end)
                 break;
             i = (apr_size_t)(end - rf->h) + 3;
-        } else if (i + 1 < rf->len && is_alpha(rf->h[i + 1])) {
+        } else if (i + 1 < rf->len && doanra_ascii_alpha(rf->h[i + 1])) {
             tag o;
             o.attrs = t->attrs; /* the select's own attributes are done */
             if (!parse_tag(rf, i, &o))
@@ -651,9 +635,9 @@ static apr_size_t do_select(refill *rf, tag *t)
 
 static int comment_is_marker(const char *s, apr_size_t n)
 {
-    while (n && is_space(*s))
+    while (n && doanra_html_space(*s))
         s++, n--;
-    while (n && is_space(s[n - 1]))
+    while (n && doanra_html_space(s[n - 1]))
         n--;
     return n == 6 && strncasecmp(s, "doanra", 6) == 0;
 }
@@ -699,7 +683,7 @@ static void walk(refill *rf)
             if (!e)
                 return;
             i = e;
-        } else if (is_alpha(h[i + 1])) {
+        } else if (doanra_ascii_alpha(h[i + 1])) {
             if (!parse_tag(rf, i, &t))
                 return;
             i = t.e;

@@ -82,31 +82,6 @@ const char *doanra_html_escape(apr_pool_t *p, const char *s)
     return out;
 }
 
-/* Length of the well-formed UTF-8 sequence at s[0..len), 0 if ill-formed
- * (overlong forms, surrogates and values past U+10FFFF are ill-formed). */
-static apr_size_t utf8_seq(const unsigned char *s, apr_size_t len)
-{
-    unsigned c = s[0];
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        return (len >= 2 && (s[1] & 0xC0) == 0x80) ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-        return (len >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80)
-                   ? 3
-                   : 0;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        return (len >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 &&
-                (s[3] & 0xC0) == 0x80)
-                   ? 4
-                   : 0;
-    }
-    return 0;
-}
-
 /* JSON string body of s[0..len).  Besides what JSON requires, < > & are
  * escaped so the text can sit inside a <script> or an HTML attribute, and
  * U+2028/2029 so it is also valid JavaScript.  NUL and ill-formed UTF-8
@@ -127,7 +102,7 @@ static const char *json_escape_n(apr_pool_t *p, const char *s, apr_size_t len)
         unsigned c = q[i];
         apr_size_t k;
         if (c >= 0x80) {
-            k = utf8_seq(q + i, len - i);
+            k = doanra_utf8_seq(q + i, len - i);
             if (k == 0) {
                 memcpy(o, "\\ufffd", 6);
                 o += 6;

@@ -13,7 +13,6 @@
  */
 #include "doanra.h"
 
-#include <stdarg.h>
 #include <string.h>
 #include <strings.h>
 
@@ -24,15 +23,9 @@
 /* Small helpers                                                        */
 /* ------------------------------------------------------------------ */
 
-static int date_ok(long d)
-{
-    return d != DOANRA_NODATE;
-}
-
 static const char *fmt_date(apr_pool_t *p, const doanra_config *c, long d)
 {
-    return c->lang == DOANRA_LANG_EN ? doanra_date_iso(p, d)
-                                     : doanra_date_vn(p, d);
+    return doanra_date_show(p, c->lang, d);
 }
 
 static int year_of(long d)
@@ -60,15 +53,13 @@ static const char *country_label(const doanra_config *c,
  * long textarea cannot make the result block unreadable. */
 static const char *clip(apr_pool_t *p, const char *s, apr_size_t max)
 {
-    apr_size_t n;
+    apr_size_t len, n;
     if (!s)
         return "";
-    n = strlen(s);
-    if (n <= max)
+    len = strlen(s);
+    n = doanra_utf8_cut(s, len, max);
+    if (n == len)
         return s;
-    n = max;
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-        n--; /* do not split a UTF-8 sequence */
     return apr_pstrcat(p, apr_pstrndup(p, s, n), "…", NULL);
 }
 
@@ -125,43 +116,6 @@ static int already_reported(const doanra_config *c,
             return 1;
     }
     return 0;
-}
-
-/* Like doanra_add_finding, but with the severity chosen by the rule itself
- * (an unplanned trip without a reason is an error although `plan` is a
- * warning by default).  The rule's configured `off` still wins. */
-static void add_finding_sev(apr_pool_t *p, const doanra_config *c,
-                            apr_array_header_t *findings, int rule, int sev,
-                            int field_key, int row, const char *fmt, ...)
-    __attribute__((format(printf, 8, 9)));
-
-static void add_finding_sev(apr_pool_t *p, const doanra_config *c,
-                            apr_array_header_t *findings, int rule, int sev,
-                            int field_key, int row, const char *fmt, ...)
-{
-    doanra_finding *f;
-    va_list ap;
-    int conf = c->severity[rule];
-
-    if (conf == DOANRA_SEV_UNSET)
-        conf = doanra_rule_default_severity(rule);
-    if (conf == DOANRA_SEV_OFF)
-        return;
-    f = apr_array_push(findings);
-    f->rule = rule;
-    f->severity = sev;
-    f->field = c->field_names[field_key];
-    f->row = row;
-    va_start(ap, fmt);
-    f->message = apr_pvsprintf(p, fmt, ap);
-    va_end(ap);
-}
-
-/* Effective severity of a rule as configured. */
-static int severity_of(const doanra_config *c, int rule)
-{
-    int s = c->severity[rule];
-    return s == DOANRA_SEV_UNSET ? doanra_rule_default_severity(rule) : s;
 }
 
 /* ------------------------------------------------------------------ */
@@ -225,7 +179,7 @@ static int check_dates(apr_pool_t *p, const doanra_config *c,
                        apr_array_header_t *findings)
 {
     const apr_array_header_t *legs = t->legs;
-    int have_span = date_ok(t->ngay_di) && date_ok(t->ngay_ve);
+    int have_span = doanra_date_ok(t->ngay_di) && doanra_date_ok(t->ngay_ve);
     int ok = have_span;
     const doanra_leg *prev = NULL;
     int i;
@@ -242,7 +196,8 @@ static int check_dates(apr_pool_t *p, const doanra_config *c,
     }
     /* A departure in the past does not make the travel gaps meaningless,
      * so it leaves `ok` alone. */
-    if (date_ok(t->ngay_di) && date_ok(today) && t->ngay_di < today) {
+    if (doanra_date_ok(t->ngay_di) && doanra_date_ok(today) &&
+        t->ngay_di < today) {
         doanra_add_finding(
             p, c, findings, DOANRA_R_DATES, DOANRA_F_NGAY_DI, 0, "%s",
             apr_psprintf(p,
@@ -257,7 +212,7 @@ static int check_dates(apr_pool_t *p, const doanra_config *c,
         const char *where =
             g->country ? apr_psprintf(p, " (%s)", country_label(c, g->country))
                        : "";
-        if (!date_ok(g->from) || !date_ok(g->to)) {
+        if (!doanra_date_ok(g->from) || !doanra_date_ok(g->to)) {
             ok = 0; /* already reported by the trip builder */
             continue;
         }
@@ -275,7 +230,7 @@ static int check_dates(apr_pool_t *p, const doanra_config *c,
                              fmt_date(p, c, g->from)));
             continue; /* its span means nothing for the checks below */
         }
-        if (date_ok(t->ngay_di) && g->from < t->ngay_di) {
+        if (doanra_date_ok(t->ngay_di) && g->from < t->ngay_di) {
             ok = 0;
             doanra_add_finding(
                 p, c, findings, DOANRA_R_DATES, DOANRA_F_TU_NGAY, g->row, "%s",
@@ -288,7 +243,7 @@ static int check_dates(apr_pool_t *p, const doanra_config *c,
                              g->row, where, fmt_date(p, c, g->from),
                              fmt_date(p, c, t->ngay_di)));
         }
-        if (date_ok(t->ngay_ve) && g->to > t->ngay_ve) {
+        if (doanra_date_ok(t->ngay_ve) && g->to > t->ngay_ve) {
             ok = 0;
             doanra_add_finding(
                 p, c, findings, DOANRA_R_DATES, DOANRA_F_DEN_NGAY, g->row, "%s",
@@ -370,7 +325,8 @@ static apr_array_header_t *visits_of(apr_pool_t *p, const doanra_trip *t)
             x->first_row = g->row;
         }
         x->last_row = g->row;
-        if (date_ok(g->from) && date_ok(g->to) && g->to >= g->from)
+        if (doanra_date_ok(g->from) && doanra_date_ok(g->to) &&
+            g->to >= g->from)
             x->days += g->to - g->from + 1;
     }
     return v;
@@ -654,7 +610,8 @@ static void check_lead_time(apr_pool_t *p, const doanra_config *c,
                             apr_array_header_t *findings)
 {
     long lead;
-    if (c->min_lead_days <= 0 || !date_ok(t->ngay_di) || !date_ok(today))
+    if (c->min_lead_days <= 0 || !doanra_date_ok(t->ngay_di) ||
+        !doanra_date_ok(today))
         return;
     lead = t->ngay_di - today;
     /* A departure in the past is a `dates` finding already. */
@@ -685,7 +642,7 @@ static void check_history_members(apr_pool_t *p, const doanra_config *c,
                                   long today, apr_array_header_t *findings)
 {
     const apr_array_header_t *ms = t->members;
-    int year = year_of(date_ok(t->ngay_di) ? t->ngay_di : today);
+    int year = year_of(doanra_date_ok(t->ngay_di) ? t->ngay_di : today);
     int i;
 
     for (i = 0; ms && i < ms->nelts; i++) {
@@ -717,7 +674,7 @@ static void check_history_members(apr_pool_t *p, const doanra_config *c,
             long from = h->overlap_from ? h->overlap_from[i] : DOANRA_NODATE;
             long to = h->overlap_to ? h->overlap_to[i] : DOANRA_NODATE;
             const char *span =
-                (date_ok(from) && date_ok(to))
+                (doanra_date_ok(from) && doanra_date_ok(to))
                     ? apr_psprintf(p, L(c, " (từ %s đến %s)", " (%s to %s)"),
                                    fmt_date(p, c, from), fmt_date(p, c, to))
                     : "";
@@ -749,6 +706,49 @@ static int entry_has_country(const doanra_plan_entry *e, const char *code)
     return 0;
 }
 
+/* A candidate entry covers the trip: the departure year, the unit when
+ * both name one, the period around the departure date, and every country
+ * the legs visit. */
+static int entry_covers(const doanra_plan_entry *e, const doanra_trip *t,
+                        int year)
+{
+    int j;
+
+    if (e->year != year)
+        return 0;
+    if (t->unit_code && *t->unit_code && e->unit_code &&
+        strcasecmp(t->unit_code, e->unit_code) != 0)
+        return 0;
+    if (!doanra_date_ok(e->period_from) || !doanra_date_ok(e->period_to) ||
+        t->ngay_di < e->period_from || t->ngay_di > e->period_to)
+        return 0;
+    for (j = 0; t->legs && j < t->legs->nelts; j++) {
+        const doanra_leg *l = &APR_ARRAY_IDX(t->legs, j, doanra_leg);
+        if (l->country && !entry_has_country(e, l->country->code))
+            return 0;
+    }
+    return 1;
+}
+
+const doanra_plan_entry *doanra_plan_match(const doanra_trip *t,
+                                           const doanra_history *h)
+{
+    int i, year;
+
+    if (!t || !h || !doanra_date_ok(t->ngay_di))
+        return NULL;
+    if (h->plan_code_given)
+        return h->plan_by_code;
+    year = year_of(t->ngay_di);
+    for (i = 0; h->plan_candidates && i < h->plan_candidates->nelts; i++) {
+        const doanra_plan_entry *e =
+            &APR_ARRAY_IDX(h->plan_candidates, i, doanra_plan_entry);
+        if (entry_covers(e, t, year))
+            return e;
+    }
+    return NULL;
+}
+
 /* Visited countries the entry does not list, as a name list ("" if none). */
 static const char *missing_countries(apr_pool_t *p, const doanra_config *c,
                                      const doanra_plan_entry *e,
@@ -769,12 +769,12 @@ static void report_unplanned(apr_pool_t *p, const doanra_config *c,
                              const doanra_trip *t, const char *why,
                              apr_array_header_t *findings)
 {
-    int conf = severity_of(c, DOANRA_R_PLAN);
+    int conf = doanra_rule_severity(c, DOANRA_R_PLAN);
     const char *reason = t->ly_do_phat_sinh;
 
     if (reason && *reason)
         /* Justified: the configured severity (warning by default). */
-        add_finding_sev(
+        doanra_add_finding_sev(
             p, c, findings, DOANRA_R_PLAN, conf, DOANRA_F_LY_DO_PHAT_SINH, 0,
             L(c,
               "%sChuyến đi không có trong kế hoạch đã được phê duyệt (đoàn "
@@ -784,7 +784,7 @@ static void report_unplanned(apr_pool_t *p, const doanra_config *c,
             why, clip(p, reason, 300));
     else
         /* Unjustified: always an error unless the rule is off. */
-        add_finding_sev(
+        doanra_add_finding_sev(
             p, c, findings, DOANRA_R_PLAN, DOANRA_SEV_ERROR,
             DOANRA_F_LY_DO_PHAT_SINH, 0,
             L(c,
@@ -795,85 +795,78 @@ static void report_unplanned(apr_pool_t *p, const doanra_config *c,
             why);
 }
 
+/* ma_ke_hoach names entry e (NULL: no such entry): say how the trip
+ * differs from it.  Its period is not compared: the code says which entry
+ * is meant. */
+static void check_plan_code(apr_pool_t *p, const doanra_config *c,
+                            const doanra_trip *t, const doanra_plan_entry *e,
+                            const apr_array_header_t *v,
+                            apr_array_header_t *findings)
+{
+    int year = year_of(t->ngay_di);
+    const char *diff = "", *miss;
+
+    if (!e) {
+        report_unplanned(
+            p, c, t,
+            apr_psprintf(p,
+                         L(c,
+                           "Mã kế hoạch \"%s\" không có trong kế hoạch "
+                           "đã được phê duyệt. ",
+                           "The plan code \"%s\" is not in the approved "
+                           "plan. "),
+                         clip(p, t->ma_ke_hoach, 60)),
+            findings);
+        return;
+    }
+    if (e->year != year)
+        diff = apr_psprintf(
+            p, L(c, "năm %d (chuyến đi năm %d)", "year %d (the trip is in %d)"),
+            e->year, year);
+    if (t->unit_code && *t->unit_code && e->unit_code &&
+        strcasecmp(t->unit_code, e->unit_code) != 0)
+        diff =
+            apr_pstrcat(p, diff, *diff ? "; " : "",
+                        apr_psprintf(p,
+                                     L(c, "đơn vị %s (đơn vị gửi hồ sơ là %s)",
+                                       "unit %s (the sending unit is %s)"),
+                                     e->unit_code, t->unit_code),
+                        NULL);
+    miss = missing_countries(p, c, e, v);
+    if (*miss)
+        diff = apr_pstrcat(p, diff, *diff ? "; " : "",
+                           apr_psprintf(p,
+                                        L(c, "kế hoạch không có nước: %s",
+                                          "countries not in the plan entry: "
+                                          "%s"),
+                                        miss),
+                           NULL);
+    if (*diff)
+        doanra_add_finding(
+            p, c, findings, DOANRA_R_PLAN, DOANRA_F_MA_KE_HOACH, 0,
+            L(c, "Chuyến đi không khớp với mục kế hoạch %s: %s.",
+              "The trip does not match plan entry %s: %s."),
+            clip(p, e->code ? e->code : t->ma_ke_hoach, 60), diff);
+}
+
 static void check_plan(apr_pool_t *p, const doanra_config *c,
                        const doanra_trip *t, const doanra_history *h,
                        const apr_array_header_t *v,
                        apr_array_header_t *findings)
 {
-    int year, i;
+    const doanra_plan_entry *e;
 
-    if (severity_of(c, DOANRA_R_PLAN) == DOANRA_SEV_OFF)
+    if (doanra_rule_severity(c, DOANRA_R_PLAN) == DOANRA_SEV_OFF)
         return;
     /* Without a departure date neither the year nor the period can be
      * compared; `required` / `format` already asks for it. */
-    if (!date_ok(t->ngay_di))
+    if (!doanra_date_ok(t->ngay_di))
         return;
-    year = year_of(t->ngay_di);
-
-    if (h->plan_code_given) {
-        const doanra_plan_entry *e = h->plan_by_code;
-        const char *diff = "", *miss;
-        if (!e) {
-            report_unplanned(
-                p, c, t,
-                apr_psprintf(p,
-                             L(c,
-                               "Mã kế hoạch \"%s\" không có trong kế hoạch "
-                               "đã được phê duyệt. ",
-                               "The plan code \"%s\" is not in the approved "
-                               "plan. "),
-                             clip(p, t->ma_ke_hoach, 60)),
-                findings);
-            return;
-        }
-        if (e->year != year)
-            diff = apr_psprintf(p,
-                                L(c, "năm %d (chuyến đi năm %d)",
-                                  "year %d (the trip is in %d)"),
-                                e->year, year);
-        if (t->unit_code && *t->unit_code && e->unit_code &&
-            strcasecmp(t->unit_code, e->unit_code) != 0)
-            diff = apr_pstrcat(
-                p, diff, *diff ? "; " : "",
-                apr_psprintf(p,
-                             L(c, "đơn vị %s (đơn vị gửi hồ sơ là %s)",
-                               "unit %s (the sending unit is %s)"),
-                             e->unit_code, t->unit_code),
-                NULL);
-        miss = missing_countries(p, c, e, v);
-        if (*miss)
-            diff = apr_pstrcat(
-                p, diff, *diff ? "; " : "",
-                apr_psprintf(p,
-                             L(c, "kế hoạch không có nước: %s",
-                               "countries not in the plan entry: %s"),
-                             miss),
-                NULL);
-        if (*diff)
-            doanra_add_finding(
-                p, c, findings, DOANRA_R_PLAN, DOANRA_F_MA_KE_HOACH, 0,
-                L(c, "Chuyến đi không khớp với mục kế hoạch %s: %s.",
-                  "The trip does not match plan entry %s: %s."),
-                clip(p, e->code ? e->code : t->ma_ke_hoach, 60), diff);
-        return;
-    }
-
-    for (i = 0; h->plan_candidates && i < h->plan_candidates->nelts; i++) {
-        const doanra_plan_entry *e =
-            &APR_ARRAY_IDX(h->plan_candidates, i, doanra_plan_entry);
-        if (e->year != year)
-            continue;
-        if (t->unit_code && *t->unit_code && e->unit_code &&
-            strcasecmp(t->unit_code, e->unit_code) != 0)
-            continue;
-        if (!date_ok(e->period_from) || !date_ok(e->period_to) ||
-            t->ngay_di < e->period_from || t->ngay_di > e->period_to)
-            continue;
-        if (*missing_countries(p, c, e, v))
-            continue;
-        return; /* planned */
-    }
-    report_unplanned(p, c, t, "", findings);
+    e = doanra_plan_match(t, h);
+    if (h->plan_code_given)
+        check_plan_code(p, c, t, e, v, findings);
+    else if (!e)
+        report_unplanned(p, c, t, "", findings);
 }
 
 /* ------------------------------------------------------------------ */
@@ -950,7 +943,8 @@ static void check_report_overdue(apr_pool_t *p, const doanra_config *c,
     if (h->overdue_reports <= 0)
         return;
     code = h->overdue_code ? h->overdue_code : "?";
-    back = date_ok(h->overdue_back) ? fmt_date(p, c, h->overdue_back) : "?";
+    back =
+        doanra_date_ok(h->overdue_back) ? fmt_date(p, c, h->overdue_back) : "?";
     if (c->lang == DOANRA_LANG_EN)
         doanra_add_finding(
             p, c, findings, DOANRA_R_REPORT_OVERDUE, DOANRA_F_DON_VI, 0,

@@ -9,6 +9,8 @@
  */
 #include "scan.h"
 
+#include "doanra.h"
+
 #include <string.h>
 
 enum {
@@ -42,22 +44,6 @@ void doanra_scan_init(doanra_scan *s)
     s->state = S_TEXT;
 }
 
-static int is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
-static char lower(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-}
-
-static int is_alpha(char c)
-{
-    c = lower(c);
-    return c >= 'a' && c <= 'z';
-}
-
 /* Is the comment text seen (without the closing "--") the marker?  White
  * space around the word is tolerated, letter case is not significant. */
 static int comment_is_marker(const doanra_scan *s)
@@ -68,14 +54,14 @@ static int comment_is_marker(const doanra_scan *s)
         return 0;    /* too short, or longer than we kept */
     n = s->nlen - 2; /* drop the "--" of "-->" */
     e = n;
-    while (b < e && is_space(s->name[b]))
+    while (b < e && doanra_html_space(s->name[b]))
         b++;
-    while (e > b && is_space(s->name[e - 1]))
+    while (e > b && doanra_html_space(s->name[e - 1]))
         e--;
     if (e - b != sizeof(MARKER) - 1)
         return 0;
     for (apr_size_t i = 0; i < e - b; i++)
-        if (lower(s->name[b + i]) != MARKER[i])
+        if (doanra_ascii_lower(s->name[b + i]) != MARKER[i])
             return 0;
     return 1;
 }
@@ -130,10 +116,10 @@ apr_size_t doanra_scan_feed(doanra_scan *s, const char *buf, apr_size_t len)
                 s->state = S_TAGNAME;
                 s->is_end = 1;
                 s->nlen = 0;
-            } else if (is_alpha(c)) {
+            } else if (doanra_ascii_alpha(c)) {
                 s->state = S_TAGNAME;
                 s->is_end = 0;
-                s->name[0] = lower(c);
+                s->name[0] = doanra_ascii_lower(c);
                 s->nlen = 1;
             } else if (c == '?') {
                 s->state = S_DECL;
@@ -181,10 +167,10 @@ apr_size_t doanra_scan_feed(doanra_scan *s, const char *buf, apr_size_t len)
         case S_TAGNAME:
             if (c == '>') {
                 tag_end(s, at);
-            } else if (is_space(c) || c == '/') {
+            } else if (doanra_html_space(c) || c == '/') {
                 s->state = S_ATTRS;
             } else if (s->nlen < sizeof(s->name)) {
-                s->name[s->nlen++] = lower(c);
+                s->name[s->nlen++] = doanra_ascii_lower(c);
             } else {
                 s->nlen = sizeof(s->name); /* too long: no name we know */
             }
@@ -201,7 +187,7 @@ apr_size_t doanra_scan_feed(doanra_scan *s, const char *buf, apr_size_t len)
                 s->state = S_QUOTED;
             } else if (c == '>') {
                 tag_end(s, at);
-            } else if (!is_space(c)) {
+            } else if (!doanra_html_space(c)) {
                 s->state = S_ATTRS; /* unquoted value */
             }
             break;
@@ -213,7 +199,7 @@ apr_size_t doanra_scan_feed(doanra_scan *s, const char *buf, apr_size_t len)
             /* Looking for "</" + raw, any letter case. */
             apr_size_t want = s->rawmatch;
             char w = want == 0 ? '<' : want == 1 ? '/' : s->raw[want - 2];
-            if (lower(c) == w) {
+            if (doanra_ascii_lower(c) == w) {
                 s->rawmatch++;
                 if (s->rawmatch == strlen(s->raw) + 2) {
                     /* The end tag: skip its rest up to '>'. */

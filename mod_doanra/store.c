@@ -209,39 +209,6 @@ static void log_db_error(doanra_store *st, request_rec *r, int level,
 /* Text for the database: valid UTF-8, no \u0000 in jsonb                */
 /* ------------------------------------------------------------------ */
 
-/* Length of the well-formed UTF-8 sequence at s (shortest form, no
- * surrogates, <= U+10FFFF), or 0 if it is not one. */
-static size_t utf8_seq(const unsigned char *s, size_t left)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return c ? 1 : 0;
-    if (c >= 0xC2 && c <= 0xDF)
-        return (left >= 2 && (s[1] & 0xC0) == 0x80) ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        unsigned char lo = 0x80, hi = 0xBF;
-        if (c == 0xE0)
-            lo = 0xA0;
-        if (c == 0xED)
-            hi = 0x9F;
-        return (left >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80)
-                   ? 3
-                   : 0;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        unsigned char lo = 0x80, hi = 0xBF;
-        if (c == 0xF0)
-            lo = 0x90;
-        if (c == 0xF4)
-            hi = 0x8F;
-        return (left >= 4 && s[1] >= lo && s[1] <= hi &&
-                (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80)
-                   ? 4
-                   : 0;
-    }
-    return 0;
-}
-
 /* s unchanged when it is valid UTF-8, else a copy with every bad byte
  * replaced by U+FFFD: PostgreSQL rejects invalid UTF-8 outright, and the
  * record must be written whatever was submitted. */
@@ -254,13 +221,13 @@ static const char *clean_text(apr_pool_t *p, const char *s)
     if (!s)
         return NULL;
     len = strlen(s);
-    while (i < len && (n = utf8_seq(u + i, len - i)) != 0)
+    while (i < len && (n = doanra_utf8_seq(u + i, len - i)) != 0)
         i += n;
     if (i == len)
         return s;
     out = apr_palloc(p, len * 3 + 1);
     for (i = 0; i < len;) {
-        n = utf8_seq(u + i, len - i);
+        n = doanra_utf8_seq(u + i, len - i);
         if (n) {
             memcpy(out + o, s + i, n);
             o += n;

@@ -1,5 +1,7 @@
 /*
- * text.c - UTF-8 validation and the normal form used to compare names.
+ * text.c - UTF-8 (the one decoder of the core: a sequence's length,
+ * validation, a cut that keeps sequences whole) and the normal form used to
+ * compare names.
  *
  * The same person's name typed on a Mac (NFD, decomposed diacritics) and on
  * Windows (NFC), in upper or lower case, with a stray non-breaking space from
@@ -21,57 +23,68 @@
 #include <unicode/utf16.h>
 #include <unicode/utf8.h>
 
+apr_size_t doanra_utf8_seq(const unsigned char *s, apr_size_t left)
+{
+    unsigned c;
+
+    if (!s || left == 0)
+        return 0;
+    c = s[0];
+    if (c < 0x80)
+        return 1;
+    /* C0/C1 would be overlong two-byte forms; above F4 is past U+10FFFF */
+    if (c >= 0xC2 && c <= 0xDF)
+        return (left >= 2 && (s[1] & 0xC0) == 0x80) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        /* E0: overlong below A0; ED: UTF-16 surrogates above 9F */
+        unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+        return (left >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80)
+                   ? 3
+                   : 0;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        /* F0: overlong below 90; F4: past U+10FFFF above 8F */
+        unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+        return (left >= 4 && s[1] >= lo && s[1] <= hi &&
+                (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80)
+                   ? 4
+                   : 0;
+    }
+    return 0;
+}
+
 int doanra_utf8_valid(const char *s, apr_size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
-    const unsigned char *e;
+    apr_size_t i = 0, n;
 
     if (!s)
         return len == 0;
-    e = p + len;
-    while (p < e) {
-        unsigned c = *p;
-        if (c < 0x80) {
-            if (c == 0)
+    while (i < len) {
+        if (p[i] < 0x80) { /* the common case, without a call */
+            if (p[i] == 0)
                 return 0;
-            p++;
+            i++;
             continue;
         }
-        /* C0/C1 would be overlong two-byte forms; above F4 is past U+10FFFF */
-        if (c < 0xC2 || c > 0xF4)
+        n = doanra_utf8_seq(p + i, len - i);
+        if (n == 0)
             return 0;
-        if (c < 0xE0) {
-            if (e - p < 2 || (p[1] & 0xC0) != 0x80)
-                return 0;
-            p += 2;
-            continue;
-        }
-        if (c < 0xF0) {
-            if (e - p < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
-                return 0;
-            if (c == 0xE0 && p[1] < 0xA0) /* overlong */
-                return 0;
-            if (c == 0xED && p[1] > 0x9F) /* UTF-16 surrogates */
-                return 0;
-            p += 3;
-            continue;
-        }
-        if (e - p < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 ||
-            (p[3] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xF0 && p[1] < 0x90) /* overlong */
-            return 0;
-        if (c == 0xF4 && p[1] > 0x8F) /* past U+10FFFF */
-            return 0;
-        p += 4;
+        i += n;
     }
     return 1;
 }
 
-/* The ASCII characters with the Unicode White_Space property. */
-static int ascii_space(unsigned char c)
+apr_size_t doanra_utf8_cut(const char *s, apr_size_t len, apr_size_t max)
 {
-    return c == ' ' || (c >= 0x09 && c <= 0x0D);
+    apr_size_t n;
+
+    if (len <= max)
+        return len;
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
 }
 
 /* ASCII has no compatibility, default-ignorable, format or dash characters
@@ -85,14 +98,14 @@ static const char *norm_ascii(apr_pool_t *p, const char *s, apr_size_t len,
 
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (ascii_space(c)) {
+        if (doanra_ascii_space((char)c)) {
             pending = o > 0 && !code;
             continue;
         }
         if (pending)
             out[o++] = ' ';
         pending = 0;
-        out[o++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
+        out[o++] = doanra_ascii_lower((char)c);
     }
     out[o] = '\0';
     return out;

@@ -17,6 +17,7 @@
 #include "doanra.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include <unicode/uchar.h>
 #include <unicode/utf8.h>
@@ -83,15 +84,9 @@ static const char *row_suffix(apr_pool_t *p, const doanra_config *c, int row)
  * U+FFFD (they would break the page or the log), long values cut. */
 static const char *quote(apr_pool_t *p, const char *s, apr_size_t len)
 {
-    apr_size_t i, o = 0, cut = len;
+    apr_size_t i, o = 0, cut = doanra_utf8_cut(s, len, QUOTE_MAX);
     char *out;
 
-    if (cut > QUOTE_MAX) {
-        cut = QUOTE_MAX;
-        /* Do not cut a UTF-8 sequence in two. */
-        while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
-            cut--;
-    }
     out = apr_palloc(p, cut * 3 + 4);
     for (i = 0; i < cut; i++) {
         unsigned char ch = (unsigned char)s[i];
@@ -189,23 +184,31 @@ typedef struct {
     int sent[DOANRA_F_COUNT];                 /* values sent, stored or not */
 } collected;
 
+int doanra_field_name_is(const doanra_config *c, int key, const char *name)
+{
+    const char *want;
+    size_t nl, wl;
+
+    if (!name || key < 0 || key >= DOANRA_F_COUNT ||
+        !(want = c->field_names[key]))
+        return 0;
+    nl = strlen(name);
+    wl = strlen(want);
+    if (nl == wl && memcmp(name, want, wl) == 0)
+        return 1;
+    if (nl == wl + 2 && memcmp(name, want, wl) == 0 && name[wl] == '[' &&
+        name[wl + 1] == ']')
+        return 2;
+    return 0;
+}
+
 int doanra_field_key_of(const doanra_config *c, const char *name)
 {
-    size_t nl = strlen(name);
     int k;
 
-    for (k = 0; k < DOANRA_F_COUNT; k++) {
-        const char *want = c->field_names[k];
-        size_t wl;
-        if (!want)
-            continue;
-        wl = strlen(want);
-        if (nl == wl && memcmp(name, want, wl) == 0)
+    for (k = 0; k < DOANRA_F_COUNT; k++)
+        if (doanra_field_name_is(c, k, name))
             return k;
-        if (nl == wl + 2 && memcmp(name, want, wl) == 0 && name[wl] == '[' &&
-            name[wl + 1] == ']')
-            return k;
-    }
     return -1;
 }
 
@@ -290,7 +293,7 @@ static long check_date(apr_pool_t *p, const doanra_config *c,
     if (blank(v) || check_chars(p, c, findings, key, row, v))
         return DOANRA_NODATE;
     d = doanra_date_parse(v->s);
-    if (d != DOANRA_NODATE)
+    if (doanra_date_ok(d))
         return d;
     if (c->lang == DOANRA_LANG_EN)
         doanra_add_finding(p, c, findings, DOANRA_R_FORMAT, key, row,
@@ -307,17 +310,41 @@ static long check_date(apr_pool_t *p, const doanra_config *c,
     return DOANRA_NODATE;
 }
 
+/* The funding codes of SPEC section 2, read (any case) and written back
+ * (as listed) from this one table. */
+static const struct {
+    int funding; /* doanra_funding */
+    const char *code;
+} funding_codes[] = {
+    {DOANRA_FUND_NGAN_SACH, "ngan_sach"},
+    {DOANRA_FUND_DOI_TAC, "doi_tac"},
+    {DOANRA_FUND_TU_TUC, "tu_tuc"},
+    {DOANRA_FUND_KHAC, "khac"},
+};
+
+#define N_FUNDING_CODES (sizeof(funding_codes) / sizeof(funding_codes[0]))
+
 static int parse_funding(const char *s)
 {
-    if (strcasecmp(s, "ngan_sach") == 0)
-        return DOANRA_FUND_NGAN_SACH;
-    if (strcasecmp(s, "doi_tac") == 0)
-        return DOANRA_FUND_DOI_TAC;
-    if (strcasecmp(s, "tu_tuc") == 0)
-        return DOANRA_FUND_TU_TUC;
-    if (strcasecmp(s, "khac") == 0)
-        return DOANRA_FUND_KHAC;
+    size_t i;
+    for (i = 0; i < N_FUNDING_CODES; i++)
+        if (strcasecmp(s, funding_codes[i].code) == 0)
+            return funding_codes[i].funding;
     return DOANRA_FUND_NONE;
+}
+
+const char *doanra_funding_code(const doanra_trip *t)
+{
+    size_t i;
+
+    if (!t)
+        return NULL;
+    for (i = 0; i < N_FUNDING_CODES; i++)
+        if (t->funding == funding_codes[i].funding)
+            return funding_codes[i].code;
+    return (t->nguon_kinh_phi_raw && *t->nguon_kinh_phi_raw)
+               ? t->nguon_kinh_phi_raw
+               : NULL;
 }
 
 /* Width in bytes of a thousands separator at s (".", ",", " ", U+00A0 or
@@ -727,10 +754,26 @@ doanra_trip *doanra_trip_build(apr_pool_t *p, const doanra_config *c,
     return t;
 }
 
+int doanra_title_is_key_leader(const doanra_config *c,
+                               const char *position_norm)
+{
+    int j;
+
+    if (!c || !c->key_leader_titles || !position_norm || !*position_norm)
+        return 0;
+    for (j = 0; j < c->key_leader_titles->nelts; j++) {
+        const char *title =
+            APR_ARRAY_IDX(c->key_leader_titles, j, const char *);
+        if (doanra_text_starts_with_title(position_norm, title))
+            return 1;
+    }
+    return 0;
+}
+
 void doanra_trip_resolve_leaders(apr_pool_t *p, const doanra_config *c,
                                  doanra_trip *t)
 {
-    int i, j;
+    int i;
 
     if (!t || !t->members)
         return;
@@ -740,19 +783,8 @@ void doanra_trip_resolve_leaders(apr_pool_t *p, const doanra_config *c,
 
         if (m->registry_found)
             m->is_key_leader = m->registry_key_leader ? 1 : 0;
-        else {
-            m->is_key_leader = 0;
-            for (j = 0; c->key_leader_titles && *pos &&
-                        j < c->key_leader_titles->nelts;
-                 j++) {
-                const char *title =
-                    APR_ARRAY_IDX(c->key_leader_titles, j, const char *);
-                if (doanra_text_starts_with_title(pos, title)) {
-                    m->is_key_leader = 1;
-                    break;
-                }
-            }
-        }
+        else
+            m->is_key_leader = doanra_title_is_key_leader(c, pos);
         if (m->registry_unit_code && *m->registry_unit_code)
             m->unit_key = m->registry_unit_code;
         else if (m->unit_norm && *m->unit_norm)

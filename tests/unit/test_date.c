@@ -165,6 +165,27 @@ static void to_ymd_out_of_range(void **state)
     assert_int_equal(d, 29);
 }
 
+static void date_ok(void **state)
+{
+    assert_false(doanra_date_ok(DOANRA_NODATE));
+    assert_false(doanra_date_ok(doanra_date_parse("2026-02-30")));
+    assert_false(doanra_date_ok(doanra_date_parse("")));
+    assert_true(doanra_date_ok(0)); /* 1970-01-01 */
+    assert_true(doanra_date_ok(-1));
+    assert_true(doanra_date_ok(doanra_date_parse("29/02/2028")));
+}
+
+static void date_show(void **state)
+{
+    long d = doanra_date_from_ymd(2027, 3, 5);
+    assert_string_equal(doanra_date_show(pool, DOANRA_LANG_VI, d),
+                        "05/03/2027");
+    assert_string_equal(doanra_date_show(pool, DOANRA_LANG_EN, d),
+                        "2027-03-05");
+    assert_string_equal(doanra_date_show(pool, DOANRA_LANG_EN, DOANRA_NODATE),
+                        "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -175,6 +196,8 @@ int main(void)
         cmocka_unit_test(parse_invalid),
         cmocka_unit_test(format),
         cmocka_unit_test(to_ymd_out_of_range),
+        cmocka_unit_test(date_ok),
+        cmocka_unit_test(date_show),
     };
     int r;
     apr_initialize();

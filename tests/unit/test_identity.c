@@ -399,6 +399,69 @@ static void trip_builder_identities(void **state)
     assert_false(t->registry_checked);
 }
 
+/* doanra_member_code: the registered code as stored when the member is
+ * an official, whatever tv_ma said; tv_ma otherwise; NULL without either. */
+static void member_code(void **state)
+{
+    doanra_trip *t = trip("UBND-MC", NULL);
+    doanra_member *by_name, *by_code, *stranger, *nobody;
+    (void)state;
+
+    member(t, CHAIRMAN, NULL, NULL);
+    member(t, NULL, "ＱＮ‐mc‐0\u200b2", NULL);
+    member(t, "Lê Văn Tư", "  QN-X-9", NULL);
+    member(t, "Lê Văn Năm", NULL, NULL);
+    /* (pushing may move the array: take the members once all are in) */
+    by_name = &APR_ARRAY_IDX(t->members, 0, doanra_member);
+    by_code = &APR_ARRAY_IDX(t->members, 1, doanra_member);
+    stranger = &APR_ARRAY_IDX(t->members, 2, doanra_member);
+    nobody = &APR_ARRAY_IDX(t->members, 3, doanra_member);
+    /* the one code not found; names are not counted */
+    assert_int_equal(doanra_trip_resolve_identity(pool, t, reg), 1);
+    assert_string_equal(doanra_member_code(by_name), "QN-MC-01");
+    assert_string_equal(doanra_member_code(by_code), "qn-mc-02");
+    assert_string_equal(doanra_member_code(stranger), "  QN-X-9");
+    assert_null(doanra_member_code(nobody));
+    assert_null(doanra_member_code(NULL));
+    /* Without the registry: tv_ma as typed. */
+    doanra_trip_resolve_identity(pool, t, NULL);
+    assert_null(doanra_member_code(by_name));
+    assert_string_equal(doanra_member_code(by_code), "ＱＮ‐mc‐0\u200b2");
+    by_code->code = "";
+    assert_null(doanra_member_code(by_code));
+}
+
+/* The identity string of each kind, and the unit key of "n:". */
+static void identity_strings(void **state)
+{
+    doanra_trip *t = trip(NULL, "Sở  NGOẠI vụ");
+    doanra_member *a, *b, *c, *d;
+    (void)state;
+
+    member(t, "Nguyễn Thị Thu Hà", NULL, NULL); /* by name and unit */
+    member(t, "X", "Qn-Mc-01", NULL);           /* by code */
+    member(t, "Y", " Zz-1 ", NULL);             /* an unknown code */
+    member(t, "Lê  Văn Tư", NULL, CITY);        /* an unknown name */
+    a = &APR_ARRAY_IDX(t->members, 0, doanra_member);
+    b = &APR_ARRAY_IDX(t->members, 1, doanra_member);
+    c = &APR_ARRAY_IDX(t->members, 2, doanra_member);
+    d = &APR_ARRAY_IDX(t->members, 3, doanra_member);
+    doanra_trip_resolve_identity(pool, t, reg);
+    assert_string_equal(a->identity, "c:qn-sngv-01");
+    assert_string_equal(b->identity, "c:qn-mc-01");
+    assert_string_equal(c->identity, "c:zz-1");
+    assert_string_equal(d->identity, "n:lê văn tư|ubnd-mc");
+    assert_string_equal(t->unit_code, "SNGV ");
+    /* A code resolved earlier stays the unit key... */
+    doanra_trip_resolve_identity(pool, t, NULL);
+    assert_string_equal(a->identity, "n:nguyễn thị thu hà|sngv");
+    /* ...without one, units are keyed by their own normal form. */
+    t->unit_code = NULL;
+    doanra_trip_resolve_identity(pool, t, NULL);
+    assert_string_equal(a->identity, "n:nguyễn thị thu hà|sở ngoại vụ");
+    assert_string_equal(d->identity, "n:lê văn tư|ubnd thành phố móng cái");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,6 +476,8 @@ int main(void)
         cmocka_unit_test(severity_and_no_registry),
         cmocka_unit_test(rule_table),
         cmocka_unit_test(trip_builder_identities),
+        cmocka_unit_test(member_code),
+        cmocka_unit_test(identity_strings),
     };
     apr_initialize();
     return cmocka_run_group_tests(tests, setup, teardown);

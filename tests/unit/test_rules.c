@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <string.h>
+#include <strings.h>
 
 #include "doanra.h"
 
@@ -1093,6 +1094,183 @@ static void test_null_safety(void **state)
     doanra_rules_check(pool, &cfg, NULL, NULL, TODAY, r);
 }
 
+/* ---- doanra_plan_match: the entry the store records ---- */
+
+static void test_plan_match(void **state)
+{
+    (void)state;
+    doanra_trip *t = base_trip(); /* SNV, leaves 2027-03-01, Japan */
+    doanra_history *h = doanra_history_make(pool, t);
+    doanra_plan_entry *a, *b, *byc;
+
+    assert_null(doanra_plan_match(t, NULL));
+    assert_null(doanra_plan_match(NULL, h));
+    assert_null(doanra_plan_match(t, h)); /* no candidates */
+
+    a = entry(h->plan_candidates, 2026, "SNV", "JP", D(2027, 1, 1),
+              D(2027, 12, 31));
+    b = entry(h->plan_candidates, 2027, "snv", "kr,jp", D(2027, 3, 1),
+              D(2027, 3, 1));
+    /* a is of another year; b's unit differs only in case, its period is
+     * the departure day alone, its countries are in lower case. */
+    assert_ptr_equal(doanra_plan_match(t, h), b);
+    a->year = 2027; /* now a comes first */
+    assert_ptr_equal(doanra_plan_match(t, h), a);
+    a->unit_code = "STC";
+    assert_ptr_equal(doanra_plan_match(t, h), b);
+    t->unit_code = NULL; /* the unit is not compared when unknown... */
+    assert_ptr_equal(doanra_plan_match(t, h), a);
+    t->unit_code = "";
+    assert_ptr_equal(doanra_plan_match(t, h), a);
+    t->unit_code = "SNV";
+    a->unit_code = NULL; /* ...on either side */
+    assert_ptr_equal(doanra_plan_match(t, h), a);
+
+    /* The period: inclusive at both ends, none when a bound is unknown. */
+    a->period_from = t->ngay_di + 1;
+    assert_ptr_equal(doanra_plan_match(t, h), b);
+    b->period_to = t->ngay_di - 1;
+    assert_null(doanra_plan_match(t, h));
+    b->period_to = DOANRA_NODATE;
+    assert_null(doanra_plan_match(t, h));
+    b->period_to = t->ngay_di;
+    assert_ptr_equal(doanra_plan_match(t, h), b);
+
+    /* Countries: every known country of the legs, any case; a leg whose
+     * country is unknown is not held against the entry. */
+    add_leg(t, &KR, D(2027, 3, 5), D(2027, 3, 5));
+    assert_ptr_equal(doanra_plan_match(t, h), b);
+    add_leg(t, &FR, D(2027, 3, 6), D(2027, 3, 6));
+    assert_null(doanra_plan_match(t, h));
+    APR_ARRAY_PUSH(b->countries, const char *) = "Fr";
+    assert_ptr_equal(doanra_plan_match(t, h), b);
+    add_leg(t, NULL, D(2027, 3, 7), D(2027, 3, 7));
+    assert_ptr_equal(doanra_plan_match(t, h), b);
+    b->countries = NULL; /* an entry without countries covers no leg */
+    assert_null(doanra_plan_match(t, h));
+    apr_array_clear(t->legs);
+    assert_ptr_equal(doanra_plan_match(t, h), b); /* ...and a trip without */
+
+    /* No departure date: nothing to match. */
+    t->ngay_di = DOANRA_NODATE;
+    assert_null(doanra_plan_match(t, h));
+    t->ngay_di = D(2027, 3, 1);
+
+    /* ma_ke_hoach given: the entry it names, matching or not, else none. */
+    h->plan_code_given = 1;
+    assert_null(doanra_plan_match(t, h));
+    byc = entry(NULL, 2020, "XYZ", "US", D(2020, 1, 1), D(2020, 1, 2));
+    h->plan_by_code = byc;
+    assert_ptr_equal(doanra_plan_match(t, h), byc);
+}
+
+/* The same answers as the store's own copy had (store.c plan_match, kept
+ * here as it was written), on many generated trips and plans. */
+static int ref_has_country(const doanra_plan_entry *e, const char *code)
+{
+    int i;
+    for (i = 0; e->countries && i < e->countries->nelts; i++) {
+        const char *k = APR_ARRAY_IDX(e->countries, i, const char *);
+        if (k && strcasecmp(k, code) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static const doanra_plan_entry *ref_plan_match(const doanra_trip *t,
+                                               const doanra_history *h)
+{
+    int i, j, y, mo, d;
+
+    if (!h || t->ngay_di == DOANRA_NODATE)
+        return NULL;
+    if (h->plan_code_given)
+        return h->plan_by_code;
+    doanra_date_to_ymd(t->ngay_di, &y, &mo, &d);
+    for (i = 0; h->plan_candidates && i < h->plan_candidates->nelts; i++) {
+        const doanra_plan_entry *e =
+            &APR_ARRAY_IDX(h->plan_candidates, i, doanra_plan_entry);
+        int ok = e->year == y;
+        if (ok && t->unit_code && *t->unit_code && e->unit_code &&
+            strcasecmp(t->unit_code, e->unit_code) != 0)
+            ok = 0;
+        if (ok &&
+            (e->period_from == DOANRA_NODATE || e->period_to == DOANRA_NODATE ||
+             t->ngay_di < e->period_from || t->ngay_di > e->period_to))
+            ok = 0;
+        for (j = 0; ok && t->legs && j < t->legs->nelts; j++) {
+            const doanra_leg *l = &APR_ARRAY_IDX(t->legs, j, doanra_leg);
+            if (l->country && !ref_has_country(e, l->country->code))
+                ok = 0;
+        }
+        if (ok)
+            return e;
+    }
+    return NULL;
+}
+
+static unsigned rnd(unsigned *seed, unsigned n)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return (*seed >> 16) % n;
+}
+
+static void test_plan_match_as_store(void **state)
+{
+    (void)state;
+    static const doanra_country *const ks[] = {&JP, &KR, &FR, NULL};
+    static const char *const units[] = {"SNV", "snv", "STC", "", NULL};
+    static const char *const lists[] = {"JP", "jp,KR", "FR,JP,KR", "", "DE"};
+    unsigned seed = 2027;
+    int round, i, n, matched = 0, unmatched = 0;
+
+    for (round = 0; round < 3000; round++) {
+        apr_pool_t *sub;
+        doanra_trip *t;
+        doanra_history *h;
+        const doanra_plan_entry *want;
+
+        apr_pool_create(&sub, pool);
+        t = base_trip();
+        apr_array_clear(t->legs);
+        t->ngay_di = rnd(&seed, 8) ? D(2027, 3, 1) + (long)rnd(&seed, 5) - 2
+                                   : DOANRA_NODATE;
+        t->unit_code = units[rnd(&seed, 5)];
+        n = (int)rnd(&seed, 4);
+        for (i = 0; i < n; i++)
+            add_leg(t, ks[rnd(&seed, 4)], D(2027, 3, 2), D(2027, 3, 2));
+        h = rnd(&seed, 10) ? doanra_history_make(sub, t) : NULL;
+        if (h) {
+            n = (int)rnd(&seed, 4);
+            for (i = 0; i < n; i++) {
+                long from = D(2027, 3, 1) + (long)rnd(&seed, 5) - 2;
+                doanra_plan_entry *e = entry(
+                    h->plan_candidates, 2026 + (int)rnd(&seed, 2),
+                    units[rnd(&seed, 5)], lists[rnd(&seed, 5)],
+                    rnd(&seed, 6) ? from : DOANRA_NODATE,
+                    rnd(&seed, 6) ? from + (long)rnd(&seed, 3) : DOANRA_NODATE);
+                if (!rnd(&seed, 8))
+                    e->countries = NULL;
+            }
+            h->plan_code_given = !rnd(&seed, 4);
+            if (h->plan_code_given && rnd(&seed, 2))
+                h->plan_by_code = entry(NULL, 2027, "SNV", "JP", D(2027, 1, 1),
+                                        D(2027, 1, 1));
+        }
+        want = ref_plan_match(t, h);
+        if (doanra_plan_match(t, h) != want)
+            fail_msg("round %d: the match differs from the store's", round);
+        if (want && h && !h->plan_code_given)
+            matched++;
+        else if (h && !h->plan_code_given && h->plan_candidates->nelts)
+            unmatched++;
+        apr_pool_destroy(sub);
+    }
+    /* Both answers were asked for, many times. */
+    assert_true(matched > 100);
+    assert_true(unmatched > 100);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1124,6 +1302,8 @@ int main(void)
         T(test_plan_without_code),
         T(test_plan_severity),
         T(test_plan_with_code),
+        T(test_plan_match),
+        T(test_plan_match_as_store),
         T(test_configured_field_names),
         T(test_null_safety),
     };

@@ -8,6 +8,8 @@
 
 #include "doanra.h"
 
+#include <unicode/utf8.h>
+
 static apr_pool_t *pool;
 
 static int setup(void **state)
@@ -263,10 +265,87 @@ static void titles(void **state)
     assert_false(doanra_text_starts_with_title("giám đốc\xCC\xA3", gd));
 }
 
+/* doanra_utf8_seq against ICU's strict U8_NEXT: every one- and two-byte
+ * input, every three-byte lead with every second byte, every four-byte
+ * lead with every second byte, and the edges of the continuation range. */
+static void check_seq(const unsigned char *b, apr_size_t n)
+{
+    int32_t i = 0;
+    UChar32 c;
+    apr_size_t k = doanra_utf8_seq(b, n);
+
+    U8_NEXT(b, i, (int32_t)n, c);
+    if (c < 0)
+        assert_int_equal(k, 0);
+    else
+        assert_int_equal(k, (apr_size_t)i);
+}
+
+static void utf8_seq_vs_icu(void **state)
+{
+    static const unsigned char tails[] = {0x00, 0x41, 0x7F, 0x80,
+                                          0x9F, 0xA0, 0xBF, 0xC0};
+    unsigned a, b, x, y;
+
+    for (a = 0; a < 256; a++) {
+        unsigned char s1[1] = {(unsigned char)a};
+        check_seq(s1, 1);
+        for (b = 0; b < 256; b++) {
+            unsigned char s2[2] = {(unsigned char)a, (unsigned char)b};
+            check_seq(s2, 2);
+            for (x = 0; a >= 0xE0 && x < sizeof(tails); x++) {
+                unsigned char s3[3] = {(unsigned char)a, (unsigned char)b,
+                                       tails[x]};
+                check_seq(s3, 3);
+                for (y = 0; a >= 0xF0 && y < sizeof(tails); y++) {
+                    unsigned char s4[4] = {(unsigned char)a, (unsigned char)b,
+                                           tails[x], tails[y]};
+                    check_seq(s4, 4);
+                }
+            }
+        }
+    }
+}
+
+static void utf8_seq_edges(void **state)
+{
+    const unsigned char *e = (const unsigned char *)"\xE1\xBB\x85";
+    assert_int_equal(doanra_utf8_seq((const unsigned char *)"a", 1), 1);
+    /* NUL is the one-byte sequence U+0000 */
+    assert_int_equal(doanra_utf8_seq((const unsigned char *)"", 1), 1);
+    assert_int_equal(doanra_utf8_seq(e, 3), 3);
+    assert_int_equal(doanra_utf8_seq(e, 2), 0); /* cut short */
+    assert_int_equal(doanra_utf8_seq(e, 0), 0);
+    assert_int_equal(doanra_utf8_seq(NULL, 3), 0);
+    assert_int_equal(doanra_utf8_seq(e + 1, 2), 0); /* continuation byte */
+    assert_int_equal(
+        doanra_utf8_seq((const unsigned char *)"\xF4\x8F\xBF\xBF", 4), 4);
+    assert_int_equal(
+        doanra_utf8_seq((const unsigned char *)"\xF4\x90\x80\x80", 4), 0);
+}
+
+static void utf8_cut(void **state)
+{
+    /* "ễ" is three bytes at 4..6 of "Nguyễn" */
+    const char *s = "Nguy\xE1\xBB\x85n";
+    assert_int_equal(doanra_utf8_cut(s, 8, 8), 8);
+    assert_int_equal(doanra_utf8_cut(s, 8, 20), 8);
+    assert_int_equal(doanra_utf8_cut(s, 8, 7), 7);
+    assert_int_equal(doanra_utf8_cut(s, 8, 6), 4);
+    assert_int_equal(doanra_utf8_cut(s, 8, 5), 4);
+    assert_int_equal(doanra_utf8_cut(s, 8, 4), 4);
+    assert_int_equal(doanra_utf8_cut(s, 8, 0), 0);
+    /* nothing but continuation bytes: nothing kept */
+    assert_int_equal(doanra_utf8_cut("\x80\x80\x80", 3, 2), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(utf8_valid),
+        cmocka_unit_test(utf8_seq_vs_icu),
+        cmocka_unit_test(utf8_seq_edges),
+        cmocka_unit_test(utf8_cut),
         cmocka_unit_test(norm_nfc_nfd),
         cmocka_unit_test(norm_case),
         cmocka_unit_test(norm_space),

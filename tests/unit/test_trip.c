@@ -325,6 +325,37 @@ static void funding_codes(void **state)
     assert_non_null(find(f, DOANRA_R_FORMAT, "nguon_kinh_phi", 0));
 }
 
+/* doanra_funding_code: the code of a known source, in the form's own
+ * spelling; an unknown one as sent; nothing when nothing was sent. */
+static void funding_code_back(void **state)
+{
+    static const char *const codes[] = {"ngan_sach", "doi_tac", "tu_tuc",
+                                        "khac"};
+    apr_array_header_t *f;
+    doanra_trip *t;
+    size_t i;
+
+    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        t = build(fields("nguon_kinh_phi", codes[i], NULL), &f);
+        assert_int_not_equal(t->funding, DOANRA_FUND_NONE);
+        assert_string_equal(doanra_funding_code(t), codes[i]);
+    }
+    t = build(fields("nguon_kinh_phi", " Doi_Tac ", NULL), &f);
+    assert_int_equal(t->funding, DOANRA_FUND_DOI_TAC);
+    assert_string_equal(doanra_funding_code(t), "doi_tac");
+    t = build(fields("nguon_kinh_phi", " xyz ", NULL), &f);
+    assert_int_equal(t->funding, DOANRA_FUND_NONE);
+    assert_string_equal(doanra_funding_code(t), "xyz");
+    t = build(fields("nguon_kinh_phi", "  ", NULL), &f);
+    assert_null(doanra_funding_code(t));
+    t = build(fields("don_vi", "x", NULL), &f);
+    assert_null(doanra_funding_code(t));
+    assert_null(doanra_funding_code(NULL));
+    /* Set by hand, without a raw value. */
+    t->funding = DOANRA_FUND_TU_TUC;
+    assert_string_equal(doanra_funding_code(t), "tu_tuc");
+}
+
 static void rows_name_and_brackets(void **state)
 {
     apr_array_header_t *f;
@@ -466,6 +497,25 @@ static void leaders(void **state)
                         "sở tài chính");
 }
 
+/* doanra_title_is_key_leader: the configured titles as whole words at the
+ * start of the normalised position. */
+static void title_key_leader(void **state)
+{
+    const char *gd = doanra_text_norm(pool, "Giám đốc Sở Ngoại vụ");
+    assert_true(doanra_title_is_key_leader(&cfg, gd));
+    assert_true(
+        doanra_title_is_key_leader(&cfg, doanra_text_norm(pool, "BÍ THƯ")));
+    assert_false(doanra_title_is_key_leader(
+        &cfg, doanra_text_norm(pool, "Phó Giám đốc Sở")));
+    assert_false(
+        doanra_title_is_key_leader(&cfg, doanra_text_norm(pool, "Giám đốcx")));
+    assert_false(doanra_title_is_key_leader(&cfg, ""));
+    assert_false(doanra_title_is_key_leader(&cfg, NULL));
+    assert_false(doanra_title_is_key_leader(NULL, gd));
+    cfg.key_leader_titles = NULL;
+    assert_false(doanra_title_is_key_leader(&cfg, gd));
+}
+
 static void scalars_first_nonempty(void **state)
 {
     apr_array_header_t *f;
@@ -580,25 +630,13 @@ static void long_value_quoted_short(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(clean_trip),
-        T(required_all),
-        T(unit_by_code),
-        T(english),
-        T(formats_vi),
-        T(du_toan),
-        T(funding_codes),
-        T(rows_name_and_brackets),
-        T(blank_rows),
-        T(incomplete_rows),
-        T(identities),
-        T(leaders),
-        T(scalars_first_nonempty),
-        T(control_chars),
-        T(too_many_rows),
-        T(renamed_fields),
-        T(severity_off),
-        T(no_countries_table),
-        T(long_value_quoted_short),
+        T(clean_trip),    T(required_all),       T(unit_by_code),
+        T(english),       T(formats_vi),         T(du_toan),
+        T(funding_codes), T(funding_code_back),  T(rows_name_and_brackets),
+        T(blank_rows),    T(incomplete_rows),    T(identities),
+        T(leaders),       T(title_key_leader),   T(scalars_first_nonempty),
+        T(control_chars), T(too_many_rows),      T(renamed_fields),
+        T(severity_off),  T(no_countries_table), T(long_value_quoted_short),
     };
     int r;
     apr_initialize();
