@@ -2,9 +2,13 @@
 #
 #   make bench          throughput and latency of the same Apache and backend:
 #                       plain, module passthrough, JSON check, enforce,
-#                       ModSecurity, and the database bound (pgbench), at 1,
-#                       16 and 64 connections; ends with `name value` lines
-#                       (also in build/bench/figures.txt).  About 6 minutes.
+#                       ModSecurity, the database bound and the floor of a
+#                       durable decision (pgbench: dbbound, pgcommit), at 1,
+#                       16 and 64 connections, and the memory (Rss, Pss) of
+#                       an Apache child; ends with `name value` lines (also
+#                       in build/bench/figures.txt).  About 8 minutes.
+#   make bench BENCH_SECONDS=2 BENCH_WARMUP=1 BENCH_CONNECTIONS="1 16"
+#                       the short mode: every figure, about 3 minutes
 #   make bench-profile  instructions per request of the core (callgrind on
 #                       bench/core_driver.c) and the plans of the history
 #                       queries on the benchmark database (EXPLAIN ANALYZE)
@@ -15,7 +19,7 @@
 BENCH_SECONDS     ?= 10
 BENCH_WARMUP      ?= 2
 BENCH_CONNECTIONS ?= 1 16 64
-BENCH_SETUPS      ?= plain passthrough check enforce modsec dbbound
+BENCH_SETUPS      ?= plain passthrough check enforce modsec dbbound pgcommit
 BENCH_ITERATIONS  ?= 10000
 BENCH_ENV = BENCH_SECONDS="$(BENCH_SECONDS)" BENCH_WARMUP="$(BENCH_WARMUP)" \
             BENCH_CONNECTIONS="$(BENCH_CONNECTIONS)" BENCH_SETUPS="$(BENCH_SETUPS)"
