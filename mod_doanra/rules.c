@@ -1,6 +1,8 @@
 /*
  * rules.c - the judging half of the core: a parsed trip plus the history
- * facts read by the store -> findings (SPEC section 3).
+ * facts read by the store -> findings (SPEC section 3).  It also says which
+ * plan entry a trip is in (doanra_plan_match), by the test rule `plan`
+ * judges with, for the store to record.
  *
  * Pure: no I/O, no clock (the caller passes `today`), memory from the pool.
  * The trip builder has already reported every missing or malformed value

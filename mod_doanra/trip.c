@@ -1,5 +1,8 @@
 /*
- * trip.c - submitted fields to the trip model.
+ * trip.c - submitted fields to the trip model: which field a submitted
+ * name is, the trip built from the fields, the funding codes both ways,
+ * and the key leaders of a trip (doanra_trip_resolve_leaders; who each
+ * member is, is identity.c's).
  *
  * The form sends flat name=value pairs; the rules want a trip: scalars,
  * itinerary legs and members with dates parsed, countries looked up and
