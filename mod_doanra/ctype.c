@@ -64,24 +64,13 @@ static const char *find(const char *s, const char *needle, int icase)
     return NULL;
 }
 
-doanra_ctype doanra_ctype_parse(apr_pool_t *p, const char *value,
-                                const char **boundary)
+/* type "/" subtype at *sp: which kind it is, DOANRA_CT_INVALID when it is
+ * not two tokens; *sp moves past it. */
+static int media_type(const char **sp)
 {
-    const char *s = value, *type;
+    const char *s = *sp, *type = s;
     apr_size_t tlen;
-    apr_array_header_t *seen;
-    const char *bname = NULL;
-    int kind;
 
-    *boundary = NULL;
-    if (!value)
-        return DOANRA_CT_NONE;
-    while (doanra_http_ows(*s))
-        s++;
-    if (!*s)
-        return DOANRA_CT_NONE;
-
-    type = s;
     while (is_tchar((unsigned char)*s))
         s++;
     if (s == type || *s != '/')
@@ -91,80 +80,146 @@ doanra_ctype doanra_ctype_parse(apr_pool_t *p, const char *value,
         return DOANRA_CT_INVALID;
     while (is_tchar((unsigned char)*s))
         s++;
+    *sp = s;
     tlen = (apr_size_t)(s - type);
     if (tlen == 33 &&
         !strncasecmp(type, "application/x-www-form-urlencoded", tlen))
-        kind = DOANRA_CT_URLENCODED;
-    else if (tlen == 19 && !strncasecmp(type, "multipart/form-data", tlen))
-        kind = DOANRA_CT_MULTIPART;
-    else
-        kind = DOANRA_CT_OTHER;
+        return DOANRA_CT_URLENCODED;
+    if (tlen == 19 && !strncasecmp(type, "multipart/form-data", tlen))
+        return DOANRA_CT_MULTIPART;
+    return DOANRA_CT_OTHER;
+}
 
-    seen = apr_array_make(p, 2, sizeof(const char *));
-    for (;;) {
-        const char *name, *val;
-        apr_size_t nlen, vlen;
-        int i;
+/* One parameter, name=value. */
+typedef struct {
+    const char *name, *val;
+    apr_size_t nlen, vlen;
+} ct_param;
 
-        while (doanra_http_ows(*s))
+/* A parameter's value at *sp, token or quoted-string (without escapes,
+ * obs-text or controls other than HTAB); 0 when there is none. */
+static int param_value(const char **sp, ct_param *pr)
+{
+    const char *s = *sp;
+
+    if (*s == '"') {
+        pr->val = ++s;
+        while (*s && *s != '"') {
+            unsigned char c = (unsigned char)*s;
+            if (c == '\\' || c >= 0x7f || (c < 0x20 && c != '\t'))
+                return 0;
             s++;
-        if (!*s)
-            break;
-        if (*s != ';')
-            return DOANRA_CT_INVALID; /* a list, junk after the type */
+        }
+        if (*s != '"')
+            return 0;
+        pr->vlen = (apr_size_t)(s - pr->val);
         s++;
-        while (doanra_http_ows(*s))
-            s++;
-        if (!*s || *s == ';')
-            continue; /* empty parameter: allowed by the grammar */
-        name = s;
+    } else {
+        pr->val = s;
         while (is_tchar((unsigned char)*s))
             s++;
-        nlen = (apr_size_t)(s - name);
-        if (nlen == 0 || *s != '=')
-            return DOANRA_CT_INVALID;
-        s++;
-        if (*s == '"') {
-            val = ++s;
-            while (*s && *s != '"') {
-                unsigned char c = (unsigned char)*s;
-                /* No escapes, no obs-text, no controls but HTAB. */
-                if (c == '\\' || c >= 0x7f || (c < 0x20 && c != '\t'))
-                    return DOANRA_CT_INVALID;
-                s++;
-            }
-            if (*s != '"')
-                return DOANRA_CT_INVALID;
-            vlen = (apr_size_t)(s - val);
-            s++;
-        } else {
-            val = s;
-            while (is_tchar((unsigned char)*s))
-                s++;
-            vlen = (apr_size_t)(s - val);
-            if (vlen == 0)
-                return DOANRA_CT_INVALID;
-        }
-        for (i = 0; i < seen->nelts; i++) {
-            const char *o = APR_ARRAY_IDX(seen, i, const char *);
-            if (strlen(o) == nlen && !strncasecmp(o, name, nlen))
-                return DOANRA_CT_INVALID; /* parameter given twice */
-        }
-        APR_ARRAY_PUSH(seen, const char *) = apr_pstrmemdup(p, name, nlen);
+        pr->vlen = (apr_size_t)(s - pr->val);
+        if (pr->vlen == 0)
+            return 0;
+    }
+    *sp = s;
+    return 1;
+}
 
-        if (nlen == 7 && !strncasecmp(name, "charset", 7)) {
-            if (!((vlen == 5 && !strncasecmp(val, "utf-8", 5)) ||
-                  (vlen == 4 && !strncasecmp(val, "utf8", 4))))
-                return DOANRA_CT_INVALID;
-        } else if (nlen == 8 && !strncasecmp(name, "boundary", 8)) {
-            bname = name;
-            if (kind == DOANRA_CT_MULTIPART) {
-                if (!boundary_ok(val, vlen))
-                    return DOANRA_CT_INVALID;
-                *boundary = apr_pstrmemdup(p, val, vlen);
-            }
+/* The next parameter after the media type or the previous parameter:
+ * 1 with *pr set, 0 at the end, -1 when what follows is not
+ * *( OWS ";" OWS [ parameter ] ) (a list, junk after the type...). */
+static int next_param(const char **sp, ct_param *pr)
+{
+    const char *s = *sp;
+
+    for (;;) {
+        while (doanra_http_ows(*s))
+            s++;
+        if (!*s) {
+            *sp = s;
+            return 0;
+        }
+        if (*s != ';')
+            return -1;
+        s++;
+        while (doanra_http_ows(*s))
+            s++;
+        if (*s && *s != ';')
+            break;
+        /* an empty parameter: allowed by the grammar */
+    }
+    pr->name = s;
+    while (is_tchar((unsigned char)*s))
+        s++;
+    pr->nlen = (apr_size_t)(s - pr->name);
+    if (pr->nlen == 0 || *s != '=')
+        return -1;
+    s++;
+    if (!param_value(&s, pr))
+        return -1;
+    *sp = s;
+    return 1;
+}
+
+/* Judge one parameter: given before (seen, names in p), a charset other
+ * than UTF-8, a multipart boundary that is not one.  The boundary
+ * parameter's name goes to *bname, a multipart boundary to *boundary.
+ * 0 when it is fine. */
+static int check_param(apr_pool_t *p, apr_array_header_t *seen,
+                       const ct_param *pr, int kind, const char **bname,
+                       const char **boundary)
+{
+    int i;
+
+    for (i = 0; i < seen->nelts; i++) {
+        const char *o = APR_ARRAY_IDX(seen, i, const char *);
+        if (strlen(o) == pr->nlen && !strncasecmp(o, pr->name, pr->nlen))
+            return -1; /* parameter given twice */
+    }
+    APR_ARRAY_PUSH(seen, const char *) = apr_pstrmemdup(p, pr->name, pr->nlen);
+
+    if (pr->nlen == 7 && !strncasecmp(pr->name, "charset", 7)) {
+        if (!((pr->vlen == 5 && !strncasecmp(pr->val, "utf-8", 5)) ||
+              (pr->vlen == 4 && !strncasecmp(pr->val, "utf8", 4))))
+            return -1;
+    } else if (pr->nlen == 8 && !strncasecmp(pr->name, "boundary", 8)) {
+        *bname = pr->name;
+        if (kind == DOANRA_CT_MULTIPART) {
+            if (!boundary_ok(pr->val, pr->vlen))
+                return -1;
+            *boundary = apr_pstrmemdup(p, pr->val, pr->vlen);
         }
     }
+    return 0;
+}
+
+doanra_ctype doanra_ctype_parse(apr_pool_t *p, const char *value,
+                                const char **boundary)
+{
+    const char *s = value;
+    apr_array_header_t *seen;
+    const char *bname = NULL;
+    ct_param pr;
+    int kind, more;
+
+    *boundary = NULL;
+    if (!value)
+        return DOANRA_CT_NONE;
+    while (doanra_http_ows(*s))
+        s++;
+    if (!*s)
+        return DOANRA_CT_NONE;
+    kind = media_type(&s);
+    if (kind == DOANRA_CT_INVALID)
+        return DOANRA_CT_INVALID;
+
+    seen = apr_array_make(p, 2, sizeof(const char *));
+    while ((more = next_param(&s, &pr)) > 0)
+        if (check_param(p, seen, &pr, kind, &bname, boundary) != 0)
+            return DOANRA_CT_INVALID;
+    if (more < 0)
+        return DOANRA_CT_INVALID;
 
     if (kind != DOANRA_CT_MULTIPART)
         return kind;

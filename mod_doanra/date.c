@@ -1,5 +1,7 @@
 /*
- * date.c - calendar dates as day numbers.
+ * date.c - calendar dates as day numbers: parsing both formats a form
+ * sends, the two ways messages show a date, and DOANRA_NODATE for a date
+ * that is missing or not a date (doanra_date_ok).
  *
  * Every date in the core is a count of days since 1970-01-01 in the
  * proleptic Gregorian calendar, so that "days in a country" and "gap between

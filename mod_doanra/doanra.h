@@ -1,12 +1,19 @@
 /*
  * doanra.h - the pure core of mod_doanra: form fields, the trip model, the
- * rules and their findings.
+ * rules and their findings, a trip's later steps, the rendering of results
+ * and the refilled form page.
  *
  * Nothing declared here knows about httpd or PostgreSQL.  The core depends on
  * APR (pools, arrays) and ICU (Unicode normalisation, country data) only, so
- * it can be unit-tested and fuzzed on its own.  The Apache shell
- * (mod_doanra.c, config.c, capture.c, inject.c, refill.c) and the store
- * (store.c) call into it.
+ * it can be unit-tested and fuzzed on its own.  It is form.c, ctype.c,
+ * ambiguity.c, text.c, date.c, countries.c, core.c, trip.c, identity.c,
+ * rules.c, lifecycle.c, render.c, refill.c and scan.c (scan.h); `make test`
+ * checks that none of them calls into httpd or libpq (mk/layering.mk).  The
+ * Apache glue (mod_doanra.c, config.c, capture.c, inject.c, decide.c,
+ * settle.c, journal.c) and the store (store.c) call into it.  What the
+ * store needs decided about a trip (the plan entry it is in, its funding
+ * code, each member's identity and code, a key leader by title) has its one
+ * definition here.
  *
  * A submission's way through the core:
  *   body --doanra_form_parse_*--> fields --doanra_trip_build--> trip + findings

@@ -418,15 +418,198 @@ static int value_part_irregular(const part_head *h)
     return 0;
 }
 
+/* A multipart body being read: the body, its delimiter and the fields so
+ * far. */
+typedef struct {
+    apr_pool_t *p;
+    const char *body;
+    apr_size_t len;
+    char *pat;         /* "\n--boundary" */
+    apr_size_t patlen; /* its length */
+    apr_size_t dlen;   /* length of "--boundary" */
+    apr_array_header_t *fields;
+} multipart;
+
+/* Where the first delimiter is: it opens the body or follows a preamble.
+ * -1 when there is none, or a preamble line only starts like it. */
+static apr_ssize_t first_delimiter(const multipart *m)
+{
+    const char *body = m->body;
+    apr_size_t len = m->len, dlen = m->dlen;
+    apr_ssize_t pos;
+
+    if (len >= dlen && memcmp(body, m->pat + 1, dlen) == 0 &&
+        delim_tail(body, len, dlen))
+        return 0;
+    pos = find_delim(body, len, 0, m->pat, m->patlen);
+    if (pos < 0)
+        return -1;
+    /* A preamble line that starts like the delimiter: PHP compares lines
+     * as C strings, so "--boundary" then a NUL is a delimiter to it. */
+    if (pos > 0 && ((len >= dlen && memcmp(body, m->pat + 1, dlen) == 0) ||
+                    memmem(body, (apr_size_t)pos - 1, m->pat, m->patlen)))
+        return -1;
+    return pos;
+}
+
+/* After the close delimiter (its "--" at i).  Other parsers go on past it:
+ * PHP looks for the next "--boundary" line whatever came before, so a part
+ * after the close is read as a part, and marked.  Returns 1 with *pos at
+ * such a part's delimiter, 0 at the end of the body, -1 when malformed. */
+static int after_close_delimiter(const multipart *m, apr_size_t i,
+                                 apr_ssize_t *pos)
+{
+    apr_ssize_t next = find_delim(m->body, m->len, i, m->pat, m->patlen);
+    /* A line after the close that starts like the delimiter without being
+     * one: PHP compares lines as C strings, so "--boundary" then a NUL
+     * opens a part for it. */
+    const char *stray = memmem(m->body + i, m->len - i, m->pat, m->patlen);
+
+    if (stray && (next < 0 || stray < m->body + next - 1)) {
+        if (m->fields->nelts == 0)
+            return -1;
+        APR_ARRAY_IDX(m->fields, m->fields->nelts - 1, doanra_field).flags |=
+            DOANRA_PART_DELIMITER;
+    }
+    if (next < 0)
+        return 0;
+    *pos = next;
+    return 1;
+}
+
+/* One header line of a part, line[0..ll) without its line end. */
+static int part_header_line(const multipart *m, const char *line, apr_size_t ll,
+                            part_head *h)
+{
+    const char *colon;
+    apr_size_t nl, vl;
+
+    /* A delimiter where a header should be: the part has no header block
+     * end. */
+    if (ll >= m->dlen && memcmp(line, m->pat + 1, m->dlen) == 0)
+        return -1;
+    colon = memchr(line, ':', ll);
+    /* PHP appends a line that starts with white space or has no colon to
+     * the header before it; others drop it.  Control characters: see
+     * has_ctl(). */
+    if (has_ctl(line, ll))
+        h->flags |= DOANRA_PART_HEADER_FOLD;
+    if (!colon || doanra_http_ows(line[0])) {
+        h->flags |= DOANRA_PART_HEADER_FOLD;
+        return 0;
+    }
+    nl = (apr_size_t)(colon - line);
+    vl = ll - nl - 1;
+    if (ieq(line, nl, "content-disposition")) {
+        if (!parse_disposition(colon + 1, vl, h))
+            return -1;
+    } else if (ieq(line, nl, "content-type")) {
+        h->ctype = colon + 1;
+        h->ctype_len = vl;
+    } else if (ieq(line, nl, "content-transfer-encoding")) {
+        h->cte = colon + 1;
+        h->cte_len = vl;
+    }
+    return 0;
+}
+
+/* A part's headers from *ip up to the empty line; *ip moves past it.  -1
+ * when malformed: no end, a broken Content-Disposition, no name. */
+static int part_headers(const multipart *m, apr_size_t *ip, part_head *h)
+{
+    apr_size_t i = *ip;
+
+    for (;;) {
+        const char *line = m->body + i, *nl;
+        apr_size_t ll;
+        if (i >= m->len)
+            return -1;
+        nl = memchr(line, '\n', m->len - i);
+        if (!nl)
+            return -1;
+        ll = (apr_size_t)(nl - line);
+        i += ll + 1;
+        if (ll > 0 && line[ll - 1] == '\r')
+            ll--;
+        if (ll == 0)
+            break;
+        if (part_header_line(m, line, ll, h) < 0)
+            return -1;
+    }
+    *ip = i;
+    if (!h->has_name)
+        return -1;
+    if (!h->has_filename && value_part_irregular(h))
+        h->flags |= DOANRA_PART_ENCODING;
+    return 0;
+}
+
+/* The content from cs ends at CRLF--boundary (LF alone tolerated): *ce is
+ * its end, *next the next delimiter.  -1 without one. */
+static int part_content(const multipart *m, apr_size_t cs, part_head *h,
+                        apr_size_t *ce, apr_ssize_t *next)
+{
+    const char *body = m->body;
+    apr_size_t e;
+
+    /* Start one byte back so an empty part whose delimiter lacks its own
+     * line break is still found. */
+    *next = find_delim(body, m->len, cs - 1, m->pat, m->patlen);
+    if (*next < 0)
+        return -1; /* no closing delimiter */
+    e = (apr_size_t)*next - 1;
+    /* A line in the content that starts like the delimiter: PHP ends the
+     * content there. */
+    if (memmem(body + cs - 1, e - (cs - 1), m->pat, m->patlen))
+        h->flags |= DOANRA_PART_DELIMITER;
+    if (e > cs && body[e - 1] == '\r')
+        e--;
+    if (e < cs)
+        e = cs;
+    *ce = e;
+    return 0;
+}
+
+/* The part as a field: its name, and its file name or its content. */
+static doanra_form_status add_part(multipart *m, const part_head *h,
+                                   apr_size_t cs, apr_size_t ce, int max_fields)
+{
+    doanra_field *f;
+
+    if (max_fields > 0 && m->fields->nelts >= max_fields)
+        return DOANRA_FORM_TOO_MANY;
+    if (!doanra_utf8_valid(h->name, h->name_len))
+        return DOANRA_FORM_BAD_UTF8;
+    if (h->has_filename) {
+        /* Files are passed on, not inspected: keep only the name. */
+        if (!doanra_utf8_valid(h->filename, h->filename_len))
+            return DOANRA_FORM_BAD_UTF8;
+    } else if (!utf8_valid_allow_nul(m->body + cs, ce - cs))
+        return DOANRA_FORM_BAD_UTF8;
+    f = apr_array_push(m->fields);
+    f->name = apr_pstrmemdup(m->p, h->name, h->name_len);
+    f->flags = h->flags;
+    if (h->has_filename) {
+        f->value = apr_pstrmemdup(m->p, h->filename, h->filename_len);
+        f->len = h->filename_len;
+        f->is_file = 1;
+    } else {
+        f->value = apr_pstrmemdup(m->p, m->body + cs, ce - cs);
+        f->len = ce - cs;
+        f->is_file = 0;
+    }
+    return DOANRA_FORM_OK;
+}
+
 doanra_form_status doanra_form_parse_multipart(apr_pool_t *p,
                                                const char *content_type,
                                                const char *body, apr_size_t len,
                                                int max_fields,
                                                apr_array_header_t **fields)
 {
+    multipart m;
     const char *b;
-    apr_size_t blen, patlen, dlen;
-    char *pat;
+    apr_size_t blen;
     apr_ssize_t pos;
     int after_close = 0;
 
@@ -434,55 +617,32 @@ doanra_form_status doanra_form_parse_multipart(apr_pool_t *p,
     b = get_boundary(content_type, &blen);
     if (!b || !body)
         return DOANRA_FORM_MALFORMED;
-    pat = apr_palloc(p, blen + 4);
-    memcpy(pat, "\n--", 3);
-    memcpy(pat + 3, b, blen);
-    patlen = blen + 3;
-    pat[patlen] = '\0';
-    dlen = patlen - 1; /* "--boundary" */
+    m.p = p;
+    m.body = body;
+    m.len = len;
+    m.fields = *fields;
+    m.pat = apr_palloc(p, blen + 4);
+    memcpy(m.pat, "\n--", 3);
+    memcpy(m.pat + 3, b, blen);
+    m.patlen = blen + 3;
+    m.pat[m.patlen] = '\0';
+    m.dlen = m.patlen - 1;
 
-    /* The first delimiter opens the body or follows a preamble. */
-    if (len >= dlen && memcmp(body, pat + 1, dlen) == 0 &&
-        delim_tail(body, len, dlen))
-        pos = 0;
-    else
-        pos = find_delim(body, len, 0, pat, patlen);
+    pos = first_delimiter(&m);
     if (pos < 0)
         return DOANRA_FORM_MALFORMED;
-    /* A preamble line that starts like the delimiter: PHP compares lines
-     * as C strings, so "--boundary" then a NUL is a delimiter to it. */
-    if (pos > 0 && ((len >= dlen && memcmp(body, pat + 1, dlen) == 0) ||
-                    memmem(body, (apr_size_t)pos - 1, pat, patlen)))
-        return DOANRA_FORM_MALFORMED;
-
     for (;;) {
-        apr_size_t i = (apr_size_t)pos + dlen, cs, ce;
+        apr_size_t i = (apr_size_t)pos + m.dlen, ce;
         apr_ssize_t next;
         part_head h;
-        doanra_field *f;
-        const char *stray;
+        doanra_form_status st;
 
         if (len - i >= 2 && body[i] == '-' && body[i + 1] == '-') {
-            /* The close delimiter.  Other parsers go on past it: PHP looks
-             * for the next "--boundary" line whatever came before, so a
-             * part after the close is read as a part, and marked. */
-            next = find_delim(body, len, i, pat, patlen);
-            /* A line after the close that starts like the delimiter
-             * without being one: PHP compares lines as C strings, so
-             * "--boundary" then a NUL opens a part for it. */
-            stray = memmem(body + i, len - i, pat, patlen);
-            if (stray && (next < 0 || stray < body + next - 1)) {
-                if ((*fields)->nelts == 0)
-                    return DOANRA_FORM_MALFORMED;
-                APR_ARRAY_IDX(*fields, (*fields)->nelts - 1, doanra_field)
-                    .flags |= DOANRA_PART_DELIMITER;
-            }
-            if (next >= 0) {
-                after_close = 1;
-                pos = next;
-                continue;
-            }
-            return DOANRA_FORM_OK;
+            int r = after_close_delimiter(&m, i, &pos);
+            if (r <= 0)
+                return r < 0 ? DOANRA_FORM_MALFORMED : DOANRA_FORM_OK;
+            after_close = 1;
+            continue;
         }
         memset(&h, 0, sizeof(h));
         if (after_close)
@@ -495,97 +655,12 @@ doanra_form_status doanra_form_parse_multipart(apr_pool_t *p,
         while (body[i] != '\n')
             i++;
         i++;
-
-        /* Part headers, up to an empty line. */
-        for (;;) {
-            const char *line = body + i, *nl, *colon;
-            apr_size_t ll, vl;
-            if (i >= len)
-                return DOANRA_FORM_MALFORMED;
-            nl = memchr(line, '\n', len - i);
-            if (!nl)
-                return DOANRA_FORM_MALFORMED;
-            ll = (apr_size_t)(nl - line);
-            i += ll + 1;
-            if (ll > 0 && line[ll - 1] == '\r')
-                ll--;
-            if (ll == 0)
-                break;
-            /* A delimiter where a header should be: the part has no
-             * header block end. */
-            if (ll >= dlen && memcmp(line, pat + 1, dlen) == 0)
-                return DOANRA_FORM_MALFORMED;
-            colon = memchr(line, ':', ll);
-            /* PHP appends a line that starts with white space or has no
-             * colon to the header before it; others drop it.  Control
-             * characters: see has_ctl(). */
-            if (has_ctl(line, ll))
-                h.flags |= DOANRA_PART_HEADER_FOLD;
-            if (!colon || doanra_http_ows(line[0])) {
-                h.flags |= DOANRA_PART_HEADER_FOLD;
-                continue;
-            }
-            vl = ll - (apr_size_t)(colon - line) - 1;
-            if (ieq(line, (apr_size_t)(colon - line), "content-disposition")) {
-                if (!parse_disposition(colon + 1, vl, &h))
-                    return DOANRA_FORM_MALFORMED;
-            } else if (ieq(line, (apr_size_t)(colon - line), "content-type")) {
-                h.ctype = colon + 1;
-                h.ctype_len = vl;
-            } else if (ieq(line, (apr_size_t)(colon - line),
-                           "content-transfer-encoding")) {
-                h.cte = colon + 1;
-                h.cte_len = vl;
-            }
-        }
-        if (!h.has_name)
+        if (part_headers(&m, &i, &h) < 0 ||
+            part_content(&m, i, &h, &ce, &next) < 0)
             return DOANRA_FORM_MALFORMED;
-        if (!h.has_filename && value_part_irregular(&h))
-            h.flags |= DOANRA_PART_ENCODING;
-
-        /* The content ends at CRLF--boundary (LF alone tolerated).  Start
-         * one byte back so an empty part whose delimiter lacks its own line
-         * break is still found. */
-        cs = i;
-        next = find_delim(body, len, cs - 1, pat, patlen);
-        if (next < 0)
-            return DOANRA_FORM_MALFORMED; /* no closing delimiter */
-        ce = (apr_size_t)next - 1;
-        /* A line in the content that starts like the delimiter: PHP ends
-         * the content there. */
-        stray = memmem(body + cs - 1, ce - (cs - 1), pat, patlen);
-        if (stray)
-            h.flags |= DOANRA_PART_DELIMITER;
-        if (ce > cs && body[ce - 1] == '\r')
-            ce--;
-        if (ce < cs)
-            ce = cs;
-
-        if (max_fields > 0 && (*fields)->nelts >= max_fields)
-            return DOANRA_FORM_TOO_MANY;
-        if (!doanra_utf8_valid(h.name, h.name_len))
-            return DOANRA_FORM_BAD_UTF8;
-        f = apr_array_push(*fields);
-        f->name = apr_pstrmemdup(p, h.name, h.name_len);
-        f->flags = h.flags;
-        if (h.has_filename) {
-            /* Files are passed on, not inspected: keep only the name. */
-            if (!doanra_utf8_valid(h.filename, h.filename_len)) {
-                (*fields)->nelts--;
-                return DOANRA_FORM_BAD_UTF8;
-            }
-            f->value = apr_pstrmemdup(p, h.filename, h.filename_len);
-            f->len = h.filename_len;
-            f->is_file = 1;
-        } else {
-            if (!utf8_valid_allow_nul(body + cs, ce - cs)) {
-                (*fields)->nelts--;
-                return DOANRA_FORM_BAD_UTF8;
-            }
-            f->value = apr_pstrmemdup(p, body + cs, ce - cs);
-            f->len = ce - cs;
-            f->is_file = 0;
-        }
+        st = add_part(&m, &h, i, ce, max_fields);
+        if (st != DOANRA_FORM_OK)
+            return st;
         pos = next;
     }
 }

@@ -13,7 +13,9 @@
  * deputy's does not make a leader somebody else.
  *
  * Pure: no I/O.  The store loads the registry (a per-process cache, see
- * store.c), and the rule in rules.c reports what this file found.
+ * store.c), and the rule in rules.c reports what this file found.  What a
+ * member is keyed and recorded under comes from here only: the identity
+ * string (doanra_member.identity) and the code (doanra_member_code).
  */
 #include "doanra.h"
 

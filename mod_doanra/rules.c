@@ -1,6 +1,8 @@
 /*
  * rules.c - the judging half of the core: a parsed trip plus the history
- * facts read by the store -> findings (SPEC section 3).
+ * facts read by the store -> findings (SPEC section 3).  It also says which
+ * plan entry a trip is in (doanra_plan_match), by the test rule `plan`
+ * judges with, for the store to record.
  *
  * Pure: no I/O, no clock (the caller passes `today`), memory from the pool.
  * The trip builder has already reported every missing or malformed value
@@ -172,6 +174,75 @@ static const char *region_label(const doanra_config *c, const char *key)
 /* dates                                                                */
 /* ------------------------------------------------------------------ */
 
+/* One leg's dates against the trip's and against prev, the last leg
+ * before it with a usable span.  -1 when its own span is not usable (so it
+ * is no leg's prev), else 1 when they agree and 0 when not. */
+static int check_leg_dates(apr_pool_t *p, const doanra_config *c,
+                           const doanra_trip *t, const doanra_leg *g,
+                           const doanra_leg *prev, apr_array_header_t *findings)
+{
+    const char *where;
+    int ok = 1;
+
+    if (!doanra_date_ok(g->from) || !doanra_date_ok(g->to))
+        return -1; /* already reported by the trip builder */
+    where = g->country ? apr_psprintf(p, " (%s)", country_label(c, g->country))
+                       : "";
+    if (g->to < g->from) {
+        doanra_add_finding(
+            p, c, findings, DOANRA_R_DATES, DOANRA_F_DEN_NGAY, g->row, "%s",
+            apr_psprintf(p,
+                         L(c,
+                           "Chặng %d%s: ngày kết thúc %s trước ngày bắt "
+                           "đầu %s.",
+                           "Leg %d%s: the last day %s is before the first "
+                           "day %s."),
+                         g->row, where, fmt_date(p, c, g->to),
+                         fmt_date(p, c, g->from)));
+        return -1; /* its span means nothing for the checks below */
+    }
+    if (doanra_date_ok(t->ngay_di) && g->from < t->ngay_di) {
+        ok = 0;
+        doanra_add_finding(
+            p, c, findings, DOANRA_R_DATES, DOANRA_F_TU_NGAY, g->row, "%s",
+            apr_psprintf(p,
+                         L(c,
+                           "Chặng %d%s bắt đầu ngày %s, trước ngày đi "
+                           "%s.",
+                           "Leg %d%s starts on %s, before the departure "
+                           "date %s."),
+                         g->row, where, fmt_date(p, c, g->from),
+                         fmt_date(p, c, t->ngay_di)));
+    }
+    if (doanra_date_ok(t->ngay_ve) && g->to > t->ngay_ve) {
+        ok = 0;
+        doanra_add_finding(
+            p, c, findings, DOANRA_R_DATES, DOANRA_F_DEN_NGAY, g->row, "%s",
+            apr_psprintf(p,
+                         L(c, "Chặng %d%s kết thúc ngày %s, sau ngày về %s.",
+                           "Leg %d%s ends on %s, after the return date "
+                           "%s."),
+                         g->row, where, fmt_date(p, c, g->to),
+                         fmt_date(p, c, t->ngay_ve)));
+    }
+    if (prev && g->from <= prev->to) {
+        ok = 0;
+        doanra_add_finding(
+            p, c, findings, DOANRA_R_DATES, DOANRA_F_TU_NGAY, g->row, "%s",
+            apr_psprintf(p,
+                         L(c,
+                           "Chặng %d%s bắt đầu ngày %s, không sau ngày "
+                           "kết thúc %s của chặng %d; các chặng phải theo "
+                           "thứ tự thời gian và không chồng lên nhau.",
+                           "Leg %d%s starts on %s, not after %s, the last "
+                           "day of leg %d; legs must be in date order and "
+                           "must not overlap."),
+                         g->row, where, fmt_date(p, c, g->from),
+                         fmt_date(p, c, prev->to), prev->row));
+    }
+    return ok;
+}
+
 /* Returns 1 when every date is usable and consistent, so that the
  * travel-days arithmetic means something. */
 static int check_dates(apr_pool_t *p, const doanra_config *c,
@@ -209,68 +280,11 @@ static int check_dates(apr_pool_t *p, const doanra_config *c,
 
     for (i = 0; legs && i < legs->nelts; i++) {
         const doanra_leg *g = &APR_ARRAY_IDX(legs, i, doanra_leg);
-        const char *where =
-            g->country ? apr_psprintf(p, " (%s)", country_label(c, g->country))
-                       : "";
-        if (!doanra_date_ok(g->from) || !doanra_date_ok(g->to)) {
-            ok = 0; /* already reported by the trip builder */
-            continue;
-        }
-        if (g->to < g->from) {
+        int r = check_leg_dates(p, c, t, g, prev, findings);
+        if (r <= 0)
             ok = 0;
-            doanra_add_finding(
-                p, c, findings, DOANRA_R_DATES, DOANRA_F_DEN_NGAY, g->row, "%s",
-                apr_psprintf(p,
-                             L(c,
-                               "Chặng %d%s: ngày kết thúc %s trước ngày bắt "
-                               "đầu %s.",
-                               "Leg %d%s: the last day %s is before the first "
-                               "day %s."),
-                             g->row, where, fmt_date(p, c, g->to),
-                             fmt_date(p, c, g->from)));
-            continue; /* its span means nothing for the checks below */
-        }
-        if (doanra_date_ok(t->ngay_di) && g->from < t->ngay_di) {
-            ok = 0;
-            doanra_add_finding(
-                p, c, findings, DOANRA_R_DATES, DOANRA_F_TU_NGAY, g->row, "%s",
-                apr_psprintf(p,
-                             L(c,
-                               "Chặng %d%s bắt đầu ngày %s, trước ngày đi "
-                               "%s.",
-                               "Leg %d%s starts on %s, before the departure "
-                               "date %s."),
-                             g->row, where, fmt_date(p, c, g->from),
-                             fmt_date(p, c, t->ngay_di)));
-        }
-        if (doanra_date_ok(t->ngay_ve) && g->to > t->ngay_ve) {
-            ok = 0;
-            doanra_add_finding(
-                p, c, findings, DOANRA_R_DATES, DOANRA_F_DEN_NGAY, g->row, "%s",
-                apr_psprintf(p,
-                             L(c,
-                               "Chặng %d%s kết thúc ngày %s, sau ngày về %s.",
-                               "Leg %d%s ends on %s, after the return date "
-                               "%s."),
-                             g->row, where, fmt_date(p, c, g->to),
-                             fmt_date(p, c, t->ngay_ve)));
-        }
-        if (prev && g->from <= prev->to) {
-            ok = 0;
-            doanra_add_finding(
-                p, c, findings, DOANRA_R_DATES, DOANRA_F_TU_NGAY, g->row, "%s",
-                apr_psprintf(p,
-                             L(c,
-                               "Chặng %d%s bắt đầu ngày %s, không sau ngày "
-                               "kết thúc %s của chặng %d; các chặng phải theo "
-                               "thứ tự thời gian và không chồng lên nhau.",
-                               "Leg %d%s starts on %s, not after %s, the last "
-                               "day of leg %d; legs must be in date order and "
-                               "must not overlap."),
-                             g->row, where, fmt_date(p, c, g->from),
-                             fmt_date(p, c, prev->to), prev->row));
-        }
-        prev = g;
+        if (r >= 0)
+            prev = g;
     }
     return ok;
 }

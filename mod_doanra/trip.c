@@ -1,5 +1,8 @@
 /*
- * trip.c - submitted fields to the trip model.
+ * trip.c - submitted fields to the trip model: which field a submitted
+ * name is, the trip built from the fields, the funding codes both ways,
+ * and the key leaders of a trip (doanra_trip_resolve_leaders; who each
+ * member is, is identity.c's).
  *
  * The form sends flat name=value pairs; the rules want a trip: scalars,
  * itinerary legs and members with dates parsed, countries looked up and
@@ -619,20 +622,16 @@ static const char *checked(apr_pool_t *p, const doanra_config *c,
     return v->s;
 }
 
-doanra_trip *doanra_trip_build(apr_pool_t *p, const doanra_config *c,
-                               const doanra_countries *countries,
-                               const apr_array_header_t *fields,
-                               apr_array_header_t *findings)
+/* The values of each of c's fields in arrival order; file parts and other
+ * names are left out. */
+static void collect(apr_pool_t *p, const doanra_config *c,
+                    const apr_array_header_t *fields, collected *col)
 {
-    doanra_trip *t = apr_pcalloc(p, sizeof(*t));
-    collected col;
-    value v[DOANRA_F_LY_DO_PHAT_SINH + 1];
-    int i, k, en = c->lang == DOANRA_LANG_EN;
-    int max_rows = c->max_rows > 0 ? c->max_rows : 1000;
+    int i, k, max_rows = c->max_rows > 0 ? c->max_rows : 1000;
 
     for (k = 0; k < DOANRA_F_COUNT; k++) {
-        col.vals[k] = apr_array_make(p, 4, sizeof(const doanra_field *));
-        col.sent[k] = 0;
+        col->vals[k] = apr_array_make(p, 4, sizeof(const doanra_field *));
+        col->sent[k] = 0;
     }
     for (i = 0; fields && i < fields->nelts; i++) {
         const doanra_field *f = &APR_ARRAY_IDX(fields, i, doanra_field);
@@ -641,24 +640,19 @@ doanra_trip *doanra_trip_build(apr_pool_t *p, const doanra_config *c,
         k = doanra_field_key_of(c, f->name);
         if (k < 0)
             continue;
-        col.sent[k]++;
+        col->sent[k]++;
         /* Rows past the bound are only counted (see row_count): an absurd
          * row count costs no memory. */
-        if (doanra_field_is_row(k) && col.vals[k]->nelts >= max_rows)
+        if (doanra_field_is_row(k) && col->vals[k]->nelts >= max_rows)
             continue;
-        APR_ARRAY_PUSH(col.vals[k], const doanra_field *) = f;
+        APR_ARRAY_PUSH(col->vals[k], const doanra_field *) = f;
     }
+}
 
-    t->legs = apr_array_make(p, 4, sizeof(doanra_leg));
-    t->members = apr_array_make(p, 8, sizeof(doanra_member));
-    t->ngay_di = t->ngay_ve = DOANRA_NODATE;
-    t->du_toan = -1;
-    t->funding = DOANRA_FUND_NONE;
-
-    for (k = 0; k <= DOANRA_F_LY_DO_PHAT_SINH; k++)
-        v[k] = scalar(p, &col, k);
-
-    /* Text scalars */
+/* The sending unit, purpose and partner. */
+static void build_text(apr_pool_t *p, const doanra_config *c, const value *v,
+                       doanra_trip *t, apr_array_header_t *findings)
+{
     t->don_vi = checked(p, c, findings, DOANRA_F_DON_VI, &v[DOANRA_F_DON_VI]);
     t->ma_don_vi =
         checked(p, c, findings, DOANRA_F_MA_DON_VI, &v[DOANRA_F_MA_DON_VI]);
@@ -678,8 +672,12 @@ doanra_trip *doanra_trip_build(apr_pool_t *p, const doanra_config *c,
         required(p, c, findings, DOANRA_F_DOI_TAC, 0,
                  "Chưa nhập đối tác mời hoặc đón tiếp đoàn.",
                  "The inviting or host partner is missing.");
+}
 
-    /* Dates */
+/* Departure and return. */
+static void build_dates(apr_pool_t *p, const doanra_config *c, const value *v,
+                        doanra_trip *t, apr_array_header_t *findings)
+{
     t->ngay_di_raw = nonblank(&v[DOANRA_F_NGAY_DI]);
     if (blank(&v[DOANRA_F_NGAY_DI]))
         required(p, c, findings, DOANRA_F_NGAY_DI, 0,
@@ -696,18 +694,25 @@ doanra_trip *doanra_trip_build(apr_pool_t *p, const doanra_config *c,
     else
         t->ngay_ve = check_date(p, c, findings, DOANRA_F_NGAY_VE, 0,
                                 &v[DOANRA_F_NGAY_VE]);
+}
 
-    /* Funding */
-    t->nguon_kinh_phi_raw = nonblank(&v[DOANRA_F_NGUON_KINH_PHI]);
-    if (blank(&v[DOANRA_F_NGUON_KINH_PHI]))
+/* The funding source and the estimated cost. */
+static void build_funding(apr_pool_t *p, const doanra_config *c, const value *v,
+                          doanra_trip *t, apr_array_header_t *findings)
+{
+    int en = c->lang == DOANRA_LANG_EN;
+    const value *src = &v[DOANRA_F_NGUON_KINH_PHI],
+                *cost = &v[DOANRA_F_DU_TOAN];
+
+    t->nguon_kinh_phi_raw = nonblank(src);
+    if (blank(src))
         required(p, c, findings, DOANRA_F_NGUON_KINH_PHI, 0,
                  "Chưa chọn nguồn kinh phí (ngan_sach, doi_tac, tu_tuc hoặc "
                  "khac).",
                  "The funding source is missing (ngan_sach, doi_tac, tu_tuc "
                  "or khac).");
-    else if (!check_chars(p, c, findings, DOANRA_F_NGUON_KINH_PHI, 0,
-                          &v[DOANRA_F_NGUON_KINH_PHI])) {
-        t->funding = parse_funding(v[DOANRA_F_NGUON_KINH_PHI].s);
+    else if (!check_chars(p, c, findings, DOANRA_F_NGUON_KINH_PHI, 0, src)) {
+        t->funding = parse_funding(src->s);
         if (t->funding == DOANRA_FUND_NONE)
             doanra_add_finding(
                 p, c, findings, DOANRA_R_FORMAT, DOANRA_F_NGUON_KINH_PHI, 0,
@@ -715,29 +720,48 @@ doanra_trip *doanra_trip_build(apr_pool_t *p, const doanra_config *c,
                      "ngan_sach, doi_tac, tu_tuc, khac)."
                    : "Nguồn kinh phí \"%s\" không hợp lệ (chọn một trong "
                      "ngan_sach, doi_tac, tu_tuc, khac).",
-                quote(p, v[DOANRA_F_NGUON_KINH_PHI].s,
-                      v[DOANRA_F_NGUON_KINH_PHI].len));
+                quote(p, src->s, src->len));
     }
     /* A missing du_toan with ngan_sach is the funding rule's finding. */
-    t->du_toan_raw = nonblank(&v[DOANRA_F_DU_TOAN]);
-    if (!blank(&v[DOANRA_F_DU_TOAN]) &&
-        !check_chars(p, c, findings, DOANRA_F_DU_TOAN, 0,
-                     &v[DOANRA_F_DU_TOAN])) {
-        t->du_toan =
-            parse_amount(v[DOANRA_F_DU_TOAN].s, v[DOANRA_F_DU_TOAN].len);
-        if (t->du_toan < 0)
-            doanra_add_finding(
-                p, c, findings, DOANRA_R_FORMAT, DOANRA_F_DU_TOAN, 0,
-                en ? "Estimated cost \"%s\" is not an amount in VND (digits, "
-                     "optionally grouped by thousands with '.', ',' or a "
-                     "space, e.g. 150.000.000; no decimals, no minus sign)."
-                   : "Dự toán \"%s\" không phải là số tiền hợp lệ (chỉ gồm "
-                     "chữ số, có thể tách hàng nghìn bằng dấu chấm, dấu phẩy "
-                     "hoặc khoảng trắng, ví dụ 150.000.000; không có số thập "
-                     "phân, không có dấu âm).",
-                quote(p, v[DOANRA_F_DU_TOAN].s, v[DOANRA_F_DU_TOAN].len));
-    }
+    t->du_toan_raw = nonblank(cost);
+    if (blank(cost) || check_chars(p, c, findings, DOANRA_F_DU_TOAN, 0, cost))
+        return;
+    t->du_toan = parse_amount(cost->s, cost->len);
+    if (t->du_toan < 0)
+        doanra_add_finding(
+            p, c, findings, DOANRA_R_FORMAT, DOANRA_F_DU_TOAN, 0,
+            en ? "Estimated cost \"%s\" is not an amount in VND (digits, "
+                 "optionally grouped by thousands with '.', ',' or a "
+                 "space, e.g. 150.000.000; no decimals, no minus sign)."
+               : "Dự toán \"%s\" không phải là số tiền hợp lệ (chỉ gồm "
+                 "chữ số, có thể tách hàng nghìn bằng dấu chấm, dấu phẩy "
+                 "hoặc khoảng trắng, ví dụ 150.000.000; không có số thập "
+                 "phân, không có dấu âm).",
+            quote(p, cost->s, cost->len));
+}
 
+doanra_trip *doanra_trip_build(apr_pool_t *p, const doanra_config *c,
+                               const doanra_countries *countries,
+                               const apr_array_header_t *fields,
+                               apr_array_header_t *findings)
+{
+    doanra_trip *t = apr_pcalloc(p, sizeof(*t));
+    collected col;
+    value v[DOANRA_F_LY_DO_PHAT_SINH + 1];
+    int k;
+
+    collect(p, c, fields, &col);
+    t->legs = apr_array_make(p, 4, sizeof(doanra_leg));
+    t->members = apr_array_make(p, 8, sizeof(doanra_member));
+    t->ngay_di = t->ngay_ve = DOANRA_NODATE;
+    t->du_toan = -1;
+    t->funding = DOANRA_FUND_NONE;
+
+    for (k = 0; k <= DOANRA_F_LY_DO_PHAT_SINH; k++)
+        v[k] = scalar(p, &col, k);
+    build_text(p, c, v, t, findings);
+    build_dates(p, c, v, t, findings);
+    build_funding(p, c, v, t, findings);
     t->ma_ke_hoach =
         checked(p, c, findings, DOANRA_F_MA_KE_HOACH, &v[DOANRA_F_MA_KE_HOACH]);
     t->ly_do_phat_sinh = checked(p, c, findings, DOANRA_F_LY_DO_PHAT_SINH,
