@@ -79,7 +79,10 @@ static void facts_query(apr_pool_t *p, const doanra_config *c,
         /* The registered code: the database's key-leader flag and lock
          * choice for big delegations read it as stored. */
         q->code[i] = doanra_member_code(m);
-        tl[i] = m->is_key_leader;
+        /* A key leader by position title alone: the database decides with
+         * the registry flag first, for the same answer
+         * doanra_trip_resolve_leaders gives once the registry facts are in. */
+        tl[i] = doanra_title_is_key_leader(c, m->position_norm);
     }
     q->title_leader = tl;
     if (doanra_date_ok(t->ngay_di)) {
@@ -274,12 +277,7 @@ apr_status_t doanra_decide(doanra_store *st, request_rec *r,
     memset(out, 0, sizeof(*out));
     out->decision = DOANRA_DECISION_UNCHECKED;
 
-    /* Key leaders by position title alone: the database decides with the
-     * registry flag first, for the same answer doanra_trip_resolve_leaders
-     * gives once the registry facts are in. */
     forget_registry(t);
-    doanra_trip_resolve_leaders(p, c, t);
-
     rv = doanra_store_begin(st, r, &tx);
     if (rv != APR_SUCCESS)
         return rv;
