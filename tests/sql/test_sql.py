@@ -567,6 +567,45 @@ def test_module_role_runs_store_functions(known, pg):
                role=m)
 
 
+def _seq_scans(pg, db, body, role="doanra_module"):
+    """Run body (PL/pgSQL statements) in one transaction as role, and return
+    the history tables of schema doanra it read with a sequential scan."""
+    r = pg.psql_raw(db, ["-q", "-c", f"SET ROLE {role}", "-c", f"""
+        DO $$
+        DECLARE
+            bad text;
+        BEGIN
+            {body}
+            -- The history: what grows with every decision and every year
+            -- (the registry, units and countries are bounded by the
+            -- province's size, and the planner may well scan them whole).
+            SELECT string_agg(relname || '=' || seq_scan, ',' ORDER BY relname) INTO bad
+              FROM pg_stat_xact_user_tables
+             WHERE schemaname = 'doanra' AND seq_scan > 0
+               AND relname NOT IN ('units', 'officials', 'countries');
+            RAISE NOTICE 'seq_scans: %', coalesce(bad, '');
+        END
+        $$"""])
+    return re.search(r"seq_scans: (.*)", r.stderr).group(1)
+
+
+def test_journal_mark_reads_the_submission_by_its_id(db, pg):
+    """journal_mark stores the key on the submission just recorded through
+    its primary key: with currval in the UPDATE's condition (volatile, so no
+    index key) it read every submission ever recorded, on every decision."""
+    pg.execute(db, "INSERT INTO doanra.submissions (location, mode, fields, decision) "
+                   "SELECT '/t', 'enforce', '{}', 'pass' FROM generate_series(1, 2000); "
+                   "ANALYZE doanra.submissions")
+    body = """PERFORM * FROM doanra.record_submission(
+                  '/s', NULL, NULL, 'enforce', '{}', 'fail', '[]', '{}', false,
+                  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+              PERFORM doanra.journal_mark('key-j');"""
+    assert _seq_scans(pg, db, body) == ""
+    assert pg.scalar(db, "SELECT count(*) FROM doanra.submissions WHERE journal_key = 'key-j' "
+                         "AND location = '/s'") == "1"
+
+
 def test_member_rows_carry_trip_dates(known, pg):
     """Member rows loaded by hand get their trip's year and dates, and a
     change of the trip's dates follows them (trip_facts reads the copies)."""
