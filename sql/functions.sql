@@ -18,6 +18,18 @@
 -- trip_members, trip_legs (and USAGE on their sequences), UPDATE on
 -- submissions and trips.
 
+-- What norm_code and norm_text were before this install replaces them: the
+-- index plan_entries_code_norm (below) is rebuilt when they change.
+DO $$
+BEGIN
+    PERFORM pg_catalog.set_config('doanra.install_norm_src',
+        coalesce((SELECT string_agg(md5(p.prosrc), ',' ORDER BY p.proname)
+                    FROM pg_catalog.pg_proc p
+                   WHERE p.pronamespace = 'doanra'::regnamespace
+                     AND p.proname IN ('norm_text', 'norm_code')), ''), true);
+END
+$$;
+
 -- The normal forms of codes and names (mod_doanra/text.c), as close as
 -- PostgreSQL 15 gets without ICU: NFKC, lower case, default-ignorable and
 -- format characters removed, dashes and minus signs read as '-', white space
@@ -36,19 +48,22 @@
 CREATE OR REPLACE FUNCTION doanra.norm_text(p_text text, p_code boolean)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT normalize(
-        CASE WHEN p_code
-             THEN regexp_replace(x, '[\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+', '', 'g')
-             ELSE btrim(regexp_replace(x, '[\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+', ' ', 'g'))
-        END, NFKC)
-    FROM (SELECT regexp_replace(
-                 regexp_replace(lower(normalize(p_text, NFKC)),
-                     -- default-ignorable code points and format characters
-                     '[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]',
-                     '', 'g'),
-                 -- dashes (Pd) and minus signs
-                 '[\u058a\u05be\u1400\u1806\u2010-\u2015\u2e17\u2e1a\u2e3a\u2e3b\u2e40\u2e5d\u301c\u3030\u30a0\ufe31\ufe32\ufe58\ufe63\uff0d\U00010ead\u02d7\u2052\u207b\u208b\u2212\u2796]',
-                 '-', 'g') AS x) AS cleaned
+    -- One expression of strict functions, each argument used once, so the
+    -- planner inlines it (also into plan_entries_code_norm's lookups).  A
+    -- code loses all white space, a name has its runs made one space; the
+    -- btrim then trims a name (a code has no space left to trim).
+    SELECT normalize(btrim(regexp_replace(
+        regexp_replace(
+            regexp_replace(lower(normalize(p_text, NFKC)),
+                -- default-ignorable code points and format characters
+                '[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]',
+                '', 'g'),
+            -- dashes (Pd) and minus signs
+            '[\u058a\u05be\u1400\u1806\u2010-\u2015\u2e17\u2e1a\u2e3a\u2e3b\u2e40\u2e5d\u301c\u3030\u30a0\ufe31\ufe32\ufe58\ufe63\uff0d\U00010ead\u02d7\u2052\u207b\u208b\u2212\u2796]',
+            '-', 'g'),
+        -- white space: removed from a code, one space in a name
+        '[\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+',
+        repeat(' ', (NOT p_code)::int), 'g')), NFKC)
 $$;
 COMMENT ON FUNCTION doanra.norm_text(text, boolean) IS
     'Normal form of a code (p_code) or a name, as the module compares them (see functions.sql for the gaps to ICU).';
@@ -77,6 +92,26 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION doanra.official_key(text) IS
     'Person key (trip_members.person_key) of the official with this code.';
+
+-- Plan entries named by ma_ke_hoach are looked up by the normal form of
+-- their code (trip_facts below): an index on it, so a named entry is one
+-- probe and not a normalisation of every entry of sixty years' plans.
+-- The index stores norm_code's results: when an install changes what
+-- norm_code or norm_text return, it is rebuilt (below, install.sql runs
+-- in one transaction).
+CREATE INDEX IF NOT EXISTS plan_entries_code_norm
+    ON doanra.plan_entries (doanra.norm_code(code));
+DO $$
+BEGIN
+    IF current_setting('doanra.install_norm_src', true)
+       IS DISTINCT FROM (SELECT string_agg(md5(p.prosrc), ',' ORDER BY p.proname)
+                           FROM pg_catalog.pg_proc p
+                          WHERE p.pronamespace = 'doanra'::regnamespace
+                            AND p.proname IN ('norm_text', 'norm_code')) THEN
+        REINDEX INDEX doanra.plan_entries_code_norm;
+    END IF;
+END
+$$;
 
 -- Take the transaction-level advisory locks of a submission, in the order
 -- given.  Callers pass the keys sorted ascending so that two submissions
