@@ -12,11 +12,26 @@
 --   (the rules run in the module)
 --   SELECT * FROM doanra.record_submission(...); COMMIT
 --
--- and settles it after the backend answered with doanra.settle(...).
+-- and settles it after the backend answered with doanra.settle(...).  Each
+-- of them is one statement's worth of work: trip_facts one statement for
+-- the locks and one for the facts, record_submission one insert of the
+-- submission, its trip, members and legs.
 -- The functions are SECURITY INVOKER: the calling role needs SELECT on the
 -- reference tables and on trips/trip_members, INSERT on submissions, trips,
 -- trip_members, trip_legs (and USAGE on their sequences), UPDATE on
 -- submissions and trips.
+
+-- What norm_code and norm_text were before this install replaces them: the
+-- index plan_entries_code_norm (below) is rebuilt when they change.
+DO $$
+BEGIN
+    PERFORM pg_catalog.set_config('doanra.install_norm_src',
+        coalesce((SELECT string_agg(md5(p.prosrc), ',' ORDER BY p.proname)
+                    FROM pg_catalog.pg_proc p
+                   WHERE p.pronamespace = 'doanra'::regnamespace
+                     AND p.proname IN ('norm_text', 'norm_code')), ''), true);
+END
+$$;
 
 -- The normal forms of codes and names (mod_doanra/text.c), as close as
 -- PostgreSQL 15 gets without ICU: NFKC, lower case, default-ignorable and
@@ -36,19 +51,22 @@
 CREATE OR REPLACE FUNCTION doanra.norm_text(p_text text, p_code boolean)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT normalize(
-        CASE WHEN p_code
-             THEN regexp_replace(x, '[\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+', '', 'g')
-             ELSE btrim(regexp_replace(x, '[\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+', ' ', 'g'))
-        END, NFKC)
-    FROM (SELECT regexp_replace(
-                 regexp_replace(lower(normalize(p_text, NFKC)),
-                     -- default-ignorable code points and format characters
-                     '[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]',
-                     '', 'g'),
-                 -- dashes (Pd) and minus signs
-                 '[\u058a\u05be\u1400\u1806\u2010-\u2015\u2e17\u2e1a\u2e3a\u2e3b\u2e40\u2e5d\u301c\u3030\u30a0\ufe31\ufe32\ufe58\ufe63\uff0d\U00010ead\u02d7\u2052\u207b\u208b\u2212\u2796]',
-                 '-', 'g') AS x) AS cleaned
+    -- One expression of strict functions, each argument used once, so the
+    -- planner inlines it (also into plan_entries_code_norm's lookups).  A
+    -- code loses all white space, a name has its runs made one space; the
+    -- btrim then trims a name (a code has no space left to trim).
+    SELECT normalize(btrim(regexp_replace(
+        regexp_replace(
+            regexp_replace(lower(normalize(p_text, NFKC)),
+                -- default-ignorable code points and format characters
+                '[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]',
+                '', 'g'),
+            -- dashes (Pd) and minus signs
+            '[\u058a\u05be\u1400\u1806\u2010-\u2015\u2e17\u2e1a\u2e3a\u2e3b\u2e40\u2e5d\u301c\u3030\u30a0\ufe31\ufe32\ufe58\ufe63\uff0d\U00010ead\u02d7\u2052\u207b\u208b\u2212\u2796]',
+            '-', 'g'),
+        -- white space: removed from a code, one space in a name
+        '[\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+',
+        repeat(' ', (NOT p_code)::int), 'g')), NFKC)
 $$;
 COMMENT ON FUNCTION doanra.norm_text(text, boolean) IS
     'Normal form of a code (p_code) or a name, as the module compares them (see functions.sql for the gaps to ICU).';
@@ -60,12 +78,6 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION doanra.norm_code(text) IS
     'Normal form of a code (tv_ma, ma_don_vi, ma_ke_hoach): norm_code(''ＱＮ‐mc‐01'') = ''qn-mc-01''.';
-
--- ma_ke_hoach is looked up in its normal form on every submission: without
--- this index each lookup normalises every plan entry (seconds for a
--- province's years of plans).
-CREATE INDEX IF NOT EXISTS plan_entries_code_norm
-    ON doanra.plan_entries (doanra.norm_code(code));
 
 CREATE OR REPLACE FUNCTION doanra.norm_name(p_name text)
 RETURNS text
@@ -84,20 +96,37 @@ $$;
 COMMENT ON FUNCTION doanra.official_key(text) IS
     'Person key (trip_members.person_key) of the official with this code.';
 
+-- Plan entries named by ma_ke_hoach are looked up by the normal form of
+-- their code (trip_facts below): an index on it, so a named entry is one
+-- probe and not a normalisation of every entry of sixty years' plans.
+-- The index stores norm_code's results: when an install changes what
+-- norm_code or norm_text return, it is rebuilt (below, install.sql runs
+-- in one transaction).
+CREATE INDEX IF NOT EXISTS plan_entries_code_norm
+    ON doanra.plan_entries (doanra.norm_code(code));
+DO $$
+BEGIN
+    IF current_setting('doanra.install_norm_src', true)
+       IS DISTINCT FROM (SELECT string_agg(md5(p.prosrc), ',' ORDER BY p.proname)
+                           FROM pg_catalog.pg_proc p
+                          WHERE p.pronamespace = 'doanra'::regnamespace
+                            AND p.proname IN ('norm_text', 'norm_code')) THEN
+        REINDEX INDEX doanra.plan_entries_code_norm;
+    END IF;
+END
+$$;
+
 -- Take the transaction-level advisory locks of a submission, in the order
 -- given.  Callers pass the keys sorted ascending so that two submissions
 -- sharing people always lock in the same order and never deadlock.  The locks
 -- are released at COMMIT or ROLLBACK, so a pooled connection never carries
--- one over to the next request.
+-- one over to the next request.  One statement: unnest returns the keys in
+-- the array's order and the locks are taken row by row in that order.
 CREATE OR REPLACE FUNCTION doanra.lock_keys(p_keys bigint[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-    k bigint;
 BEGIN
-    FOREACH k IN ARRAY coalesce(p_keys, '{}'::bigint[]) LOOP
-        PERFORM pg_catalog.pg_advisory_xact_lock(k);
-    END LOOP;
+    PERFORM pg_catalog.pg_advisory_xact_lock(k) FROM unnest(p_keys) AS k;
 END
 $$;
 COMMENT ON FUNCTION doanra.lock_keys(bigint[]) IS
@@ -123,23 +152,16 @@ RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT p_status IN ('pending', 'submitted', 'approved', 'completed')
 $$;
+COMMENT ON FUNCTION doanra.is_counted(text) IS
+    'True for the statuses that count towards the leader quota and member overlaps: pending, submitted, approved, completed.';
 
--- Does trip t hold a place for another submission's rules?  Counted
--- statuses, minus the dossier being amended or approved (p_exclude_code),
--- and for an approval only what is approved or waiting for approval.
-CREATE OR REPLACE FUNCTION doanra.counts_for(t doanra.trips, p_exclude_code text,
-                                             p_approved_only boolean)
-RETURNS boolean
-LANGUAGE sql STABLE AS $$
-    SELECT (p_exclude_code IS NULL OR t.code IS DISTINCT FROM p_exclude_code)
-       AND CASE WHEN coalesce(p_approved_only, false)
-                THEN t.status IN ('approved', 'completed')
-                     OR (t.status IN ('pending', 'submitted')
-                         AND EXISTS (SELECT 1 FROM doanra.trip_events e
-                                      WHERE e.trip_id = t.id AND e.action = 'approve'
-                                        AND e.state = 'pending'))
-                ELSE doanra.is_counted(t.status) END
-$$;
+-- The store's functions below run their statements with generic plans
+-- (plan_cache_mode): planned once per connection, then executed.  Custom
+-- plans, PostgreSQL's default for a function's first calls and whenever
+-- they look cheaper, re-plan every statement on every call: for
+-- trip_facts that was more than half of its time.  The plans are written
+-- so that the generic one is the right one for any argument: a person's
+-- rows by index, each trip by its primary key.
 
 -- Everything the rules need to know from the database about one submission,
 -- in one call.  Member i (1-based, the order of the arrays) is identified by
@@ -149,10 +171,11 @@ $$;
 --
 -- With p_lock, every member's lock is taken first (all members of
 -- delegations up to p_lock_all_max people, else key leaders only), sorted by
--- key.  Under READ COMMITTED each statement of this VOLATILE function takes
--- a new snapshot, so the counts below, which run after the lock statement
--- has returned, see every trip committed by a submission that held the lock
--- before us.  That is what keeps the quota exact under concurrency.
+-- key, in one statement.  Under READ COMMITTED each statement of this
+-- VOLATILE function takes a new snapshot, so the facts query, which runs
+-- after the lock statement has returned, sees every trip committed by a
+-- submission that held the lock before us.  That is what keeps the quota
+-- exact under concurrency.
 --
 -- Rows returned, by kind:
 --   'r' registry    idx, code (official code), unit_code, flag = is_key_leader
@@ -166,6 +189,8 @@ $$;
 --                   back for more than p_report_days days without their
 --                   report, code/d1 = the one back longest and its ngay_ve
 -- Dates are day numbers since 1970-01-01, the module's own representation.
+-- The order of the rows is not significant, except that the candidates
+-- of the plan come in the order of their codes.
 --
 -- Later steps (SPEC section 8): p_exclude_code leaves every version of that
 -- dossier out of the counts (an amendment does not overlap itself); with
@@ -191,71 +216,84 @@ CREATE OR REPLACE FUNCTION doanra.trip_facts(
     p_report_days int DEFAULT NULL)
 RETURNS TABLE (kind text, idx int, code text, unit_code text, flag boolean,
                num int, id bigint, d1 int, d2 int, countries text)
-LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-    n int := coalesce(cardinality(p_person_keys), 0);
-    keys bigint[];
+LANGUAGE plpgsql VOLATILE
+SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
-    IF p_lock AND n > 0 THEN
-        SELECT array_agg(DISTINCT doanra.person_lock_key(m.pk) ORDER BY doanra.person_lock_key(m.pk))
-          INTO keys
-          FROM unnest(p_person_keys, p_codes, p_title_leaders) AS m(pk, c, tl)
-          LEFT JOIN doanra.officials o ON o.code = m.c
-         WHERE m.pk IS NOT NULL AND m.pk <> ''
-           AND (n <= p_lock_all_max
-                OR CASE WHEN o.code IS NOT NULL THEN o.is_key_leader
-                        ELSE coalesce(m.tl, false) END);
-        PERFORM doanra.lock_keys(keys);
+    -- The locks: one statement, the keys sorted and without duplicates.
+    IF p_lock AND cardinality(p_person_keys) > 0 THEN
+        PERFORM doanra.lock_keys(ARRAY(
+            SELECT DISTINCT doanra.person_lock_key(m.pk)
+              FROM unnest(p_person_keys, p_codes, p_title_leaders) AS m(pk, c, tl)
+              LEFT JOIN doanra.officials o ON o.code = m.c
+             WHERE m.pk IS NOT NULL AND m.pk <> ''
+               AND (cardinality(p_person_keys) <= p_lock_all_max
+                    OR CASE WHEN o.code IS NOT NULL THEN o.is_key_leader
+                            ELSE coalesce(m.tl, false) END)
+             ORDER BY 1));
     END IF;
 
+    -- The facts: one statement, begun after the locks are held.
+    RETURN QUERY
+    WITH m AS (
+        SELECT u.pk, u.c, u.i::int AS i
+          FROM unnest(p_person_keys, p_codes) WITH ORDINALITY AS u(pk, c, i)
+    ),
+    -- Each member's trips that matter, each once: those departing in
+    -- p_year (the quota), and those overlapping [p_from, p_to] (member
+    -- overlap).  Read from the person's own member rows, which carry their
+    -- trip's year and dates (indexes trip_members_person_year and
+    -- trip_members_person_ve), then each trip by its primary key (OFFSET 0:
+    -- never a walk over every trip of a year, whatever the statistics say
+    -- about it, e.g. each January).  Which of them hold a place is decided
+    -- here and only here: counted statuses (doanra.is_counted), minus the
+    -- dossier being amended or approved (p_exclude_code), and for an
+    -- approval only what is approved or waiting for its approval.
+    hist AS (
+        SELECT m.i, t.id, t.year, t.ngay_di, t.ngay_ve
+          FROM m
+          CROSS JOIN LATERAL (
+                SELECT tm.trip_id FROM doanra.trip_members tm
+                 WHERE tm.person_key = m.pk AND tm.year = p_year
+                UNION
+                SELECT tm.trip_id FROM doanra.trip_members tm
+                 WHERE tm.person_key = m.pk
+                   AND tm.ngay_ve >= p_from AND tm.ngay_di <= p_to) x
+          CROSS JOIN LATERAL (
+                SELECT t.id, t.year, t.ngay_di, t.ngay_ve, t.status, t.code
+                  FROM doanra.trips t WHERE t.id = x.trip_id OFFSET 0) t
+         WHERE (p_exclude_code IS NULL OR t.code IS DISTINCT FROM p_exclude_code)
+           AND CASE WHEN p_approved_only
+                    THEN t.status IN ('approved', 'completed')
+                         OR (t.status IN ('pending', 'submitted')
+                             AND EXISTS (SELECT 1 FROM doanra.trip_events e
+                                          WHERE e.trip_id = t.id AND e.action = 'approve'
+                                            AND e.state = 'pending'))
+                    ELSE doanra.is_counted(t.status) END
+    )
     -- Registry facts of members with an official code.
-    RETURN QUERY
-    SELECT 'r'::text, m.i::int, o.code, o.unit_code, o.is_key_leader,
+    SELECT 'r'::text, m.i, o.code, o.unit_code, o.is_key_leader,
            NULL::int, NULL::bigint, NULL::int, NULL::int, NULL::text
-      FROM unnest(p_codes) WITH ORDINALITY AS m(c, i)
-      JOIN doanra.officials o ON o.code = m.c;
-
-    -- History of every member (a statement of its own: it starts after the
-    -- locks are held, so its snapshot includes the trips they protect).
-    IF p_year IS NOT NULL AND n > 0 THEN
-        RETURN QUERY
-        SELECT 'm'::text, m.i::int, NULL::text, NULL::text, NULL::boolean,
-               -- Start from the person's own rows (index trip_members_person);
-               -- OFFSET 0 keeps the planner from walking every trip of the
-               -- year instead when the statistics are stale.
-               (SELECT count(DISTINCT t.id)::int
-                  FROM (SELECT tm.trip_id FROM doanra.trip_members tm
-                         WHERE tm.person_key = m.pk AND tm.year = p_year
-                        OFFSET 0) tm
-                  JOIN doanra.trips t ON t.id = tm.trip_id
-                 WHERE t.year = p_year
-                   AND doanra.counts_for(t, p_exclude_code, p_approved_only)),
-               ov.id, (ov.ngay_di - DATE '1970-01-01'), (ov.ngay_ve - DATE '1970-01-01'),
-               NULL::text
-          FROM unnest(p_person_keys) WITH ORDINALITY AS m(pk, i)
-          LEFT JOIN LATERAL (
-                SELECT t.id, t.ngay_di, t.ngay_ve
-                  FROM (SELECT tm.trip_id FROM doanra.trip_members tm
-                         WHERE tm.person_key = m.pk
-                           AND tm.ngay_ve >= p_from AND tm.ngay_di <= p_to
-                        OFFSET 0) tm
-                  JOIN doanra.trips t ON t.id = tm.trip_id
-                 WHERE p_from IS NOT NULL AND p_to IS NOT NULL
-                   AND t.ngay_di <= p_to AND t.ngay_ve >= p_from
-                   AND doanra.counts_for(t, p_exclude_code, p_approved_only)
-                 ORDER BY t.ngay_di, t.id
-                 LIMIT 1) ov ON true
-         WHERE m.pk IS NOT NULL AND m.pk <> '';
-
-    END IF;
-
+      FROM m JOIN doanra.officials o ON o.code = m.c
+    UNION ALL
+    -- History of every member: the trips of the year, and the overlapping
+    -- trip that departs first (the least [ngay_di, id, ngay_ve]).
+    SELECT 'm'::text, h.i, NULL::text, NULL::text, NULL::boolean, h.n,
+           h.ov[2], h.ov[1]::int, h.ov[3]::int, NULL::text
+      FROM (SELECT m.i,
+                   (count(hist.id) FILTER (WHERE hist.year = p_year))::int AS n,
+                   min(ARRAY[(hist.ngay_di - DATE '1970-01-01')::bigint, hist.id,
+                             (hist.ngay_ve - DATE '1970-01-01')::bigint])
+                       FILTER (WHERE hist.ngay_di <= p_to AND hist.ngay_ve >= p_from) AS ov
+              FROM m LEFT JOIN hist ON hist.i = m.i
+             WHERE p_year IS NOT NULL AND m.pk IS NOT NULL AND m.pk <> ''
+             GROUP BY m.i) h
+    UNION ALL
     -- Plan (rule plan): the entry named by ma_ke_hoach, codes compared in
-    -- their normal form and the exact spelling first, reported whether the
-    -- dates are known or not (the module records which plan the trip
-    -- claims); without a code, once the dates and members are known, the
-    -- candidates of the sending unit and year (none when the unit is
-    -- unknown).  The one query of plan entries.
-    RETURN QUERY
+    -- their normal form (index plan_entries_code_norm) and the exact
+    -- spelling first, reported whether the dates are known or not (the
+    -- module records which plan the trip claims); without a code, once the
+    -- dates and members are known, the candidates of the sending unit and
+    -- year (none when the unit is unknown).  The one query of plan entries.
     SELECT 'p'::text, NULL::int, e.code, e.unit_code, e.named, e.year,
            NULL::bigint, (e.period_from - DATE '1970-01-01'),
            (e.period_to - DATE '1970-01-01'),
@@ -272,36 +310,43 @@ BEGIN
                     x.period_to, x.countries
                FROM doanra.plan_entries x
               WHERE coalesce(p_plan_code, '') = '' AND coalesce(p_unit_code, '') <> ''
-                AND p_year IS NOT NULL AND n > 0
+                AND p_year IS NOT NULL AND cardinality(p_person_keys) > 0
                 AND x.unit_code = p_unit_code AND x.year = p_year
-              ORDER BY x.code)) e;
-
-    -- Reports on results the sending unit still owes (rule report-overdue).
-    IF p_report_days IS NOT NULL AND coalesce(p_unit_code, '') <> '' THEN
-        RETURN QUERY
-        SELECT 'o'::text, NULL::int, min(t.code) FILTER (WHERE t.ngay_ve = o.first_back),
-               NULL::text, NULL::boolean, count(*)::int, NULL::bigint,
-               (o.first_back - DATE '1970-01-01'), NULL::int, NULL::text
-          FROM doanra.trips t,
-               (SELECT min(x.ngay_ve) AS first_back FROM doanra.trips x
-                 WHERE x.unit_code = p_unit_code AND x.status IN ('approved', 'completed')
-                   AND x.report_filed_on IS NULL
-                   AND x.ngay_ve < current_date - p_report_days) o
-         WHERE t.unit_code = p_unit_code AND t.status IN ('approved', 'completed')
-           AND t.report_filed_on IS NULL
-           AND t.ngay_ve < current_date - p_report_days
-           AND (p_exclude_code IS NULL OR t.code <> p_exclude_code)
-         GROUP BY o.first_back;
-    END IF;
+              ORDER BY x.code)) e
+    UNION ALL
+    -- Reports on results the sending unit still owes (rule report-overdue):
+    -- how many, and the one back longest (index trips_unit_awaiting_report).
+    SELECT 'o'::text, NULL::int, (array_agg(t.code ORDER BY t.ngay_ve, t.code))[1],
+           NULL::text, NULL::boolean, count(*)::int, NULL::bigint,
+           (min(t.ngay_ve) - DATE '1970-01-01'), NULL::int, NULL::text
+      FROM doanra.trips t
+     WHERE p_report_days IS NOT NULL AND coalesce(p_unit_code, '') <> ''
+       AND t.unit_code = p_unit_code AND t.report_filed_on IS NULL
+       AND t.ngay_ve < current_date - p_report_days
+       AND t.status IN ('approved', 'completed')
+       AND (p_exclude_code IS NULL OR t.code IS DISTINCT FROM p_exclude_code)
+    HAVING count(*) > 0;
 END
 $$;
 COMMENT ON FUNCTION doanra.trip_facts(text[], text[], boolean[], int, date, date, text, text, boolean, int, text, boolean, int) IS
     'Locks a submission''s people (when p_lock) and returns the registry, history and plan facts the rules need.';
 
 -- Record a submission and, when p_trip, the trip it reserves (status
--- pending) with its members and legs, in one statement's worth of work.
--- Member and leg attributes come as parallel arrays (index i = member i).
--- Returns the new ids (trip_id NULL when no trip was recorded).
+-- pending) with its members and legs: one statement.  Member and leg
+-- attributes come as parallel arrays (index i = member i).  Returns the new
+-- ids (trip_id NULL when no trip was recorded).
+--
+-- The statement supplies what the triggers of hand-written inserts fill in
+-- (their WHEN conditions then skip them): the dossier code of the new trip
+-- (doanra.trip_code, from an id drawn first), and on each member row the
+-- trip's year and dates, taken from the trip row it has just inserted.  The
+-- trigger trips_register_event still writes the pending `register` event.
+--
+-- The submission's fields stay as submitted, members and legs included
+-- (SPEC section 5: "the submitted fields"): they are the form as the user
+-- sent it, from which the module rebuilds a trip for its later steps
+-- (doanra.trip_lookup); trip_members and trip_legs hold what the module
+-- made of them (resolved identities, normalised names, counted days).
 CREATE OR REPLACE FUNCTION doanra.record_submission(
     p_location text, p_remote_user text, p_client_ip text, p_mode text,
     p_fields jsonb, p_decision text, p_findings jsonb, p_rules text[],
@@ -313,55 +358,57 @@ CREATE OR REPLACE FUNCTION doanra.record_submission(
     m_unit_codes text[], m_unit_names text[], m_leaders boolean[],
     l_countries text[], l_from date[], l_to date[])
 RETURNS TABLE (submission_id bigint, trip_id bigint)
-LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-    sid bigint;
-    tid bigint;
+LANGUAGE plpgsql VOLATILE
+SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
-    INSERT INTO doanra.submissions
-           (location, remote_user, client_ip, mode, fields, decision, findings, rules)
-    VALUES (p_location, p_remote_user, p_client_ip, p_mode,
-            coalesce(p_fields, '{}'::jsonb), p_decision,
-            coalesce(p_findings, '[]'::jsonb), coalesce(p_rules, '{}'::text[]))
-    RETURNING id INTO sid;
-
-    IF p_trip THEN
+    RETURN QUERY
+    WITH s AS (
+        INSERT INTO doanra.submissions
+               (location, remote_user, client_ip, mode, fields, decision, findings, rules)
+        VALUES (p_location, p_remote_user, p_client_ip, p_mode,
+                coalesce(p_fields, '{}'::jsonb), p_decision,
+                coalesce(p_findings, '[]'::jsonb), coalesce(p_rules, '{}'::text[]))
+        RETURNING id
+    ), t AS (
         INSERT INTO doanra.trips
-               (submission_id, status, unit_code, unit_name, purpose, partner,
-                ngay_di, ngay_ve, year, funding, estimated_cost, plan_code,
-                planned, unplanned_reason, member_count)
-        VALUES (sid, 'pending', p_unit_code, p_unit_name, p_purpose, p_partner,
-                p_ngay_di, p_ngay_ve, extract(year FROM p_ngay_di)::int,
-                p_funding, p_cost, p_plan_code, coalesce(p_planned, false),
-                p_unplanned_reason, coalesce(cardinality(m_person_keys), 0))
-        RETURNING id INTO tid;
-
+               (id, code, version, submission_id, status, unit_code, unit_name,
+                purpose, partner, ngay_di, ngay_ve, year, funding, estimated_cost,
+                plan_code, planned, unplanned_reason, member_count)
+        SELECT k.id, doanra.trip_code(k.year, k.id), 1, s.id, 'pending', p_unit_code,
+               p_unit_name, p_purpose, p_partner, p_ngay_di, p_ngay_ve, k.year,
+               p_funding, p_cost, p_plan_code, coalesce(p_planned, false),
+               p_unplanned_reason, coalesce(cardinality(m_person_keys), 0)
+          FROM s, (SELECT nextval('doanra.trips_id_seq') AS id,
+                          extract(year FROM p_ngay_di)::int AS year) k
+         WHERE p_trip
+        RETURNING id, year, ngay_di, ngay_ve
+    ), members AS (
         INSERT INTO doanra.trip_members
                (trip_id, seq, person_key, official_code, full_name, position,
-                unit_code, unit_name, is_key_leader)
-        SELECT tid, m.i, m.pk, m.c, coalesce(m.nm, ''), m.pos, m.uc, m.un,
-               coalesce(m.kl, false)
-          FROM unnest(m_person_keys, m_codes, m_names, m_positions,
-                      m_unit_codes, m_unit_names, m_leaders)
-               WITH ORDINALITY AS m(pk, c, nm, pos, uc, un, kl, i);
-
+                unit_code, unit_name, is_key_leader, year, ngay_di, ngay_ve)
+        SELECT t.id, m.i, m.pk, m.c, coalesce(m.nm, ''), m.pos, m.uc, m.un,
+               coalesce(m.kl, false), t.year, t.ngay_di, t.ngay_ve
+          FROM t, unnest(m_person_keys, m_codes, m_names, m_positions,
+                         m_unit_codes, m_unit_names, m_leaders)
+                  WITH ORDINALITY AS m(pk, c, nm, pos, uc, un, kl, i)
+    ), legs AS (
         INSERT INTO doanra.trip_legs (trip_id, seq, country, from_date, to_date)
-        SELECT tid, l.i, l.c, l.f, l.t
-          FROM unnest(l_countries, l_from, l_to) WITH ORDINALITY AS l(c, f, t, i);
-    END IF;
-
-    RETURN QUERY SELECT sid, tid;
+        SELECT t.id, l.i, l.c, l.f, l.t
+          FROM t, unnest(l_countries, l_from, l_to) WITH ORDINALITY AS l(c, f, t, i)
+    )
+    SELECT s.id, (SELECT t.id FROM t) FROM s;
 END
 $$;
 COMMENT ON FUNCTION doanra.record_submission(text, text, text, text, jsonb, text, jsonb, text[], boolean, text, text, text, text, date, date, text, bigint, text, boolean, text, text[], text[], text[], text[], text[], text[], boolean[], text[], date[], date[]) IS
-    'Inserts a submission and, when p_trip, its pending trip with members and legs; returns their ids.';
+    'Inserts a submission and, when p_trip, its pending trip with members and legs (one statement); returns their ids.';
 
 -- After the backend answered: the submission gets its status, and its trip
 -- leaves `pending` for `submitted` when the backend accepted it, else `void`.
 -- Whether it accepted is the module's DoanraAcceptStatus (p_accepted); an
 -- admin calling it by hand may leave it out, and then 2xx/3xx counts as
 -- accepted.  Only a pending trip is moved, so settling twice changes nothing
--- and an admin's later status is never overwritten.
+-- and an admin's later status is never overwritten.  PL/pgSQL rather than
+-- SQL: a SQL function's statements are planned again on every call.
 -- (Releases before DoanraAcceptStatus had a three-argument settle:
 -- retired.sql drops it.)
 CREATE OR REPLACE FUNCTION doanra.settle(p_submission_id bigint,
@@ -369,28 +416,32 @@ CREATE OR REPLACE FUNCTION doanra.settle(p_submission_id bigint,
                                          p_trip_id bigint,
                                          p_accepted boolean DEFAULT NULL)
 RETURNS void
-LANGUAGE sql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE
+SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+    ok boolean := coalesce(p_accepted, p_backend_status BETWEEN 200 AND 399);
+BEGIN
     UPDATE doanra.submissions
        SET backend_status = p_backend_status, settled_at = now()
      WHERE id = p_submission_id;
     -- The steps recorded with the submission (lifecycle.sql) first: an
     -- amendment that finds its trip moved on voids its new version here.
-    SELECT doanra.settle_steps(p_submission_id, p_backend_status,
-                               coalesce(p_accepted,
-                                        p_backend_status BETWEEN 200 AND 399));
+    PERFORM doanra.settle_steps(p_submission_id, p_backend_status, ok);
     UPDATE doanra.trips
-       SET status = CASE WHEN coalesce(p_accepted,
-                                       p_backend_status BETWEEN 200 AND 399)
-                         THEN 'submitted' ELSE 'void' END,
+       SET status = CASE WHEN ok THEN 'submitted' ELSE 'void' END,
            updated_at = now()
      WHERE id = p_trip_id AND status = 'pending';
+END
 $$;
 COMMENT ON FUNCTION doanra.settle(bigint, int, bigint, boolean) IS
     'Stores the backend status of a submission and moves its pending trip to submitted (accepted by the backend: DoanraAcceptStatus, by default 2xx/3xx) or void.';
 
--- Member rows carry their trip's year and dates (see schema.sql), whoever
--- inserts them: the module through record_submission, or an admin loading
--- history by hand.  A change of a trip's dates is copied to its members.
+-- Member rows carry their trip's year and dates (see schema.sql).
+-- record_submission supplies them in its insert; a row inserted without
+-- them (an admin loading history by hand) gets them from its trip here, and
+-- so does a row moved to another trip.  A change of a trip's dates is
+-- copied to its members.  The WHEN conditions keep the module's inserts
+-- from calling these functions at all.
 CREATE OR REPLACE FUNCTION doanra.trip_members_copy_dates()
 RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -402,8 +453,15 @@ BEGIN
 END
 $$;
 CREATE OR REPLACE TRIGGER trip_members_copy_dates
-    BEFORE INSERT OR UPDATE OF trip_id ON doanra.trip_members
-    FOR EACH ROW EXECUTE FUNCTION doanra.trip_members_copy_dates();
+    BEFORE INSERT ON doanra.trip_members
+    FOR EACH ROW
+    WHEN (NEW.year IS NULL OR NEW.ngay_di IS NULL OR NEW.ngay_ve IS NULL)
+    EXECUTE FUNCTION doanra.trip_members_copy_dates();
+CREATE OR REPLACE TRIGGER trip_members_moved_copy_dates
+    BEFORE UPDATE OF trip_id ON doanra.trip_members
+    FOR EACH ROW
+    WHEN (OLD.trip_id IS DISTINCT FROM NEW.trip_id)
+    EXECUTE FUNCTION doanra.trip_members_copy_dates();
 
 CREATE OR REPLACE FUNCTION doanra.trips_dates_to_members()
 RETURNS trigger
@@ -433,6 +491,8 @@ UPDATE doanra.trip_members tm
 -- from `pending` to `submitted` or `void` (what settle does): approving,
 -- completing, rejecting or cancelling is for admins, so a compromised web
 -- server cannot approve a trip.  Superusers and other roles are not limited.
+-- The triggers' WHEN conditions call the check only for what the module
+-- may not do, so recording and settling never call it.
 CREATE OR REPLACE FUNCTION doanra.trips_guard_module()
 RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -454,5 +514,13 @@ BEGIN
 END
 $$;
 CREATE OR REPLACE TRIGGER trips_guard_module
-    BEFORE INSERT OR UPDATE OF status ON doanra.trips
-    FOR EACH ROW EXECUTE FUNCTION doanra.trips_guard_module();
+    BEFORE UPDATE OF status ON doanra.trips
+    FOR EACH ROW
+    WHEN (NEW.status IS DISTINCT FROM OLD.status
+          AND NOT (OLD.status = 'pending' AND NEW.status IN ('submitted', 'void')))
+    EXECUTE FUNCTION doanra.trips_guard_module();
+CREATE OR REPLACE TRIGGER trips_guard_module_insert
+    BEFORE INSERT ON doanra.trips
+    FOR EACH ROW
+    WHEN (NEW.status IS DISTINCT FROM 'pending')
+    EXECUTE FUNCTION doanra.trips_guard_module();

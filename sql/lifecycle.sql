@@ -21,10 +21,13 @@
 -- The dossier code of a trip: DR-<year of departure>-<id of its first
 -- version>, six digits at least.  Short, ASCII, unique and never reused
 -- (ids come from a sequence); the module computes the same text for a
--- registration it has just recorded (doanra_trip_code in the core).
+-- registration it has just recorded (doanra_trip_code in the core).  Not
+-- STRICT (NULL in gives NULL out all the same), so that the planner inlines
+-- it into record_submission's insert: a strict SQL function whose body has a
+-- CASE is called, and planned, on every row instead.
 CREATE OR REPLACE FUNCTION doanra.trip_code(p_year int, p_id bigint)
 RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT 'DR-' || p_year::text || '-' ||
            CASE WHEN p_id < 1000000 THEN lpad(p_id::text, 6, '0') ELSE p_id::text END
 $$;
@@ -42,9 +45,13 @@ BEGIN
     RETURN NEW;
 END
 $$;
+-- Only for a trip inserted without its code (by hand): record_submission
+-- writes the code with the row.
 CREATE OR REPLACE TRIGGER trips_assign_code
     BEFORE INSERT ON doanra.trips
-    FOR EACH ROW EXECUTE FUNCTION doanra.trips_assign_code();
+    FOR EACH ROW
+    WHEN (NEW.code IS NULL)
+    EXECUTE FUNCTION doanra.trips_assign_code();
 
 -- Every trip the module records starts with a pending `register` step
 -- (record_step turns it into `amend` for a new version).  Settled by

@@ -1,4 +1,5 @@
--- retired.sql - functions of earlier versions that this one no longer has.
+-- retired.sql - functions and indexes of earlier versions that this one no
+-- longer has.
 --
 -- CREATE OR REPLACE FUNCTION replaces a function only under the same
 -- argument list: when a version changes a function's arguments, the older
@@ -8,6 +9,10 @@
 -- signature an earlier version created and this one does not is dropped here
 -- by name and argument types, and a function whose result type changed (which
 -- CREATE OR REPLACE refuses) is dropped when it still has the old one.
+--
+-- Indexes this version no longer has are dropped here too (by name, IF
+-- EXISTS), so an upgraded database writes the same index entries per row as
+-- a fresh one.
 --
 -- Included by install.sql right after schema.sql, inside its transaction,
 -- before any function is created.  Idempotent: on a fresh database or a
@@ -40,3 +45,24 @@ BEGIN
     END IF;
 END
 $$;
+
+-- this version (the store's functions as single statements): the history
+-- facts decide which trips count in one query, without a function per trip.
+DROP FUNCTION IF EXISTS doanra.counts_for(doanra.trips, text, boolean);
+
+-- Indexes no query of this version uses, or that another index serves:
+--   trip_members (person_key) and (person_key, trip_id): trip_facts reads a
+--     person's rows by (person_key, year) and (person_key, ngay_ve), which
+--     serve every other lookup by person_key;
+--   trips (unit_code, year): its only reader, the overdue fact, reads
+--     trips_unit_awaiting_report;
+--   trip_events (trip_id) WHERE state = 'pending': trip_events_trip finds a
+--     trip's few events, and indexing state made every settle a non-HOT
+--     update;
+--   trip_legs (country), submissions (created_at): no query reads them.
+DROP INDEX IF EXISTS doanra.trip_members_person;
+DROP INDEX IF EXISTS doanra.trip_members_person_trip;
+DROP INDEX IF EXISTS doanra.trips_unit_year;
+DROP INDEX IF EXISTS doanra.trip_events_pending;
+DROP INDEX IF EXISTS doanra.trip_legs_country;
+DROP INDEX IF EXISTS doanra.submissions_created_at;

@@ -2,7 +2,13 @@
 --
 -- Idempotent: every statement may run again on an installed database, so
 -- install.sql doubles as the upgrade path.  New columns are added with
--- ADD COLUMN IF NOT EXISTS below the table they belong to; nothing is dropped.
+-- ADD COLUMN IF NOT EXISTS below the table they belong to; no table, column
+-- or row is dropped (indexes an earlier version had and this one does not
+-- are dropped by retired.sql).
+--
+-- Indexes: each one is there for a query that uses it (named in its
+-- comment); every index is one more entry to write for every row the
+-- module records.
 
 CREATE SCHEMA IF NOT EXISTS doanra;
 
@@ -64,7 +70,6 @@ CREATE TABLE IF NOT EXISTS doanra.submissions (
 COMMENT ON TABLE doanra.submissions IS 'Every POST evaluated in enforce or report mode: what was submitted, the decision and findings, and the backend''s answer.';
 COMMENT ON COLUMN doanra.submissions.findings IS 'Array of {rule, severity, field, row, message}.';
 COMMENT ON COLUMN doanra.submissions.backend_status IS 'HTTP status of the backend; NULL while pending or when blocked; 0 when the backend could not be reached.';
-CREATE INDEX IF NOT EXISTS submissions_created_at ON doanra.submissions (created_at);
 
 CREATE TABLE IF NOT EXISTS doanra.trips (
     id bigserial PRIMARY KEY,
@@ -91,8 +96,8 @@ CREATE TABLE IF NOT EXISTS doanra.trips (
 );
 COMMENT ON TABLE doanra.trips IS 'Delegations let through by the module. pending -> submitted (backend 2xx/3xx) or void; admins move them on to approved, completed, rejected or cancelled. Counted for quotas and overlaps: pending, submitted, approved, completed.';
 COMMENT ON COLUMN doanra.trips.report_filed_on IS 'Day the head of the delegation filed the report on its results; set by admins.';
+-- The report views by year (trips-per-unit, delegation-sizes, ... -v year).
 CREATE INDEX IF NOT EXISTS trips_year ON doanra.trips (year);
-CREATE INDEX IF NOT EXISTS trips_unit_year ON doanra.trips (unit_code, year);
 
 CREATE TABLE IF NOT EXISTS doanra.trip_members (
     trip_id bigint NOT NULL REFERENCES doanra.trips ON DELETE CASCADE,
@@ -107,25 +112,19 @@ CREATE TABLE IF NOT EXISTS doanra.trip_members (
     PRIMARY KEY (trip_id, seq)
 );
 COMMENT ON TABLE doanra.trip_members IS 'Members of a trip; person_key identifies a person across trips (c:<official code>, else n:<normalised name>|<unit>).';
-CREATE INDEX IF NOT EXISTS trip_members_person ON doanra.trip_members (person_key);
--- A person's trips as (person_key, trip_id) pairs, read without the heap:
--- doanra.trip_facts probes it once per trip of the year when counting a
--- leader's trips (without it, a year whose statistics still say "almost
--- empty", e.g. each January, made that count re-read every member row of
--- the person for every trip of the year: 187 ms instead of 9.5 ms per
--- decision with 160 trips in the year, bench/README-performance.md).
-CREATE INDEX IF NOT EXISTS trip_members_person_trip ON doanra.trip_members (person_key, trip_id);
 
--- The trip's year and dates, copied onto each member row (kept in step by
--- the triggers of functions.sql), so that a person's trips in a year and a
--- person's trips overlapping given dates are read from these few index
--- entries instead of joining every past trip of the person.
+-- The trip's year and dates, copied onto each member row (written by
+-- record_submission's insert, else by the triggers of functions.sql), so
+-- that a person's trips in a year and a person's trips overlapping given
+-- dates are read from these few index entries instead of joining every past
+-- trip of the person (doanra.trip_facts; the two indexes below also serve
+-- every other lookup by person_key, e.g. v_key_leader_trips).
 ALTER TABLE doanra.trip_members ADD COLUMN IF NOT EXISTS year int;
 ALTER TABLE doanra.trip_members ADD COLUMN IF NOT EXISTS ngay_di date;
 ALTER TABLE doanra.trip_members ADD COLUMN IF NOT EXISTS ngay_ve date;
-COMMENT ON COLUMN doanra.trip_members.year IS 'Copy of doanra.trips.year (maintained by trigger).';
-COMMENT ON COLUMN doanra.trip_members.ngay_di IS 'Copy of doanra.trips.ngay_di (maintained by trigger).';
-COMMENT ON COLUMN doanra.trip_members.ngay_ve IS 'Copy of doanra.trips.ngay_ve (maintained by trigger).';
+COMMENT ON COLUMN doanra.trip_members.year IS 'Copy of doanra.trips.year (written with the row; filled from the trip when left NULL, and kept in step by trigger).';
+COMMENT ON COLUMN doanra.trip_members.ngay_di IS 'Copy of doanra.trips.ngay_di (written with the row; filled from the trip when left NULL, and kept in step by trigger).';
+COMMENT ON COLUMN doanra.trip_members.ngay_ve IS 'Copy of doanra.trips.ngay_ve (written with the row; filled from the trip when left NULL, and kept in step by trigger).';
 CREATE INDEX IF NOT EXISTS trip_members_person_year ON doanra.trip_members (person_key, year);
 CREATE INDEX IF NOT EXISTS trip_members_person_ve ON doanra.trip_members (person_key, ngay_ve);
 
@@ -161,9 +160,11 @@ BEGIN
 END
 $$;
 
--- Countries visited and overdue reports.
-CREATE INDEX IF NOT EXISTS trip_legs_country ON doanra.trip_legs (country);
+-- Overdue reports: every unit's (v_reports_overdue), and one unit's (the
+-- rule report-overdue, doanra.trip_facts, on every decision).
 CREATE INDEX IF NOT EXISTS trips_awaiting_report ON doanra.trips (ngay_ve)
+    WHERE report_filed_on IS NULL;
+CREATE INDEX IF NOT EXISTS trips_unit_awaiting_report ON doanra.trips (unit_code, ngay_ve)
     WHERE report_filed_on IS NULL;
 
 COMMENT ON COLUMN doanra.countries.region IS 'UN M49 code of the continent, e.g. 142 (Asia).';
@@ -242,8 +243,10 @@ CREATE TABLE IF NOT EXISTS doanra.trip_events (
 COMMENT ON TABLE doanra.trip_events IS 'Every step of a trip''s life (SPEC section 8): register, amend, cancel, reject, approve, report. A step taken through the module is pending until the backend answers: done when it accepted (and the trip moved from from_status to to_status), void otherwise or when the trip had meanwhile left from_status.';
 COMMENT ON COLUMN doanra.trip_events.trip_id IS 'The version the step acts on (for amend: the new version).';
 COMMENT ON COLUMN doanra.trip_events.state IS 'pending (waiting for the backend), done (applied) or void (not applied).';
+-- A trip's events (v_trip_events, the approvals waiting in trip_facts, ON
+-- DELETE CASCADE), a dossier's (v_dossiers, reports), a submission's
+-- (settle_steps).  Nothing indexes state, so settling an event can be a
+-- HOT update that writes no index entry.
 CREATE INDEX IF NOT EXISTS trip_events_trip ON doanra.trip_events (trip_id);
 CREATE INDEX IF NOT EXISTS trip_events_code ON doanra.trip_events (code, created_at);
 CREATE INDEX IF NOT EXISTS trip_events_submission ON doanra.trip_events (submission_id);
-CREATE INDEX IF NOT EXISTS trip_events_pending ON doanra.trip_events (trip_id)
-    WHERE state = 'pending';
