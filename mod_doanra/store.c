@@ -1622,18 +1622,14 @@ static apr_status_t run_simple(doanra_store *st, request_rec *r,
     }
 }
 
-apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
-                                 long long submission_id, long long trip_id,
-                                 int backend_status, int accepted)
+/* doanra.settle's four parameters (APR's formatter knows
+ * APR_INT64_T_FMT, not %lld). */
+static const char **settle_params(apr_pool_t *p, long long submission_id,
+                                  long long trip_id, int backend_status,
+                                  int accepted)
 {
-    apr_pool_t *p = r->pool;
-    const char *v[4];
-    PGresult *res;
-    apr_status_t rv;
+    const char **v = apr_palloc(p, 4 * sizeof(*v));
 
-    if (submission_id <= 0 && trip_id <= 0)
-        return APR_SUCCESS;
-    /* APR's formatter knows APR_INT64_T_FMT, not %lld. */
     v[0] = submission_id > 0 ? apr_psprintf(p, "%" APR_INT64_T_FMT,
                                             (apr_int64_t)submission_id)
                              : NULL;
@@ -1642,10 +1638,36 @@ apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
                ? apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)trip_id)
                : NULL;
     v[3] = accepted ? "true" : "false";
+    return v;
+}
 
+/* doanra.set_reference's three parameters. */
+static const char **reference_params(apr_pool_t *p, long long trip_id,
+                                     const char *reference)
+{
+    const char **v = apr_palloc(p, 3 * sizeof(*v));
+
+    v[0] = apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)trip_id);
+    v[1] = clean_text(p, reference);
+    v[2] = doanra_text_code_norm(p, reference);
+    return v;
+}
+
+apr_status_t doanra_store_settle(doanra_store *st, request_rec *r,
+                                 long long submission_id, long long trip_id,
+                                 int backend_status, int accepted)
+{
+    PGresult *res;
+    apr_status_t rv;
+
+    if (submission_id <= 0 && trip_id <= 0)
+        return APR_SUCCESS;
     /* Settling is idempotent (only a pending trip moves), so a lost
      * connection is simply retried once on a fresh one. */
-    rv = run_simple(st, r, S_SETTLE, 4, v, "settling the submission", &res);
+    rv = run_simple(st, r, S_SETTLE, 4,
+                    settle_params(r->pool, submission_id, trip_id,
+                                  backend_status, accepted),
+                    "settling the submission", &res);
     if (rv == APR_SUCCESS)
         PQclear(res);
     return rv;
@@ -1665,26 +1687,14 @@ apr_status_t doanra_store_settle_batch(doanra_store *st, apr_pool_t *p,
     steps[k++] = (pq_step){NULL, st->tx_setup, 0, NULL};
     for (i = 0; i < n; i++) {
         const doanra_settle_item *it = &items[i];
-        const char **v = apr_palloc(p, 4 * sizeof(*v));
-        v[0] = it->submission_id > 0
-                   ? apr_psprintf(p, "%" APR_INT64_T_FMT,
-                                  (apr_int64_t)it->submission_id)
-                   : NULL;
-        v[1] = it->backend_status >= 0 ? apr_itoa(p, it->backend_status)
-                                       : NULL;
-        v[2] = it->trip_id > 0 ? apr_psprintf(p, "%" APR_INT64_T_FMT,
-                                              (apr_int64_t)it->trip_id)
-                               : NULL;
-        v[3] = it->accepted ? "true" : "false";
-        steps[k++] = (pq_step){S_SETTLE, NULL, 4, v};
-        if (it->reference && *it->reference && it->reference_trip > 0) {
-            const char **w = apr_palloc(p, 3 * sizeof(*w));
-            w[0] = apr_psprintf(p, "%" APR_INT64_T_FMT,
-                                (apr_int64_t)it->reference_trip);
-            w[1] = clean_text(p, it->reference);
-            w[2] = doanra_text_code_norm(p, it->reference);
-            steps[k++] = (pq_step){S_REFERENCE, NULL, 3, w};
-        }
+        steps[k++] = (pq_step){
+            S_SETTLE, NULL, 4,
+            settle_params(p, it->submission_id, it->trip_id,
+                          it->backend_status, it->accepted)};
+        if (it->reference && *it->reference && it->reference_trip > 0)
+            steps[k++] = (pq_step){
+                S_REFERENCE, NULL, 3,
+                reference_params(p, it->reference_trip, it->reference)};
     }
     steps[k++] = (pq_step){NULL, "COMMIT", 0, NULL};
 
@@ -1761,17 +1771,14 @@ apr_status_t doanra_store_set_reference(doanra_store *st, request_rec *r,
                                         long long trip_id,
                                         const char *reference)
 {
-    const char *v[3];
     PGresult *res;
     apr_status_t rv;
 
     if (trip_id <= 0 || !reference || !*reference)
         return APR_SUCCESS;
-    v[0] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)trip_id);
-    v[1] = clean_text(r->pool, reference);
-    v[2] = doanra_text_code_norm(r->pool, reference);
-    rv = run_simple(st, r, S_REFERENCE, 3, v, "storing the backend's reference",
-                    &res);
+    rv = run_simple(st, r, S_REFERENCE, 3,
+                    reference_params(r->pool, trip_id, reference),
+                    "storing the backend's reference", &res);
     if (rv == APR_SUCCESS)
         PQclear(res);
     return rv;
