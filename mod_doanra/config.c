@@ -58,6 +58,7 @@ void *doanra_merge_server_cfg(apr_pool_t *p, void *basev, void *addv)
     sc->max_connections =
         add->max_connections ? add->max_connections : base->max_connections;
     sc->journal_dir = add->journal_dir ? add->journal_dir : base->journal_dir;
+    sc->prepared = add->prepared ? add->prepared : base->prepared;
     return sc;
 }
 
@@ -491,7 +492,8 @@ static const char *add_accept_status(cmd_parms *cmd, void *cfg,
     return NULL;
 }
 
-/* ---- Faults: DoanraDatabaseTimeout, DoanraMaxConnections, DoanraJournal */
+/* ---- The database: DoanraDatabaseTimeout, DoanraMaxConnections,
+ *      DoanraPreparedStatements, DoanraJournal */
 
 static const char *set_db_timeout(cmd_parms *cmd, void *cfg, const char *arg)
 {
@@ -525,6 +527,15 @@ static const char *set_max_connections(cmd_parms *cmd, void *cfg,
                             "'%s'",
                             arg);
     sc->max_connections = (int)n;
+    return NULL;
+}
+
+static const char *set_prepared(cmd_parms *cmd, void *cfg, int on)
+{
+    doanra_server_cfg *sc =
+        ap_get_module_config(cmd->server->module_config, &doanra_module);
+
+    sc->prepared = on ? 1 : -1;
     return NULL;
 }
 
@@ -605,6 +616,10 @@ const command_rec doanra_cmds[] = {
                   "seconds any request waits on the database at most (5)"),
     AP_INIT_TAKE1("DoanraMaxConnections", set_max_connections, NULL,
                   RSRC_CONF, "database connections per process at most (4)"),
+    AP_INIT_FLAG("DoanraPreparedStatements", set_prepared, NULL, RSRC_CONF,
+                 "On: statements prepared once per database connection, "
+                 "timeouts set per session (default); Off: nothing kept in "
+                 "the session, for a pooler in transaction mode"),
     AP_INIT_TAKE1("DoanraJournal", set_journal, NULL, RSRC_CONF,
                   "directory of the journal of submissions and settles the "
                   "database could not take (doanra/ in the runtime "

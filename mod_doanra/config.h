@@ -43,6 +43,7 @@ typedef struct {
      * in child_init. */
     apr_interval_time_t db_timeout; /* DoanraDatabaseTimeout */
     int max_connections;            /* DoanraMaxConnections */
+    int prepared; /* DoanraPreparedStatements: 0 unset, 1 on, -1 off */
     const char *journal_dir;        /* DoanraJournal */
     const char *journal_path;       /* its sub-directory for conninfo */
     doanra_journal *journal;        /* per process, with the store */

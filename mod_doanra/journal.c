@@ -50,6 +50,8 @@ APLOG_USE_MODULE(doanra);
  * server that was hung (SIGSTOP, a stalled network) may still run the
  * commit it had received when it resumes, after the module gave up. */
 #define ORPHAN_GRACE apr_time_from_sec(120)
+/* Entry files a process keeps for reuse (see "Spare files"). */
+#define SPARES_MAX 32
 
 struct doanra_journal {
     server_rec *s;
@@ -59,6 +61,12 @@ struct doanra_journal {
     apr_thread_mutex_t *mutex;
     apr_thread_cond_t *cond;
     int stop, kicked;
+    /* Spare files, guarded by mutex: open and locked, named
+     * ".spare-PID-NO"; a stack. */
+    int nspare;
+    int spare_fd[SPARES_MAX];
+    unsigned spare_no[SPARES_MAX];
+    unsigned spare_next;
 };
 
 struct doanra_journal_entry {
@@ -183,6 +191,99 @@ static apr_status_t entry_cleanup(void *data)
     return APR_SUCCESS;
 }
 
+/* ------------------------------------------------------------------ */
+/* Spare files                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Every enforce decision writes an entry that its settle removes a moment
+ * later.  Creating and unlinking a file each time is the costly part of
+ * the journal (a new inode, on ext4 a search among the recently deleted
+ * ones): a discarded entry is renamed aside as a spare instead, still open
+ * and locked, and the next non-durable entry of the process is written
+ * into a spare and renamed into place.  The lock never lapses, so no other
+ * process ever takes a spare for an entry; a dot name is never read as
+ * one, and the spares of a process that died (its locks gone) are removed
+ * by the drain.  A process keeps at most SPARES_MAX. */
+
+static void spare_name(const doanra_journal *j, unsigned no, char *buf,
+                       apr_size_t n)
+{
+    apr_snprintf(buf, n, "%s/.spare-%" APR_PID_T_FMT "-%u", j->dir,
+                 getpid(), no);
+}
+
+/* A spare file (open, locked) and its number, or -1. */
+static int spare_take(doanra_journal *j, unsigned *no)
+{
+    int fd = -1;
+
+    apr_thread_mutex_lock(j->mutex);
+    if (j->nspare > 0) {
+        j->nspare--;
+        fd = j->spare_fd[j->nspare];
+        *no = j->spare_no[j->nspare];
+    }
+    apr_thread_mutex_unlock(j->mutex);
+    return fd;
+}
+
+/* Keep the entry file at path, open and locked on fd, as a spare: 1, or 0
+ * when there is no room (the caller removes it). */
+static int spare_give(doanra_journal *j, int fd, const char *path)
+{
+    char name[4096];
+    unsigned no;
+
+    apr_thread_mutex_lock(j->mutex);
+    if (j->nspare >= SPARES_MAX || j->stop) {
+        apr_thread_mutex_unlock(j->mutex);
+        return 0;
+    }
+    no = j->spare_next++;
+    apr_thread_mutex_unlock(j->mutex);
+    spare_name(j, no, name, sizeof(name));
+    if (rename(path, name) != 0)
+        return 0;
+    apr_thread_mutex_lock(j->mutex);
+    if (j->nspare < SPARES_MAX && !j->stop) {
+        j->spare_fd[j->nspare] = fd;
+        j->spare_no[j->nspare] = no;
+        j->nspare++;
+        fd = -1;
+    }
+    apr_thread_mutex_unlock(j->mutex);
+    if (fd >= 0) {
+        unlink(name);
+        close(fd);
+    }
+    return 1;
+}
+
+/* The process is going: its spares go too. */
+static void spares_remove(doanra_journal *j)
+{
+    char name[4096];
+
+    apr_thread_mutex_lock(j->mutex);
+    while (j->nspare > 0) {
+        j->nspare--;
+        spare_name(j, j->spare_no[j->nspare], name, sizeof(name));
+        unlink(name);
+        close(j->spare_fd[j->nspare]);
+    }
+    apr_thread_mutex_unlock(j->mutex);
+}
+
+/* Write header and body into fd from its start, replacing what was there. */
+static int write_whole(int fd, const char *body)
+{
+    return ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0 ||
+                   write_all(fd, "doanra-journal 1\n1\n", 19) != 0 ||
+                   write_all(fd, body, strlen(body)) != 0
+               ? -1
+               : 0;
+}
+
 /* Write the records as a new entry, locked, and keep it open in r's pool. */
 static apr_status_t entry_write(doanra_journal *j, request_rec *r,
                                 const char *key, apr_array_header_t *recs,
@@ -201,6 +302,23 @@ static apr_status_t entry_write(doanra_journal *j, request_rec *r,
     e->p = p;
     e->key = key;
     e->path = apr_psprintf(p, "%s/%s.j", j->dir, key);
+    if (!durable) {
+        unsigned no;
+        int fd = spare_take(j, &no);
+        if (fd >= 0) {
+            char name[4096];
+            spare_name(j, no, name, sizeof(name));
+            if (write_whole(fd, body) == 0 && rename(name, e->path) == 0) {
+                e->fd = fd;
+                apr_pool_cleanup_register(p, e, entry_cleanup,
+                                          apr_pool_cleanup_null);
+                *out = e;
+                return APR_SUCCESS;
+            }
+            unlink(name);
+            close(fd);
+        }
+    }
     e->fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (e->fd < 0)
         goto fail;
@@ -362,6 +480,10 @@ void doanra_journal_discard(doanra_journal_entry *e)
 {
     if (!e || e->fd < 0)
         return;
+    if (spare_give(e->j, e->fd, e->path)) {
+        e->fd = -1; /* the spare's now */
+        return;
+    }
     unlink(e->path);
     entry_cleanup(e);
 }
@@ -646,6 +768,16 @@ static int drain_pass(doanra_journal *j, apr_pool_t *p)
         size_t n = strlen(de->d_name);
         if (n > 2 && !strcmp(de->d_name + n - 2, ".j"))
             APR_ARRAY_PUSH(names, const char *) = apr_pstrdup(p, de->d_name);
+        else if (!strncmp(de->d_name, ".spare-", 7)) {
+            /* A spare whose lock is free: its process is gone. */
+            const char *sp = apr_psprintf(p, "%s/%s", j->dir, de->d_name);
+            int fd = open(sp, O_RDONLY | O_CLOEXEC);
+            if (fd >= 0) {
+                if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+                    unlink(sp);
+                close(fd);
+            }
+        }
         else if (n > 4 && de->d_name[0] == '.' &&
                  !strcmp(de->d_name + n - 4, ".tmp")) {
             const char *tp = apr_psprintf(p, "%s/%s", j->dir, de->d_name);
@@ -714,15 +846,16 @@ static apr_status_t journal_stop(void *data)
     doanra_journal *j = data;
     apr_status_t trv;
 
-    if (!j->thread)
-        return APR_SUCCESS;
     apr_thread_mutex_lock(j->mutex);
     j->stop = 1;
     apr_thread_cond_signal(j->cond);
     apr_thread_mutex_unlock(j->mutex);
-    /* At most one database wait (DoanraDatabaseTimeout) away. */
-    apr_thread_join(&trv, j->thread);
-    j->thread = NULL;
+    if (j->thread) {
+        /* At most one database wait (DoanraDatabaseTimeout) away. */
+        apr_thread_join(&trv, j->thread);
+        j->thread = NULL;
+    }
+    spares_remove(j);
     return APR_SUCCESS;
 }
 

@@ -1326,6 +1326,7 @@ static void doanra_child_init(apr_pool_t *pchild, server_rec *s)
                 doanra_store_options opt;
                 opt.timeout = sc->db_timeout;
                 opt.max_connections = sc->max_connections;
+                opt.stateless = sc->prepared < 0;
                 if (doanra_store_create(pchild, v, sc->conninfo, &opt,
                                         &sc->store) != APR_SUCCESS)
                     sc->store = NULL;

@@ -52,6 +52,7 @@
 #include <apr_strings.h>
 
 #include <libpq-fe.h>
+#include <libpq-events.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -130,6 +131,10 @@ static const struct {
      "SELECT doanra.settle_key($1::text, $2::int, $3::boolean)"},
 };
 
+/* conn_state keeps one bit per statement of the table. */
+typedef char statements_fit_in_bits
+    [sizeof(statements) / sizeof(statements[0]) <= 32 ? 1 : -1];
+
 /* One load of the registry: immutable, in a pool of its own (with its own
  * allocator, so it is built without the store's lock), freed when it is
  * neither current nor in use. */
@@ -152,7 +157,15 @@ struct doanra_store {
     int closing;
     apr_interval_time_t timeout; /* DoanraDatabaseTimeout */
     const char *connect_timeout_s;
-    const char *tx_setup; /* the server-side timeouts, set per transaction */
+    /* DoanraPreparedStatements Off: nothing kept in a database session
+     * (a pooler in transaction mode between us and PostgreSQL). */
+    int stateless;
+    /* The server-side timeouts: per session with prepared statements
+     * (session_setup, sent once a connection is open), else per
+     * transaction (tx_setup, a pipeline step; NULL in the other mode, and
+     * run_pipeline skips a step without SQL). */
+    const char *session_setup;
+    const char *tx_setup;
     /* Guards everything below; st->pool is only touched under it. */
     apr_thread_mutex_t *mutex;
     apr_pool_t *pool;
@@ -480,6 +493,28 @@ static int exec_until(PGconn *conn, const char *name, const char *sql,
     return ok ? 0 : -1;
 }
 
+/* What a pooled connection's session holds (with prepared statements):
+ * which statements of the table are prepared on it, one bit each.  Kept
+ * as libpq instance data, so it lives and dies with its PGconn. */
+typedef struct {
+    unsigned prepared;
+} conn_state;
+
+static int conn_event(PGEventId id, void *info, void *pass)
+{
+    if (id == PGEVT_CONNDESTROY) {
+        PGEventConnDestroy *d = info;
+        free(PQinstanceData(d->conn, conn_event));
+    }
+    return 1;
+}
+
+/* The connection's session state, NULL without prepared statements. */
+static conn_state *conn_state_of(PGconn *conn)
+{
+    return PQinstanceData(conn, conn_event);
+}
+
 /* Open and set up one connection, within deadline.  Logs its failure. */
 static apr_status_t conn_open(doanra_store *st, apr_time_t deadline,
                               PGconn **out)
@@ -519,10 +554,25 @@ static apr_status_t conn_open(doanra_store *st, apr_time_t deadline,
     }
     if (PQsetnonblocking(conn, 1) != 0)
         goto fail;
-    /* No session state at all (no SET, no prepared statement): behind
+    /* With prepared statements (the default), the session is ours: it
+     * gets the timeouts and generic plans once, and run_pipeline prepares
+     * each statement the first time the connection runs it.  Without
+     * (DoanraPreparedStatements Off), no session state at all: behind
      * PgBouncer in transaction pooling every transaction may get another
-     * server connection.  Statements are sent unnamed with their text, and
-     * the timeouts are set in each transaction (st->tx_setup). */
+     * server connection, so statements are sent unnamed with their text,
+     * and the timeouts are set in each transaction (st->tx_setup). */
+    if (!st->stateless) {
+        conn_state *cs = calloc(1, sizeof(*cs));
+        what = "setting up the session";
+        if (!cs || !PQregisterEventProc(conn, conn_event, "doanra", NULL) ||
+            !PQsetInstanceData(conn, conn_event, cs)) {
+            free(cs);
+            goto fail;
+        }
+        if (exec_until(conn, NULL, st->session_setup, deadline,
+                       &timed_out) != 0)
+            goto fail;
+    }
     /* A new connection may mean the database came back, perhaps from a
      * backup: read the registry again before trusting the cache. */
     apr_thread_mutex_lock(st->mutex);
@@ -702,26 +752,45 @@ typedef struct {
     const char *const *params;
 } pq_step;
 
-/* The text of a statement of the table above, by name. */
-static const char *stmt_sql(const char *name)
+/* The index of a statement of the table above, by name. */
+static int stmt_index(const char *name)
 {
     size_t i;
 
     for (i = 0; i < sizeof(statements) / sizeof(statements[0]); i++)
         if (!strcmp(statements[i].name, name))
-            return statements[i].sql;
-    return NULL;
+            return (int)i;
+    return -1;
+}
+
+/* Errors that mean the session's prepared statements are not what this
+ * connection believes (dropped, already there, or their result type
+ * changed under them by an install): the connection is not reused. */
+static int session_error(const PGresult *res)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+    return state && (!strcmp(state, "26000") || !strcmp(state, "42P05") ||
+                     !strcmp(state, "0A000"));
 }
 
 /* Send every step, then one sync, and read every result: one network
  * round trip, within the thread's deadline.  results[i] receives step i's
- * result (caller clears them).  On failure returns -1 with e filled in and
- * no result kept. */
+ * result (caller clears them); a step with neither a statement nor SQL
+ * (a per-transaction setup the session already has) is not sent and its
+ * result is NULL.  With prepared statements, a statement the connection
+ * has not run yet is prepared in the same pipeline, just before it.  On
+ * failure returns -1 with e filled in and no result kept. */
 static int run_pipeline(apr_pool_t *p, PGconn *conn, const pq_step *steps,
                         int n, PGresult **results, const char *what,
                         db_error *e)
 {
-    int i, ok = 1, failed, timed_out = 0;
+    conn_state *cs = conn_state_of(conn);
+    /* What was sent, in order: a step's index, or -1 - j for the prepare
+     * of statement j. */
+    int *sent = apr_palloc(p, sizeof(int) * (2 * n + 1));
+    int i, k, nsent = 0, ok = 1, stale = 0, failed, timed_out = 0;
+    unsigned preparing = 0; /* prepares sent in this pipeline */
     const char *msg = NULL;
     PGresult *res;
 
@@ -733,30 +802,66 @@ static int run_pipeline(apr_pool_t *p, PGconn *conn, const pq_step *steps,
     if (!PQenterPipelineMode(conn))
         goto broken;
     for (i = 0; i < n; i++) {
-        int sent =
-            steps[i].stmt
-                ? PQsendQueryParams(conn, stmt_sql(steps[i].stmt),
-                                    steps[i].nparams, NULL, steps[i].params,
-                                    NULL, NULL, 0)
-                : PQsendQueryParams(conn, steps[i].sql, 0, NULL, NULL, NULL,
-                                    NULL, 0);
-        if (!sent)
+        int ok_sent;
+        if (steps[i].stmt) {
+            int j = stmt_index(steps[i].stmt);
+            if (j < 0)
+                goto broken;
+            if (cs) {
+                if (!((cs->prepared | preparing) & (1u << j))) {
+                    preparing |= 1u << j;
+                    if (!PQsendPrepare(conn, statements[j].name,
+                                       statements[j].sql, 0, NULL))
+                        goto broken;
+                    sent[nsent++] = -1 - j;
+                }
+                ok_sent = PQsendQueryPrepared(conn, statements[j].name,
+                                              steps[i].nparams,
+                                              steps[i].params, NULL, NULL, 0);
+            } else {
+                ok_sent = PQsendQueryParams(conn, statements[j].sql,
+                                            steps[i].nparams, NULL,
+                                            steps[i].params, NULL, NULL, 0);
+            }
+        } else if (steps[i].sql) {
+            ok_sent = PQsendQueryParams(conn, steps[i].sql, 0, NULL, NULL,
+                                        NULL, NULL, 0);
+        } else {
+            continue;
+        }
+        if (!ok_sent)
             goto broken;
+        sent[nsent++] = i;
     }
     if (!PQpipelineSync(conn))
         goto broken;
 
-    for (i = 0; i < n; i++) {
+    for (k = 0; k < nsent; k++) {
         ExecStatusType rs;
         res = get_result(conn, tl_deadline, &failed, &timed_out);
         if (!res)
             goto broken;
         rs = PQresultStatus(res);
-        if (rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK) {
-            results[i] = res;
+        if (sent[k] < 0) {
+            /* A prepare: the statement exists from now on, whatever
+             * becomes of the transaction. */
+            if (rs == PGRES_COMMAND_OK)
+                cs->prepared |= 1u << (-1 - sent[k]);
+            else {
+                if (ok && rs != PGRES_PIPELINE_ABORTED) {
+                    msg = apr_pstrdup(p, PQresultErrorMessage(res));
+                    stale = session_error(res);
+                }
+                ok = 0;
+            }
+            PQclear(res);
+        } else if (rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK) {
+            results[sent[k]] = res;
         } else {
-            if (ok && rs != PGRES_PIPELINE_ABORTED)
+            if (ok && rs != PGRES_PIPELINE_ABORTED) {
                 msg = apr_pstrdup(p, PQresultErrorMessage(res));
+                stale = session_error(res);
+            }
             ok = 0;
             PQclear(res);
         }
@@ -788,7 +893,7 @@ static int run_pipeline(apr_pool_t *p, PGconn *conn, const pq_step *steps,
             results[i] = NULL;
         }
         e->msg = chomp(p, msg ? msg : PQerrorMessage(conn));
-        e->broken = PQstatus(conn) != CONNECTION_OK;
+        e->broken = stale || PQstatus(conn) != CONNECTION_OK;
         return -1;
     }
     return 0;
@@ -811,37 +916,12 @@ static PGresult *run_one(apr_pool_t *p, PGconn *conn, const char *stmt,
                          int nparams, const char *const *params,
                          const char *what, db_error *e)
 {
-    PGresult *res, *last = NULL;
-    int failed, timed_out = 0;
+    pq_step step = {stmt, NULL, nparams, params};
+    PGresult *res;
 
-    e->what = what;
-    e->broken = 0;
-    if (!PQsendQueryParams(conn, stmt_sql(stmt), nparams, NULL, params, NULL,
-                           NULL, 0)) {
-        e->msg = chomp(p, PQerrorMessage(conn));
-        e->broken = 1;
+    if (run_pipeline(p, conn, &step, 1, &res, what, e) != 0)
         return NULL;
-    }
-    for (;;) {
-        res = get_result(conn, tl_deadline, &failed, &timed_out);
-        if (failed) {
-            PQclear(last);
-            e->msg = timed_out ? TIMED_OUT_MSG : chomp(p, PQerrorMessage(conn));
-            e->broken = 1;
-            return NULL;
-        }
-        if (!res)
-            break;
-        PQclear(last);
-        last = res;
-    }
-    if (last && (PQresultStatus(last) == PGRES_TUPLES_OK ||
-                 PQresultStatus(last) == PGRES_COMMAND_OK))
-        return last;
-    e->msg = chomp(p, last ? PQresultErrorMessage(last) : PQerrorMessage(conn));
-    e->broken = PQstatus(conn) != CONNECTION_OK;
-    PQclear(last);
-    return NULL;
+    return res;
 }
 
 /* (shell.h) */
@@ -898,14 +978,28 @@ apr_status_t doanra_store_create(apr_pool_t *pchild, server_rec *s,
         apr_time_sec(st->timeout) < 2 ? 2L : (long)apr_time_sec(st->timeout));
     {
         /* A held lock or a runaway statement ends on the server, with an
-         * error, a little before the client's deadline.  Set for each
-         * transaction (set_config(..., true) is SET LOCAL), never for the
-         * session: behind PgBouncer in transaction pooling a session
-         * setting would stay on a server connection others then get. */
+         * error, a little before the client's deadline.  Without prepared
+         * statements, set for each transaction (set_config(..., true) is
+         * SET LOCAL), never for the session: behind PgBouncer in
+         * transaction pooling a session setting would stay on a server
+         * connection others then get. */
         long ms = (long)apr_time_as_msec(st->timeout) * 9 / 10;
         if (ms < 100)
             ms = 100;
-        st->tx_setup = apr_psprintf(
+        st->stateless = opt && opt->stateless;
+        /* A session of our own: the same timeouts once, and generic plans
+         * for the prepared statements (planned once per connection; every
+         * statement of the table is written so that the generic plan is
+         * the right one for any argument). */
+        if (!st->stateless)
+            st->session_setup = apr_psprintf(
+                pchild,
+                "SET plan_cache_mode = force_generic_plan;"
+                " SET lock_timeout = %ld; SET statement_timeout = %ld;"
+                " SET idle_in_transaction_session_timeout = %ld",
+                ms, ms, ms * 4);
+        else
+            st->tx_setup = apr_psprintf(
             pchild,
             "SELECT set_config('lock_timeout', '%ld', true),"
             " set_config('statement_timeout', '%ld', true),"

@@ -23,6 +23,7 @@ typedef struct doanra_store doanra_store;
 typedef struct {
     apr_interval_time_t timeout; /* DoanraDatabaseTimeout, 5 s */
     int max_connections;         /* DoanraMaxConnections, 4 */
+    int stateless;               /* DoanraPreparedStatements Off */
 } doanra_store_options;
 
 /* Create the store for this process (no connection is opened yet).

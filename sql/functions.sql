@@ -163,19 +163,44 @@ COMMENT ON FUNCTION doanra.is_counted(text) IS
 -- so that the generic one is the right one for any argument: a person's
 -- rows by index, each trip by its primary key.
 
+-- Take the locks of a submission's people: every member of delegations up
+-- to p_lock_all_max people, else key leaders only (by the registry's flag,
+-- or p_title_leaders[i] for a member the registry does not know), sorted by
+-- key and without duplicates, in one statement.  Member i is identified by
+-- p_person_keys[i]; p_codes[i] is its tv_ma (NULL when none).
+CREATE OR REPLACE FUNCTION doanra.lock_people(
+    p_person_keys text[],
+    p_codes text[],
+    p_title_leaders boolean[],
+    p_lock_all_max int DEFAULT 64)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+    IF cardinality(p_person_keys) > 0 THEN
+        PERFORM doanra.lock_keys(ARRAY(
+            SELECT DISTINCT doanra.person_lock_key(m.pk)
+              FROM unnest(p_person_keys, p_codes, p_title_leaders) AS m(pk, c, tl)
+              LEFT JOIN doanra.officials o ON o.code = m.c
+             WHERE m.pk IS NOT NULL AND m.pk <> ''
+               AND (cardinality(p_person_keys) <= p_lock_all_max
+                    OR CASE WHEN o.code IS NOT NULL THEN o.is_key_leader
+                            ELSE coalesce(m.tl, false) END)
+             ORDER BY 1));
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION doanra.lock_people(text[], text[], boolean[], int) IS
+    'Takes the advisory locks of a submission''s people (all of them up to p_lock_all_max, else key leaders), in key order.';
+
 -- Everything the rules need to know from the database about one submission,
--- in one call.  Member i (1-based, the order of the arrays) is identified by
--- p_person_keys[i]; p_codes[i] is its tv_ma (NULL when none) and
--- p_title_leaders[i] whether its position makes it a key leader when the
--- registry does not say.
+-- in one query.  Member i (1-based, the order of the arrays) is identified
+-- by p_person_keys[i]; p_codes[i] is its tv_ma (NULL when none).
 --
--- With p_lock, every member's lock is taken first (all members of
--- delegations up to p_lock_all_max people, else key leaders only), sorted by
--- key, in one statement.  Under READ COMMITTED each statement of this
--- VOLATILE function takes a new snapshot, so the facts query, which runs
--- after the lock statement has returned, sees every trip committed by a
--- submission that held the lock before us.  That is what keeps the quota
--- exact under concurrency.
+-- A SQL function of one SELECT, STABLE, without SET or SECURITY DEFINER:
+-- the planner inlines it into the statement that calls it, so the module's
+-- prepared statement (and trip_facts below) holds one generic plan of the
+-- whole query, planned once per connection.
 --
 -- Rows returned, by kind:
 --   'r' registry    idx, code (official code), unit_code, flag = is_key_leader
@@ -198,69 +223,44 @@ COMMENT ON FUNCTION doanra.is_counted(text) IS
 -- approval waiting for its backend's answer (an approve step is judged
 -- against the approved history, and its pending approval holds the place
 -- while the backend answers, like a pending registration does).
--- (Releases before SPEC section 8 had the ten-argument trip_facts:
--- retired.sql drops it.)
-CREATE OR REPLACE FUNCTION doanra.trip_facts(
+CREATE OR REPLACE FUNCTION doanra.history_facts(
     p_person_keys text[],
     p_codes text[],
-    p_title_leaders boolean[],
     p_year int,
     p_from date,
     p_to date,
     p_plan_code text,
     p_unit_code text,
-    p_lock boolean,
-    p_lock_all_max int DEFAULT 64,
     p_exclude_code text DEFAULT NULL,
     p_approved_only boolean DEFAULT false,
     p_report_days int DEFAULT NULL)
 RETURNS TABLE (kind text, idx int, code text, unit_code text, flag boolean,
                num int, id bigint, d1 int, d2 int, countries text)
-LANGUAGE plpgsql VOLATILE
-SET plan_cache_mode = force_generic_plan AS $$
-BEGIN
-    -- The locks: one statement, the keys sorted and without duplicates.
-    IF p_lock AND cardinality(p_person_keys) > 0 THEN
-        PERFORM doanra.lock_keys(ARRAY(
-            SELECT DISTINCT doanra.person_lock_key(m.pk)
-              FROM unnest(p_person_keys, p_codes, p_title_leaders) AS m(pk, c, tl)
-              LEFT JOIN doanra.officials o ON o.code = m.c
-             WHERE m.pk IS NOT NULL AND m.pk <> ''
-               AND (cardinality(p_person_keys) <= p_lock_all_max
-                    OR CASE WHEN o.code IS NOT NULL THEN o.is_key_leader
-                            ELSE coalesce(m.tl, false) END)
-             ORDER BY 1));
-    END IF;
-
-    -- The facts: one statement, begun after the locks are held.
-    RETURN QUERY
+LANGUAGE sql STABLE AS $$
     WITH m AS (
         SELECT u.pk, u.c, u.i::int AS i
           FROM unnest(p_person_keys, p_codes) WITH ORDINALITY AS u(pk, c, i)
     ),
-    -- Each member's trips that matter, each once: those departing in
-    -- p_year (the quota), and those overlapping [p_from, p_to] (member
-    -- overlap).  Read from the person's own member rows, which carry their
-    -- trip's year and dates (indexes trip_members_person_year and
-    -- trip_members_person_ve), then each trip by its primary key (OFFSET 0:
-    -- never a walk over every trip of a year, whatever the statistics say
-    -- about it, e.g. each January).  Which of them hold a place is decided
-    -- here and only here: counted statuses (doanra.is_counted), minus the
-    -- dossier being amended or approved (p_exclude_code), and for an
-    -- approval only what is approved or waiting for its approval.
+    -- The member rows that matter, of every member at once: those of
+    -- trips departing in p_year (the quota) and those of trips overlapping
+    -- [p_from, p_to] (member overlap).  Member rows carry their trip's year
+    -- and dates, so this is two probes per person of the indexes
+    -- trip_members_person_year and trip_members_person_ve, one bitmap scan
+    -- for all; each (person, trip) once.
+    rows AS (
+        SELECT DISTINCT tm.person_key, tm.trip_id
+          FROM doanra.trip_members tm
+         WHERE tm.person_key = ANY (p_person_keys)
+           AND (tm.year = p_year
+                OR (tm.ngay_ve >= p_from AND tm.ngay_di <= p_to))
+    ),
+    -- Which of those trips hold a place is decided here and only here:
+    -- counted statuses (doanra.is_counted), minus the dossier being amended
+    -- or approved (p_exclude_code), and for an approval only what is
+    -- approved or waiting for its approval.  Each trip by its primary key.
     hist AS (
-        SELECT m.i, t.id, t.year, t.ngay_di, t.ngay_ve
-          FROM m
-          CROSS JOIN LATERAL (
-                SELECT tm.trip_id FROM doanra.trip_members tm
-                 WHERE tm.person_key = m.pk AND tm.year = p_year
-                UNION
-                SELECT tm.trip_id FROM doanra.trip_members tm
-                 WHERE tm.person_key = m.pk
-                   AND tm.ngay_ve >= p_from AND tm.ngay_di <= p_to) x
-          CROSS JOIN LATERAL (
-                SELECT t.id, t.year, t.ngay_di, t.ngay_ve, t.status, t.code
-                  FROM doanra.trips t WHERE t.id = x.trip_id OFFSET 0) t
+        SELECT r.person_key, t.id, t.year, t.ngay_di, t.ngay_ve
+          FROM rows r JOIN doanra.trips t ON t.id = r.trip_id
          WHERE (p_exclude_code IS NULL OR t.code IS DISTINCT FROM p_exclude_code)
            AND CASE WHEN p_approved_only
                     THEN t.status IN ('approved', 'completed')
@@ -269,24 +269,29 @@ BEGIN
                                           WHERE e.trip_id = t.id AND e.action = 'approve'
                                             AND e.state = 'pending'))
                     ELSE doanra.is_counted(t.status) END
+    ),
+    -- Per person: the trips of the year, and the overlapping trip that
+    -- departs first (the least [ngay_di, id, ngay_ve]).
+    per_person AS (
+        SELECT h.person_key,
+               (count(h.id) FILTER (WHERE h.year = p_year))::int AS n,
+               min(ARRAY[(h.ngay_di - DATE '1970-01-01')::bigint, h.id,
+                         (h.ngay_ve - DATE '1970-01-01')::bigint])
+                   FILTER (WHERE h.ngay_di <= p_to AND h.ngay_ve >= p_from) AS ov
+          FROM hist h
+         GROUP BY h.person_key
     )
     -- Registry facts of members with an official code.
     SELECT 'r'::text, m.i, o.code, o.unit_code, o.is_key_leader,
            NULL::int, NULL::bigint, NULL::int, NULL::int, NULL::text
       FROM m JOIN doanra.officials o ON o.code = m.c
     UNION ALL
-    -- History of every member: the trips of the year, and the overlapping
-    -- trip that departs first (the least [ngay_di, id, ngay_ve]).
-    SELECT 'm'::text, h.i, NULL::text, NULL::text, NULL::boolean, h.n,
-           h.ov[2], h.ov[1]::int, h.ov[3]::int, NULL::text
-      FROM (SELECT m.i,
-                   (count(hist.id) FILTER (WHERE hist.year = p_year))::int AS n,
-                   min(ARRAY[(hist.ngay_di - DATE '1970-01-01')::bigint, hist.id,
-                             (hist.ngay_ve - DATE '1970-01-01')::bigint])
-                       FILTER (WHERE hist.ngay_di <= p_to AND hist.ngay_ve >= p_from) AS ov
-              FROM m LEFT JOIN hist ON hist.i = m.i
-             WHERE p_year IS NOT NULL AND m.pk IS NOT NULL AND m.pk <> ''
-             GROUP BY m.i) h
+    -- History of every member with an identity (two members with one
+    -- identity get the same facts).
+    SELECT 'm'::text, m.i, NULL::text, NULL::text, NULL::boolean,
+           coalesce(pp.n, 0), pp.ov[2], pp.ov[1]::int, pp.ov[3]::int, NULL::text
+      FROM m LEFT JOIN per_person pp ON pp.person_key = m.pk
+     WHERE p_year IS NOT NULL AND m.pk IS NOT NULL AND m.pk <> ''
     UNION ALL
     -- Plan (rule plan): the entry named by ma_ke_hoach, codes compared in
     -- their normal form (index plan_entries_code_norm) and the exact
@@ -325,11 +330,52 @@ BEGIN
        AND t.ngay_ve < current_date - p_report_days
        AND t.status IN ('approved', 'completed')
        AND (p_exclude_code IS NULL OR t.code IS DISTINCT FROM p_exclude_code)
-    HAVING count(*) > 0;
+    HAVING count(*) > 0
+$$;
+COMMENT ON FUNCTION doanra.history_facts(text[], text[], int, date, date, text, text, text, boolean, int) IS
+    'The registry, history and plan facts the rules need for one submission (read under the locks doanra.lock_people took).';
+
+-- Both in one call, for SQL by hand, the tests and earlier modules: with
+-- p_lock, the people's locks (lock_people), then the facts.  Under READ
+-- COMMITTED each statement of this VOLATILE function takes a new snapshot,
+-- so the facts, read after the lock statement has returned, see every trip
+-- committed by a submission that held a lock before us.  That is what keeps
+-- the quota exact under concurrency; the module sends the two as two
+-- statements of one pipeline, to the same effect.
+-- (Releases before SPEC section 8 had the ten-argument trip_facts:
+-- retired.sql drops it.)
+CREATE OR REPLACE FUNCTION doanra.trip_facts(
+    p_person_keys text[],
+    p_codes text[],
+    p_title_leaders boolean[],
+    p_year int,
+    p_from date,
+    p_to date,
+    p_plan_code text,
+    p_unit_code text,
+    p_lock boolean,
+    p_lock_all_max int DEFAULT 64,
+    p_exclude_code text DEFAULT NULL,
+    p_approved_only boolean DEFAULT false,
+    p_report_days int DEFAULT NULL)
+RETURNS TABLE (kind text, idx int, code text, unit_code text, flag boolean,
+               num int, id bigint, d1 int, d2 int, countries text)
+LANGUAGE plpgsql VOLATILE
+SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+    IF p_lock THEN
+        PERFORM doanra.lock_people(p_person_keys, p_codes, p_title_leaders,
+                                   p_lock_all_max);
+    END IF;
+    RETURN QUERY
+    SELECT * FROM doanra.history_facts(p_person_keys, p_codes, p_year, p_from,
+                                       p_to, p_plan_code, p_unit_code,
+                                       p_exclude_code, p_approved_only,
+                                       p_report_days);
 END
 $$;
 COMMENT ON FUNCTION doanra.trip_facts(text[], text[], boolean[], int, date, date, text, text, boolean, int, text, boolean, int) IS
-    'Locks a submission''s people (when p_lock) and returns the registry, history and plan facts the rules need.';
+    'Locks a submission''s people (when p_lock) and returns the registry, history and plan facts the rules need (doanra.lock_people, doanra.history_facts).';
 
 -- Record a submission and, when p_trip, the trip it reserves (status
 -- pending) with its members and legs: one statement.  Member and leg

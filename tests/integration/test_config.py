@@ -166,7 +166,8 @@ def test_loaded_without_any_location_is_fine(rundir):
 SERVER_GOOD = ["DoanraDatabaseTimeout 5", "DoanraDatabaseTimeout 2.5",
                "DoanraDatabaseTimeout 0.1", "DoanraMaxConnections 4",
                "DoanraMaxConnections 1", "DoanraJournal /var/lib/apache2/doanra",
-               "DoanraJournal doanra-journal"]
+               "DoanraJournal doanra-journal", "DoanraPreparedStatements On",
+               "DoanraPreparedStatements off"]
 
 
 @pytest.mark.parametrize("line", SERVER_GOOD)
@@ -182,7 +183,8 @@ SERVER_BAD = [("DoanraDatabaseTimeout", "DoanraDatabaseTimeout 0"),
               ("DoanraMaxConnections", "DoanraMaxConnections 0"),
               ("DoanraMaxConnections", "DoanraMaxConnections many"),
               ("DoanraMaxConnections", "DoanraMaxConnections -4"),
-              ("DoanraJournal", 'DoanraJournal ""')]
+              ("DoanraJournal", 'DoanraJournal ""'),
+              ("DoanraPreparedStatements", "DoanraPreparedStatements maybe")]
 
 
 @pytest.mark.parametrize("directive,line", SERVER_BAD,
@@ -195,7 +197,8 @@ def test_server_directive_bad_value(rundir, directive, line):
 
 @pytest.mark.parametrize("line", ["DoanraDatabaseTimeout 5",
                                   "DoanraMaxConnections 4",
-                                  "DoanraJournal /tmp/doanra-journal"])
+                                  "DoanraJournal /tmp/doanra-journal",
+                                  "DoanraPreparedStatements Off"])
 def test_server_directive_not_in_a_location(rundir, line):
     rc, out = configtest(rundir, in_location("DoanraMode enforce", line))
     assert rc != 0, out

@@ -12,6 +12,7 @@ answer within DoanraDatabaseTimeout + slack).  Prints one figures line per
 scenario; `make soak` runs the same scenarios longer (tests/soak).
 """
 import datetime
+import glob
 import os
 import signal
 import subprocess
@@ -178,6 +179,58 @@ def test_apache_killed_between_decision_and_settle(jenv, capsys):
                             "s.backend_status IS NULL AND s.settled_at IS NOT "
                             "NULL AND t.status = 'submitted'")[0][0])
     assert unknown >= pending
+
+
+def spare_files(env):
+    return glob.glob(os.path.join(env.run, "journal", "*", ".spare-*"))
+
+
+def test_apache_killed_while_entries_reuse_spare_files(jenv, capsys):
+    """Entry files are reused: a settled decision's file is kept aside as a
+    spare (open and locked by its process) and the next decision is written
+    into it.  A decision written into a spare is as good as a new file:
+    SIGKILL while the backend works on such decisions, and the restarted
+    Apache settles them all and removes the dead processes' spares."""
+    warm = faultlib.Poster(jenv.apache.port, "/journal/refuse",
+                           threads=4).start()
+    time.sleep(2)
+    warm.stop()
+    spares = spare_files(jenv)
+    assert spares, "no spare entry file after %d submissions" % len(warm.posts)
+    assert len(spares) <= 2 * 32, len(spares)  # SPARES_MAX per process
+    load = faultlib.Poster(jenv.apache.port, "/journal/refuse?sleep=4000",
+                           threads=6).start()
+    time.sleep(2)
+    load._stop.set()
+    faultlib.apache_kill(jenv.apache)
+    load.stop()
+    pending = int(jenv.psql("SELECT count(*) FROM doanra.trips WHERE status = "
+                            "'pending'")[0][0])
+    assert pending > 0
+    assert faultlib.journal_files(jenv)
+    dead = set(spare_files(jenv))
+    faultlib.apache_start(jenv.apache)
+    figures, problems = faultlib.nothing_lost(jenv, warm.posts + load.posts)
+    show(capsys, faultlib.figures_line(
+        "journal: apache SIGKILL with %d trips pending, entries in spare files"
+        % pending, figures))
+    check(problems, figures)
+    assert jenv.wait_for(lambda: not (dead & set(spare_files(jenv))),
+                         timeout=10), sorted(dead & set(spare_files(jenv)))
+
+
+def test_spare_files_removed_when_apache_stops(jenv):
+    """A stopping Apache takes its spare entry files with it."""
+    load = faultlib.Poster(jenv.apache.port, "/journal/refuse",
+                           threads=4).start()
+    time.sleep(1.5)
+    load.stop()
+    assert spare_files(jenv)
+    jenv.apache.stop()
+    assert not spare_files(jenv), spare_files(jenv)
+    faultlib.apache_start(jenv.apache)
+    figures, problems = faultlib.nothing_lost(jenv, load.posts)
+    check(problems, figures)
 
 
 def test_table_lock_held_30s(jenv, capsys):

@@ -1,8 +1,8 @@
 """test_pgbouncer.py - the module behind PgBouncer in transaction pooling
 (Debian's pgbouncer), the usual way to share one PostgreSQL among many
 Apache processes: every transaction may get another server connection, so
-the module keeps no session state (no named prepared statement, no session
-SET).  Two Apache servers go through one PgBouncer whose pool has fewer
+with DoanraPreparedStatements Off (INSTALL, section 9) the module keeps no
+session state (no named prepared statement, no session SET).  Two Apache servers go through one PgBouncer whose pool has fewer
 server connections than the Apache processes have clients, and the quota
 race still ends with exactly the quota; nothing is refused for lack of a
 prepared statement.  Skipped (visibly) when pgbouncer is not installed."""
@@ -72,7 +72,8 @@ def bounced(env, bouncer):
     for n in (1, 2):
         run = os.path.join(env.dir, "httpd-bouncer%d" % n)
         os.makedirs(run, exist_ok=True)
-        a = harness.Apache(run, conninfo, pgport=env.pg.port)
+        a = harness.Apache(run, conninfo, pgport=env.pg.port,
+                           extra="DoanraPreparedStatements Off\n")
         a.start()
         servers.append(a)
     try:
