@@ -89,9 +89,12 @@ static void facts_query(apr_pool_t *p, const doanra_config *c,
         int y, mo, d;
         doanra_date_to_ymd(t->ngay_di, &y, &mo, &d);
         q->year = apr_itoa(p, y);
+        q->year_num = y;
         if (doanra_date_ok(t->ngay_ve) && t->ngay_ve >= t->ngay_di) {
             q->from = doanra_date_iso(p, t->ngay_di);
             q->to = doanra_date_iso(p, t->ngay_ve);
+            q->from_day = t->ngay_di;
+            q->to_day = t->ngay_ve;
         }
     }
     q->plan_code = nz(t->ma_ke_hoach);

@@ -88,7 +88,7 @@ static const struct {
 } statements[] = {
     {S_FACTS,
      "SELECT kind, idx, code, unit_code, flag, num, id, d1, d2, countries"
-     " FROM doanra.trip_facts($1::text[], $2::text[], $3::boolean[],"
+     " FROM doanra.decision_facts($1::text[], $2::text[], $3::boolean[],"
      " $4::int, $5::date, $6::date, $7::text, $8::text, "
      "$9::boolean, " LOCK_ALL_MAX ", $10::text, $11::boolean, $12::int)"},
     {S_RECORD,
@@ -1451,26 +1451,49 @@ static void add_plan_entry(apr_pool_t *p, PGresult *res, int i,
 
 /* The rows of doanra.trip_facts: 'r' registry facts of member idx, 'm'
  * a member's history, 'o' overdue reports, 'p' plan entries. */
-static void read_facts(apr_pool_t *p, PGresult *res, int nm,
-                       doanra_member_facts *mf, doanra_history *h)
+/* The facts' rows (doanra.history_facts) into mf and h.  Registry rows
+ * are matched to members by code, history rows by person key; a member's
+ * history is counted here: its trips departing in the year, and of those
+ * overlapping the trip's span the one that departs first (the least
+ * ngay_di, id, ngay_ve, as doanra.trip_facts orders them). */
+static void read_facts(apr_pool_t *p, PGresult *res,
+                       const doanra_facts_query *q, doanra_member_facts *mf,
+                       doanra_history *h)
 {
-    int i, n = PQntuples(res);
+    int i, k, n = PQntuples(res), nm = q->nmembers;
+    int span = q->from && q->to;
 
     for (i = 0; i < n; i++) {
         const char *kind = PQgetvalue(res, i, 0);
-        int idx = PQgetisnull(res, i, 1) ? 0 : atoi(PQgetvalue(res, i, 1));
+        const char *code = PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2);
         int num = PQgetisnull(res, i, 5) ? 0 : atoi(PQgetvalue(res, i, 5));
 
-        if (kind[0] == 'r' && idx >= 1 && idx <= nm) {
-            mf[idx - 1].found = 1;
-            mf[idx - 1].key_leader = PQgetvalue(res, i, 4)[0] == 't';
-            mf[idx - 1].unit_code = text_or_null(p, res, i, 3);
-        } else if (kind[0] == 'm' && idx >= 1 && idx <= nm && h) {
-            h->trips_this_year[idx - 1] = num;
-            if (!PQgetisnull(res, i, 6)) {
-                h->overlap_trip_id[idx - 1] = atol(PQgetvalue(res, i, 6));
-                h->overlap_from[idx - 1] = day_of(res, i, 7);
-                h->overlap_to[idx - 1] = day_of(res, i, 8);
+        if (kind[0] == 'r' && code) {
+            for (k = 0; k < nm; k++)
+                if (q->code[k] && !strcmp(q->code[k], code)) {
+                    mf[k].found = 1;
+                    mf[k].key_leader = PQgetvalue(res, i, 4)[0] == 't';
+                    mf[k].unit_code = text_or_null(p, res, i, 3);
+                }
+        } else if (kind[0] == 'h' && code && *code && h && q->year) {
+            long id = atol(PQgetvalue(res, i, 6));
+            long d1 = day_of(res, i, 7), d2 = day_of(res, i, 8);
+            int overlaps = span && d1 <= q->to_day && d2 >= q->from_day;
+            for (k = 0; k < nm; k++) {
+                if (!q->identity[k] || strcmp(q->identity[k], code))
+                    continue;
+                if (num == q->year_num)
+                    h->trips_this_year[k]++;
+                if (overlaps &&
+                    (!h->overlap_trip_id[k] || d1 < h->overlap_from[k] ||
+                     (d1 == h->overlap_from[k] &&
+                      (id < h->overlap_trip_id[k] ||
+                       (id == h->overlap_trip_id[k] &&
+                        d2 < h->overlap_to[k]))))) {
+                    h->overlap_trip_id[k] = id;
+                    h->overlap_from[k] = d1;
+                    h->overlap_to[k] = d2;
+                }
             }
         } else if (kind[0] == 'o' && h) {
             h->overdue_reports = num;
@@ -1539,7 +1562,7 @@ apr_status_t doanra_store_facts(doanra_store_tx *tx,
     }
     if (!facts)
         return APR_EGENERAL;
-    read_facts(p, facts, q->nmembers, mf, h);
+    read_facts(p, facts, q, mf, h);
     PQclear(facts);
     return APR_SUCCESS;
 }

@@ -64,7 +64,7 @@ apr_status_t doanra_store_begin(doanra_store *st, request_rec *r,
 apr_status_t doanra_store_registry(doanra_store_tx *tx, int refresh,
                                    const doanra_registry **reg);
 
-/* What round trip 1 asks (doanra.trip_facts).  Per-member arrays have
+/* What round trip 1 asks (doanra.decision_facts).  Per-member arrays have
  * nmembers entries; NULL strings are SQL NULL. */
 typedef struct {
     int nmembers;
@@ -73,6 +73,8 @@ typedef struct {
     const int *title_leader; /* a key leader by position title */
     const char *year;        /* the departure year; NULL: no dates */
     const char *from, *to;   /* the trip's span (ISO); NULL: none */
+    long from_day, to_day;   /* the same as day numbers (with from, to) */
+    int year_num;            /* the departure year (with year) */
     const char *plan_code;   /* ma_ke_hoach */
     const char *unit_code;   /* the sending unit's code */
     /* 1: BEGIN, lock the people (key leaders always; everyone in a

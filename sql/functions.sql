@@ -194,19 +194,22 @@ COMMENT ON FUNCTION doanra.lock_people(text[], text[], boolean[], int) IS
     'Takes the advisory locks of a submission''s people (all of them up to p_lock_all_max, else key leaders), in key order.';
 
 -- Everything the rules need to know from the database about one submission,
--- in one query.  Member i (1-based, the order of the arrays) is identified
--- by p_person_keys[i]; p_codes[i] is its tv_ma (NULL when none).
+-- in one query, as plain rows: the module counts them (store.c,
+-- read_facts), so the query has no per-member grouping to set up and run.
+-- p_person_keys are the members' identities (person keys), p_codes their
+-- tv_ma.
 --
 -- A SQL function of one SELECT, STABLE, without SET or SECURITY DEFINER:
--- the planner inlines it into the statement that calls it, so the module's
--- prepared statement (and trip_facts below) holds one generic plan of the
--- whole query, planned once per connection.
+-- the planner inlines it into the statement that calls it (decision_facts,
+-- trip_facts below), whose generic plan is planned once per connection.
 --
 -- Rows returned, by kind:
---   'r' registry    idx, code (official code), unit_code, flag = is_key_leader
---   'm' member      idx, num = counted trips departing in p_year,
---                   id/d1/d2 = an overlapping counted trip and its dates
---                   (id NULL when none)
+--   'r' registry    code = an official's code among p_codes, unit_code,
+--                   flag = is_key_leader
+--   'h' history     code = a person key among p_person_keys, id = a trip
+--                   of theirs that holds a place (below) and departs in
+--                   p_year or overlaps [p_from, p_to]; num = its year,
+--                   d1/d2 = its dates.  Each (person, trip) once.
 --   'p' plan entry  code, num = year, unit_code, countries (comma-separated),
 --                   d1/d2 = period; flag = it is the entry named by
 --                   p_plan_code (else a candidate of the unit and year)
@@ -215,14 +218,16 @@ COMMENT ON FUNCTION doanra.lock_people(text[], text[], boolean[], int) IS
 --                   report, code/d1 = the one back longest and its ngay_ve
 -- Dates are day numbers since 1970-01-01, the module's own representation.
 -- The order of the rows is not significant, except that the candidates
--- of the plan come in the order of their codes.
+-- of the plan come in the order of their codes.  (idx is always NULL: it
+-- is there for trip_facts, which numbers the members.)
 --
--- Later steps (SPEC section 8): p_exclude_code leaves every version of that
--- dossier out of the counts (an amendment does not overlap itself); with
--- p_approved_only only approved or completed trips count, and those with an
--- approval waiting for its backend's answer (an approve step is judged
--- against the approved history, and its pending approval holds the place
--- while the backend answers, like a pending registration does).
+-- Which trips hold a place is decided here and only here: counted statuses
+-- (doanra.is_counted).  Later steps (SPEC section 8): p_exclude_code leaves
+-- every version of that dossier out (an amendment does not overlap
+-- itself); with p_approved_only only approved or completed trips count, and
+-- those with an approval waiting for its backend's answer (an approve step
+-- is judged against the approved history, and its pending approval holds
+-- the place while the backend answers, like a pending registration does).
 CREATE OR REPLACE FUNCTION doanra.history_facts(
     p_person_keys text[],
     p_codes text[],
@@ -237,61 +242,35 @@ CREATE OR REPLACE FUNCTION doanra.history_facts(
 RETURNS TABLE (kind text, idx int, code text, unit_code text, flag boolean,
                num int, id bigint, d1 int, d2 int, countries text)
 LANGUAGE sql STABLE AS $$
-    WITH m AS (
-        SELECT u.pk, u.c, u.i::int AS i
-          FROM unnest(p_person_keys, p_codes) WITH ORDINALITY AS u(pk, c, i)
-    ),
-    -- The member rows that matter, of every member at once: those of
-    -- trips departing in p_year (the quota) and those of trips overlapping
-    -- [p_from, p_to] (member overlap).  Member rows carry their trip's year
-    -- and dates, so this is two probes per person of the indexes
-    -- trip_members_person_year and trip_members_person_ve, one bitmap scan
-    -- for all; each (person, trip) once.
-    rows AS (
-        SELECT DISTINCT tm.person_key, tm.trip_id
-          FROM doanra.trip_members tm
-         WHERE tm.person_key = ANY (p_person_keys)
-           AND (tm.year = p_year
-                OR (tm.ngay_ve >= p_from AND tm.ngay_di <= p_to))
-    ),
-    -- Which of those trips hold a place is decided here and only here:
-    -- counted statuses (doanra.is_counted), minus the dossier being amended
-    -- or approved (p_exclude_code), and for an approval only what is
-    -- approved or waiting for its approval.  Each trip by its primary key.
-    hist AS (
-        SELECT r.person_key, t.id, t.year, t.ngay_di, t.ngay_ve
-          FROM rows r JOIN doanra.trips t ON t.id = r.trip_id
-         WHERE (p_exclude_code IS NULL OR t.code IS DISTINCT FROM p_exclude_code)
-           AND CASE WHEN p_approved_only
-                    THEN t.status IN ('approved', 'completed')
-                         OR (t.status IN ('pending', 'submitted')
-                             AND EXISTS (SELECT 1 FROM doanra.trip_events e
-                                          WHERE e.trip_id = t.id AND e.action = 'approve'
-                                            AND e.state = 'pending'))
-                    ELSE doanra.is_counted(t.status) END
-    ),
-    -- Per person: the trips of the year, and the overlapping trip that
-    -- departs first (the least [ngay_di, id, ngay_ve]).
-    per_person AS (
-        SELECT h.person_key,
-               (count(h.id) FILTER (WHERE h.year = p_year))::int AS n,
-               min(ARRAY[(h.ngay_di - DATE '1970-01-01')::bigint, h.id,
-                         (h.ngay_ve - DATE '1970-01-01')::bigint])
-                   FILTER (WHERE h.ngay_di <= p_to AND h.ngay_ve >= p_from) AS ov
-          FROM hist h
-         GROUP BY h.person_key
-    )
-    -- Registry facts of members with an official code.
-    SELECT 'r'::text, m.i, o.code, o.unit_code, o.is_key_leader,
+    -- Registry facts of the members' codes.
+    SELECT 'r'::text, NULL::int, o.code, o.unit_code, o.is_key_leader,
            NULL::int, NULL::bigint, NULL::int, NULL::int, NULL::text
-      FROM m JOIN doanra.officials o ON o.code = m.c
+      FROM doanra.officials o
+     WHERE o.code = ANY (p_codes)
     UNION ALL
-    -- History of every member with an identity (two members with one
-    -- identity get the same facts).
-    SELECT 'm'::text, m.i, NULL::text, NULL::text, NULL::boolean,
-           coalesce(pp.n, 0), pp.ov[2], pp.ov[1]::int, pp.ov[3]::int, NULL::text
-      FROM m LEFT JOIN per_person pp ON pp.person_key = m.pk
-     WHERE p_year IS NOT NULL AND m.pk IS NOT NULL AND m.pk <> ''
+    -- The members' trips that matter, of every member at once: from their
+    -- member rows, which carry the trip's year and dates (indexes
+    -- trip_members_person_year and trip_members_person_ve: two probes per
+    -- person, one bitmap scan for all), then each trip by its primary key.
+    SELECT 'h'::text, NULL::int, x.person_key, NULL::text, NULL::boolean,
+           x.year, x.id, (x.ngay_di - DATE '1970-01-01'),
+           (x.ngay_ve - DATE '1970-01-01'), NULL::text
+      FROM (SELECT DISTINCT tm.person_key, t.id, t.year, t.ngay_di, t.ngay_ve
+              FROM doanra.trip_members tm
+              JOIN doanra.trips t ON t.id = tm.trip_id
+             WHERE tm.person_key = ANY (p_person_keys) AND tm.person_key <> ''
+               AND (tm.year = p_year
+                    OR (tm.ngay_ve >= p_from AND tm.ngay_di <= p_to))
+               AND (p_exclude_code IS NULL OR t.code IS DISTINCT FROM p_exclude_code)
+               AND CASE WHEN p_approved_only
+                        THEN t.status IN ('approved', 'completed')
+                             OR (t.status IN ('pending', 'submitted')
+                                 AND EXISTS (SELECT 1 FROM doanra.trip_events e
+                                              WHERE e.trip_id = t.id
+                                                AND e.action = 'approve'
+                                                AND e.state = 'pending'))
+                        ELSE doanra.is_counted(t.status) END) x
+     WHERE p_year IS NOT NULL
     UNION ALL
     -- Plan (rule plan): the entry named by ma_ke_hoach, codes compared in
     -- their normal form (index plan_entries_code_norm) and the exact
@@ -333,18 +312,17 @@ LANGUAGE sql STABLE AS $$
     HAVING count(*) > 0
 $$;
 COMMENT ON FUNCTION doanra.history_facts(text[], text[], int, date, date, text, text, text, boolean, int) IS
-    'The registry, history and plan facts the rules need for one submission (read under the locks doanra.lock_people took).';
+    'The registry, history and plan facts the rules need for one submission, as plain rows (read under the locks doanra.lock_people took).';
 
--- Both in one call, for SQL by hand, the tests and earlier modules: with
--- p_lock, the people's locks (lock_people), then the facts.  Under READ
+-- What the module asks in a decision's first round trip: with p_lock, the
+-- people's locks (lock_people), then the facts (history_facts).  Under READ
 -- COMMITTED each statement of this VOLATILE function takes a new snapshot,
 -- so the facts, read after the lock statement has returned, see every trip
 -- committed by a submission that held a lock before us.  That is what keeps
--- the quota exact under concurrency; the module sends the two as two
--- statements of one pipeline, to the same effect.
--- (Releases before SPEC section 8 had the ten-argument trip_facts:
--- retired.sql drops it.)
-CREATE OR REPLACE FUNCTION doanra.trip_facts(
+-- the quota exact under concurrency.  PL/pgSQL with generic plans: its
+-- query is planned once per connection, with or without prepared
+-- statements on the module's side.
+CREATE OR REPLACE FUNCTION doanra.decision_facts(
     p_person_keys text[],
     p_codes text[],
     p_title_leaders boolean[],
@@ -374,8 +352,71 @@ BEGIN
                                        p_report_days);
 END
 $$;
+COMMENT ON FUNCTION doanra.decision_facts(text[], text[], boolean[], int, date, date, text, text, boolean, int, text, boolean, int) IS
+    'Locks a submission''s people (when p_lock) and returns the facts the rules need, as plain rows (doanra.lock_people, doanra.history_facts).';
+
+-- The same facts per member, for SQL by hand and earlier modules: the
+-- registry row of member i (idx, 1-based, the order of the arrays), and
+-- for every member with an identity one 'm' row: num = counted trips
+-- departing in p_year, id/d1/d2 = the overlapping counted trip that
+-- departs first (the least [ngay_di, id, ngay_ve]), id NULL when none --
+-- what the module makes of decision_facts' rows.  'p' and 'o' rows as
+-- history_facts gives them.  With p_lock, the people's locks first.
+-- (Releases before SPEC section 8 had the ten-argument trip_facts:
+-- retired.sql drops it.)
+CREATE OR REPLACE FUNCTION doanra.trip_facts(
+    p_person_keys text[],
+    p_codes text[],
+    p_title_leaders boolean[],
+    p_year int,
+    p_from date,
+    p_to date,
+    p_plan_code text,
+    p_unit_code text,
+    p_lock boolean,
+    p_lock_all_max int DEFAULT 64,
+    p_exclude_code text DEFAULT NULL,
+    p_approved_only boolean DEFAULT false,
+    p_report_days int DEFAULT NULL)
+RETURNS TABLE (kind text, idx int, code text, unit_code text, flag boolean,
+               num int, id bigint, d1 int, d2 int, countries text)
+LANGUAGE plpgsql VOLATILE
+SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+    IF p_lock THEN
+        PERFORM doanra.lock_people(p_person_keys, p_codes, p_title_leaders,
+                                   p_lock_all_max);
+    END IF;
+    RETURN QUERY
+    WITH f AS (
+        SELECT * FROM doanra.history_facts(p_person_keys, p_codes, p_year,
+                                           p_from, p_to, p_plan_code,
+                                           p_unit_code, p_exclude_code,
+                                           p_approved_only, p_report_days)
+    ), m AS (
+        SELECT u.pk, u.c, u.i::int AS i
+          FROM unnest(p_person_keys, p_codes) WITH ORDINALITY AS u(pk, c, i)
+    )
+    SELECT 'r'::text, m.i, f.code, f.unit_code, f.flag,
+           NULL::int, NULL::bigint, NULL::int, NULL::int, NULL::text
+      FROM m JOIN f ON f.kind = 'r' AND f.code = m.c
+    UNION ALL
+    SELECT 'm'::text, h.i, NULL::text, NULL::text, NULL::boolean, h.n,
+           h.ov[2], h.ov[1]::int, h.ov[3]::int, NULL::text
+      FROM (SELECT m.i,
+                   (count(f.id) FILTER (WHERE f.num = p_year))::int AS n,
+                   min(ARRAY[f.d1::bigint, f.id, f.d2::bigint])
+                       FILTER (WHERE f.d1 <= p_to - DATE '1970-01-01'
+                                 AND f.d2 >= p_from - DATE '1970-01-01') AS ov
+              FROM m LEFT JOIN f ON f.kind = 'h' AND f.code = m.pk
+             WHERE p_year IS NOT NULL AND m.pk IS NOT NULL AND m.pk <> ''
+             GROUP BY m.i) h
+    UNION ALL
+    SELECT * FROM f WHERE f.kind IN ('p', 'o');
+END
+$$;
 COMMENT ON FUNCTION doanra.trip_facts(text[], text[], boolean[], int, date, date, text, text, boolean, int, text, boolean, int) IS
-    'Locks a submission''s people (when p_lock) and returns the registry, history and plan facts the rules need (doanra.lock_people, doanra.history_facts).';
+    'Locks a submission''s people (when p_lock) and returns the registry, history and plan facts per member (doanra.history_facts, counted).';
 
 -- Record a submission and, when p_trip, the trip it reserves (status
 -- pending) with its members and legs: one statement.  Member and leg
