@@ -52,6 +52,9 @@ APLOG_USE_MODULE(doanra);
 #define ORPHAN_GRACE apr_time_from_sec(120)
 /* Entry files a process keeps for reuse (see "Spare files"). */
 #define SPARES_MAX 32
+/* ... and removes once it has not used one for this long: an idle server's
+ * journal directory is empty. */
+#define SPARES_IDLE apr_time_from_sec(1)
 
 struct doanra_journal {
     server_rec *s;
@@ -67,6 +70,7 @@ struct doanra_journal {
     int spare_fd[SPARES_MAX];
     unsigned spare_no[SPARES_MAX];
     unsigned spare_next;
+    apr_time_t spare_used; /* the last take or give */
 };
 
 struct doanra_journal_entry {
@@ -203,7 +207,8 @@ static apr_status_t entry_cleanup(void *data)
  * into a spare and renamed into place.  The lock never lapses, so no other
  * process ever takes a spare for an entry; a dot name is never read as
  * one, and the spares of a process that died (its locks gone) are removed
- * by the drain.  A process keeps at most SPARES_MAX. */
+ * by the drain.  A process keeps at most SPARES_MAX, and only while it is
+ * busy: its drain thread removes them after SPARES_IDLE without use. */
 
 static void spare_name(const doanra_journal *j, unsigned no, char *buf,
                        apr_size_t n)
@@ -223,6 +228,7 @@ static int spare_take(doanra_journal *j, unsigned *no)
         fd = j->spare_fd[j->nspare];
         *no = j->spare_no[j->nspare];
     }
+    j->spare_used = apr_time_now();
     apr_thread_mutex_unlock(j->mutex);
     return fd;
 }
@@ -240,6 +246,7 @@ static int spare_give(doanra_journal *j, int fd, const char *path)
         return 0;
     }
     no = j->spare_next++;
+    j->spare_used = apr_time_now();
     apr_thread_mutex_unlock(j->mutex);
     spare_name(j, no, name, sizeof(name));
     if (rename(path, name) != 0)
@@ -259,12 +266,17 @@ static int spare_give(doanra_journal *j, int fd, const char *path)
     return 1;
 }
 
-/* The process is going: its spares go too. */
-static void spares_remove(doanra_journal *j)
+/* The spares go: all of them when the process is going, else when none
+ * was used for SPARES_IDLE. */
+static void spares_remove(doanra_journal *j, int idle_only)
 {
     char name[4096];
 
     apr_thread_mutex_lock(j->mutex);
+    if (idle_only && apr_time_now() - j->spare_used < SPARES_IDLE) {
+        apr_thread_mutex_unlock(j->mutex);
+        return;
+    }
     while (j->nspare > 0) {
         j->nspare--;
         spare_name(j, j->spare_no[j->nspare], name, sizeof(name));
@@ -826,6 +838,7 @@ static void *APR_THREAD_FUNC drain_thread(apr_thread_t *t, void *data)
         apr_thread_mutex_unlock(j->mutex);
         apr_pool_clear(p);
         wait = drain_pass(j, p) < 0 ? DRAIN_BACKOFF : DRAIN_EVERY;
+        spares_remove(j, 1);
     }
     apr_pool_destroy(p);
     return NULL;
@@ -855,7 +868,7 @@ static apr_status_t journal_stop(void *data)
         apr_thread_join(&trv, j->thread);
         j->thread = NULL;
     }
-    spares_remove(j);
+    spares_remove(j, 0);
     return APR_SUCCESS;
 }
 

@@ -219,17 +219,26 @@ def test_apache_killed_while_entries_reuse_spare_files(jenv, capsys):
                          timeout=10), sorted(dead & set(spare_files(jenv)))
 
 
-def test_spare_files_removed_when_apache_stops(jenv):
-    """A stopping Apache takes its spare entry files with it."""
+def test_spare_files_only_while_busy(jenv):
+    """Spare entry files live only while a process is busy: removed within
+    a few seconds of quiet, and by a stopping Apache at once, so an idle
+    server's journal directory is empty."""
     load = faultlib.Poster(jenv.apache.port, "/journal/refuse",
                            threads=4).start()
     time.sleep(1.5)
     load.stop()
     assert spare_files(jenv)
+    assert jenv.wait_for(lambda: not spare_files(jenv), timeout=5), \
+        spare_files(jenv)
+    again = faultlib.Poster(jenv.apache.port, "/journal/refuse",
+                            threads=4).start()
+    time.sleep(1.5)
+    again.stop()
+    assert spare_files(jenv)
     jenv.apache.stop()
     assert not spare_files(jenv), spare_files(jenv)
     faultlib.apache_start(jenv.apache)
-    figures, problems = faultlib.nothing_lost(jenv, load.posts)
+    figures, problems = faultlib.nothing_lost(jenv, load.posts + again.posts)
     check(problems, figures)
 
 
