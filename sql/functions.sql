@@ -177,15 +177,21 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
-    IF cardinality(p_person_keys) > 0 THEN
+    IF cardinality(p_person_keys) <= p_lock_all_max THEN
+        -- Everyone: the usual delegation, without asking the registry.
+        PERFORM doanra.lock_keys(ARRAY(
+            SELECT DISTINCT doanra.person_lock_key(m.pk)
+              FROM unnest(p_person_keys) AS m(pk)
+             WHERE m.pk IS NOT NULL AND m.pk <> ''
+             ORDER BY 1));
+    ELSE
         PERFORM doanra.lock_keys(ARRAY(
             SELECT DISTINCT doanra.person_lock_key(m.pk)
               FROM unnest(p_person_keys, p_codes, p_title_leaders) AS m(pk, c, tl)
               LEFT JOIN doanra.officials o ON o.code = m.c
              WHERE m.pk IS NOT NULL AND m.pk <> ''
-               AND (cardinality(p_person_keys) <= p_lock_all_max
-                    OR CASE WHEN o.code IS NOT NULL THEN o.is_key_leader
-                            ELSE coalesce(m.tl, false) END)
+               AND CASE WHEN o.code IS NOT NULL THEN o.is_key_leader
+                        ELSE coalesce(m.tl, false) END
              ORDER BY 1));
     END IF;
 END
