@@ -22,35 +22,186 @@
 #include <apr_hash.h>
 #include <string.h>
 
-/* Officials sharing a normalised name in one unit. */
+/* The officials by one key, open addressing with linear probing: slot i
+ * is empty (o[i] == NULL) or holds the first official added under its key
+ * and, for the name index, how many share it.  The key is read from the
+ * official itself, so an entry costs a pointer (and a count) instead of
+ * apr_hash_t's entry and key string: a few hundred KiB less per registry
+ * of 5 000 officials. */
 typedef struct {
-    const doanra_official *first;
-    int count;
-} named;
+    const doanra_official **o;
+    int *count;    /* the name index only */
+    unsigned mask; /* slots - 1, slots a power of two */
+    unsigned used;
+    int named; /* keyed by name_norm and unit_norm, else by code_norm */
+} index_t;
 
 struct doanra_registry {
     apr_pool_t *pool;
-    apr_array_header_t *units;     /* doanra_unit * */
-    apr_array_header_t *officials; /* doanra_official * */
-    apr_hash_t *unit_code, *unit_name, *official_code, *official_name;
+    /* The normalisers' working buffers (UTF-16 copies, one per step) for
+     * the row being added, cleared after each row: only the normal forms
+     * themselves stay in pool.  A registry of 5 000 officials lives once
+     * per Apache child, twice while it reloads. */
+    apr_pool_t *scratch;
+    /* Unit codes and their normal forms, one copy each: 5 000 officials
+     * share a few hundred units. */
+    apr_hash_t *strings;
+    int units, officials;
+    apr_hash_t *unit_code, *unit_name;
+    index_t by_code; /* code_norm */
+    index_t by_name; /* name_norm and unit_norm, both non-empty */
 };
 
 doanra_registry *doanra_registry_make(apr_pool_t *p)
 {
     doanra_registry *reg = apr_pcalloc(p, sizeof(*reg));
     reg->pool = p;
-    reg->units = apr_array_make(p, 16, sizeof(doanra_unit *));
-    reg->officials = apr_array_make(p, 64, sizeof(doanra_official *));
+    if (apr_pool_create(&reg->scratch, p) != APR_SUCCESS)
+        reg->scratch = p; /* only costs memory */
+    reg->strings = apr_hash_make(p);
     reg->unit_code = apr_hash_make(p);
     reg->unit_name = apr_hash_make(p);
-    reg->official_code = apr_hash_make(p);
-    reg->official_name = apr_hash_make(p);
+    reg->by_name.named = 1;
     return reg;
 }
 
 static const char *copy_or_null(apr_pool_t *p, const char *s)
 {
     return s ? apr_pstrdup(p, s) : NULL;
+}
+
+/* The registry's one copy of s (NULL stays NULL). */
+static const char *intern(doanra_registry *reg, const char *s)
+{
+    const char *c;
+    if (!s)
+        return NULL;
+    c = apr_hash_get(reg->strings, s, APR_HASH_KEY_STRING);
+    if (!c) {
+        c = apr_pstrdup(reg->pool, s);
+        apr_hash_set(reg->strings, c, APR_HASH_KEY_STRING, c);
+    }
+    return c;
+}
+
+/* A normal form kept in the registry: the text itself when normalising
+ * changed nothing (an ASCII code typed in lower case), else a copy out of
+ * the scratch pool. */
+static const char *keep_norm(doanra_registry *reg, const char *norm,
+                             const char *text)
+{
+    if (text && strcmp(norm, text) == 0)
+        return text;
+    return apr_pstrdup(reg->pool, norm);
+}
+
+/* n bytes of s (its '\0' included) copied to *at, which moves past them. */
+static const char *take(char **at, const char *s, apr_size_t n)
+{
+    char *c = memcpy(*at, s, n);
+    *at += n;
+    return c;
+}
+
+/* The scratch pool is cleared after each row; a registry made on a pool
+ * that could not have a child uses that pool itself. */
+static void scratch_done(doanra_registry *reg)
+{
+    if (reg->scratch != reg->pool)
+        apr_pool_clear(reg->scratch);
+}
+
+/* FNV-1a over the key's strings, each followed by a '\n' (which no normal
+ * form contains), so that ("ab", "c") and ("a", "bc") differ. */
+static unsigned hash2(const char *a, const char *b)
+{
+    unsigned h = 2166136261u;
+    for (; *a; a++)
+        h = (h ^ (unsigned char)*a) * 16777619u;
+    h = (h ^ '\n') * 16777619u;
+    for (; b && *b; b++)
+        h = (h ^ (unsigned char)*b) * 16777619u;
+    return b ? (h ^ '\n') * 16777619u : h;
+}
+
+static int same_key(const index_t *x, const doanra_official *o, const char *a,
+                    const char *b)
+{
+    if (!x->named)
+        return strcmp(o->code_norm, a) == 0;
+    return strcmp(o->name_norm, a) == 0 && strcmp(o->unit_norm, b) == 0;
+}
+
+static unsigned hash_of(const index_t *x, const doanra_official *o)
+{
+    return x->named ? hash2(o->name_norm, o->unit_norm)
+                    : hash2(o->code_norm, NULL);
+}
+
+/* The slot of key (a, b): its entry, or the empty slot it would take. */
+static unsigned slot_of(const index_t *x, const char *a, const char *b)
+{
+    unsigned i = (x->named ? hash2(a, b) : hash2(a, NULL)) & x->mask;
+    while (x->o[i] && !same_key(x, x->o[i], a, b))
+        i = (i + 1) & x->mask;
+    return i;
+}
+
+/* Room for one more entry, at most three quarters full. */
+static void index_grow(apr_pool_t *p, index_t *x)
+{
+    index_t n = *x;
+    unsigned i, j, slots;
+
+    if (x->o && (x->used + 1) * 4 <= (x->mask + 1) * 3)
+        return;
+    slots = x->o ? (x->mask + 1) * 2 : 64;
+    n.mask = slots - 1;
+    n.o = apr_pcalloc(p, sizeof(*n.o) * slots);
+    n.count = x->named ? apr_pcalloc(p, sizeof(*n.count) * slots) : NULL;
+    for (i = 0; x->o && i <= x->mask; i++) {
+        if (!x->o[i])
+            continue;
+        j = hash_of(&n, x->o[i]) & n.mask;
+        while (n.o[j])
+            j = (j + 1) & n.mask;
+        n.o[j] = x->o[i];
+        if (n.count)
+            n.count[j] = x->count[i];
+    }
+    *x = n;
+}
+
+/* Add o under key (a, b); the first row added under a key stays its entry. */
+static void index_add(apr_pool_t *p, index_t *x, const doanra_official *o,
+                      const char *a, const char *b)
+{
+    unsigned i;
+
+    index_grow(p, x);
+    i = slot_of(x, a, b);
+    if (!x->o[i]) {
+        x->o[i] = o;
+        x->used++;
+    }
+    if (x->named)
+        x->count[i]++;
+}
+
+/* The entry of key (a, b), or NULL (and *count 0). */
+static const doanra_official *index_get(const index_t *x, const char *a,
+                                        const char *b, int *count)
+{
+    unsigned i;
+
+    if (count)
+        *count = 0;
+    if (!x->o)
+        return NULL;
+    i = slot_of(x, a, b);
+    if (count && x->o[i])
+        *count = x->count[i];
+    return x->o[i];
 }
 
 /* Add key -> v unless key is empty or taken (the first row wins). */
@@ -68,11 +219,13 @@ void doanra_registry_add_unit(doanra_registry *reg, const char *code,
     if (!reg || !code)
         return;
     u = apr_pcalloc(reg->pool, sizeof(*u));
-    u->code = apr_pstrdup(reg->pool, code);
+    u->code = intern(reg, code);
     u->name = apr_pstrdup(reg->pool, name ? name : "");
-    u->code_norm = doanra_text_code_norm(reg->pool, u->code);
-    u->name_norm = doanra_text_norm(reg->pool, u->name);
-    APR_ARRAY_PUSH(reg->units, doanra_unit *) = u;
+    u->code_norm = intern(reg, doanra_text_code_norm(reg->scratch, u->code));
+    u->name_norm =
+        keep_norm(reg, doanra_text_norm(reg->scratch, u->name), u->name);
+    scratch_done(reg);
+    reg->units++;
     put(reg->unit_code, u->code_norm, u);
     put(reg->unit_name, u->name_norm, u);
 }
@@ -82,42 +235,52 @@ void doanra_registry_add_official(doanra_registry *reg, const char *code,
                                   const char *position, int is_key_leader)
 {
     doanra_official *o;
-    named *n;
-    const char *key;
+    const char *code_norm, *name_norm;
+    apr_size_t cl, fl, pl, cnl, nnl;
+    char *at;
 
     if (!reg || !code)
         return;
-    o = apr_pcalloc(reg->pool, sizeof(*o));
-    o->code = apr_pstrdup(reg->pool, code);
-    o->full_name = apr_pstrdup(reg->pool, full_name ? full_name : "");
-    o->unit_code = copy_or_null(reg->pool, unit_code);
-    o->position = copy_or_null(reg->pool, position);
+    if (!full_name)
+        full_name = "";
+    code_norm = doanra_text_code_norm(reg->scratch, code);
+    name_norm = doanra_text_norm(reg->scratch, full_name);
+    /* The official and its own strings in one block (the pool would round
+     * each string up to 8 bytes); a normal form equal to its text is not
+     * stored twice. */
+    cl = strlen(code) + 1;
+    fl = strlen(full_name) + 1;
+    pl = position ? strlen(position) + 1 : 0;
+    cnl = strcmp(code_norm, code) ? strlen(code_norm) + 1 : 0;
+    nnl = strcmp(name_norm, full_name) ? strlen(name_norm) + 1 : 0;
+    o = apr_palloc(reg->pool, sizeof(*o) + cl + fl + pl + cnl + nnl);
+    at = (char *)(o + 1);
+    o->code = take(&at, code, cl);
+    o->full_name = take(&at, full_name, fl);
+    o->position = pl ? take(&at, position, pl) : NULL;
+    o->code_norm = cnl ? take(&at, code_norm, cnl) : o->code;
+    o->name_norm = nnl ? take(&at, name_norm, nnl) : o->full_name;
+    o->unit_code = intern(reg, unit_code);
+    o->unit_norm =
+        intern(reg, doanra_text_code_norm(reg->scratch, o->unit_code));
     o->is_key_leader = is_key_leader ? 1 : 0;
-    o->code_norm = doanra_text_code_norm(reg->pool, o->code);
-    o->name_norm = doanra_text_norm(reg->pool, o->full_name);
-    o->unit_norm = doanra_text_code_norm(reg->pool, o->unit_code);
-    APR_ARRAY_PUSH(reg->officials, doanra_official *) = o;
-    put(reg->official_code, o->code_norm, o);
+    scratch_done(reg);
+    reg->officials++;
+    if (*o->code_norm)
+        index_add(reg->pool, &reg->by_code, o, o->code_norm, NULL);
     if (!*o->name_norm || !*o->unit_norm)
         return; /* found by code only */
-    key = apr_pstrcat(reg->pool, o->name_norm, "\n", o->unit_norm, NULL);
-    n = apr_hash_get(reg->official_name, key, APR_HASH_KEY_STRING);
-    if (!n) {
-        n = apr_pcalloc(reg->pool, sizeof(*n));
-        n->first = o;
-        apr_hash_set(reg->official_name, key, APR_HASH_KEY_STRING, n);
-    }
-    n->count++;
+    index_add(reg->pool, &reg->by_name, o, o->name_norm, o->unit_norm);
 }
 
 int doanra_registry_units(const doanra_registry *reg)
 {
-    return reg ? reg->units->nelts : 0;
+    return reg ? reg->units : 0;
 }
 
 int doanra_registry_officials(const doanra_registry *reg)
 {
-    return reg ? reg->officials->nelts : 0;
+    return reg ? reg->officials : 0;
 }
 
 static const void *get(const apr_hash_t *h, const char *key)
@@ -125,6 +288,14 @@ static const void *get(const apr_hash_t *h, const char *key)
     if (!key || !*key)
         return NULL;
     return apr_hash_get((apr_hash_t *)h, key, APR_HASH_KEY_STRING);
+}
+
+static const doanra_official *official_by_code_norm(const doanra_registry *reg,
+                                                    const char *code_norm)
+{
+    if (!code_norm || !*code_norm)
+        return NULL;
+    return index_get(&reg->by_code, code_norm, NULL, NULL);
 }
 
 const doanra_unit *doanra_registry_unit_by_code(apr_pool_t *p,
@@ -151,7 +322,7 @@ doanra_registry_official_by_code(apr_pool_t *p, const doanra_registry *reg,
 {
     if (!reg || !code)
         return NULL;
-    return get(reg->official_code, doanra_text_code_norm(p, code));
+    return official_by_code_norm(reg, doanra_text_code_norm(p, code));
 }
 
 int doanra_registry_officials_named(apr_pool_t *p, const doanra_registry *reg,
@@ -159,17 +330,14 @@ int doanra_registry_officials_named(apr_pool_t *p, const doanra_registry *reg,
                                     const char *unit_norm,
                                     const doanra_official **first)
 {
-    const named *n;
+    int count;
 
+    (void)p;
     *first = NULL;
     if (!reg || !name_norm || !*name_norm || !unit_norm || !*unit_norm)
         return 0;
-    n = get(reg->official_name,
-            apr_pstrcat(p, name_norm, "\n", unit_norm, NULL));
-    if (!n)
-        return 0;
-    *first = n->first;
-    return n->count;
+    *first = index_get(&reg->by_name, name_norm, unit_norm, &count);
+    return count;
 }
 
 /* ------------------------------------------------------------------ */
@@ -293,7 +461,7 @@ static void resolve_member(apr_pool_t *p, doanra_member *m,
             byname = first;
     }
     if (reg && *code_norm) {
-        bycode = get(reg->official_code, code_norm);
+        bycode = official_by_code_norm(reg, code_norm);
         if (!bycode)
             (*misses)++;
     }

@@ -1145,21 +1145,77 @@ static void registry_release(doanra_store *st, registry_snap *snap)
         registry_snap_free(snap);
 }
 
+/* One row of the registry's statement into reg. */
+static void registry_add_row(doanra_registry *reg, const PGresult *res)
+{
+#define COL(c) (PQgetisnull(res, 0, c) ? NULL : PQgetvalue(res, 0, c))
+    if (PQgetvalue(res, 0, 0)[0] == 'u')
+        doanra_registry_add_unit(reg, COL(1), COL(2));
+    else
+        doanra_registry_add_official(reg, COL(1), COL(2), COL(3), COL(4),
+                                     COL(5) && COL(5)[0] == 't');
+#undef COL
+}
+
+/* Read the registry into reg a row at a time (libpq's single-row mode):
+ * the whole result of 5 000 officials would be a megabyte of malloc in
+ * the reading thread's arena, which glibc keeps after PQclear, in every
+ * arena that ever loaded it.  0, or -1 with e filled in. */
+static int registry_read(apr_pool_t *p, PGconn *conn, doanra_registry *reg,
+                         db_error *e)
+{
+    PGresult *res;
+    int failed, timed_out = 0, ok = 0;
+    const char *msg = NULL;
+
+    e->what = "reading doanra.units and doanra.officials";
+    e->broken = 0;
+    if (!PQsendQueryParams(conn, stmt_sql(S_REGISTRY), 0, NULL, NULL, NULL,
+                           NULL, 0) ||
+        !PQsetSingleRowMode(conn)) {
+        e->msg = chomp(p, PQerrorMessage(conn));
+        e->broken = 1;
+        return -1;
+    }
+    for (;;) {
+        res = get_result(conn, tl_deadline, &failed, &timed_out);
+        if (failed) {
+            e->msg = timed_out ? TIMED_OUT_MSG : chomp(p, PQerrorMessage(conn));
+            e->broken = 1;
+            return -1;
+        }
+        if (!res)
+            break;
+        switch (PQresultStatus(res)) {
+        case PGRES_SINGLE_TUPLE:
+            registry_add_row(reg, res);
+            break;
+        case PGRES_TUPLES_OK: /* the end, no row of its own */
+            ok = 1;
+            break;
+        default:
+            if (!msg)
+                msg = apr_pstrdup(p, PQresultErrorMessage(res));
+            ok = 0;
+        }
+        PQclear(res);
+    }
+    if (ok)
+        return 0;
+    e->msg = chomp(p, msg ? msg : PQerrorMessage(conn));
+    e->broken = PQstatus(conn) != CONNECTION_OK;
+    return -1;
+}
+
 /* Read the registry and make it the current snapshot; returns it with a
  * reference held, or NULL with e filled in. */
 static registry_snap *registry_load(doanra_store *st, apr_pool_t *p,
                                     PGconn *conn, db_error *e)
 {
-    PGresult *res = run_one(p, conn, S_REGISTRY, 0, NULL,
-                            "reading doanra.units and doanra.officials", e);
-    apr_pool_t *np = NULL;
+    apr_pool_t *np;
     registry_snap *snap, *old;
-    int i, n;
 
-    if (!res)
-        return NULL;
     if (!(np = doanra_pool_own())) {
-        PQclear(res);
         e->what = "caching the registry";
         e->msg = "out of memory";
         e->broken = 0;
@@ -1168,17 +1224,10 @@ static registry_snap *registry_load(doanra_store *st, apr_pool_t *p,
     snap = apr_pcalloc(np, sizeof(*snap));
     snap->pool = np;
     snap->reg = doanra_registry_make(np);
-    n = PQntuples(res);
-    for (i = 0; i < n; i++) {
-#define COL(c) (PQgetisnull(res, i, c) ? NULL : PQgetvalue(res, i, c))
-        if (PQgetvalue(res, i, 0)[0] == 'u')
-            doanra_registry_add_unit(snap->reg, COL(1), COL(2));
-        else
-            doanra_registry_add_official(snap->reg, COL(1), COL(2), COL(3),
-                                         COL(4), COL(5) && COL(5)[0] == 't');
-#undef COL
+    if (registry_read(p, conn, snap->reg, e) != 0) {
+        apr_pool_destroy(np);
+        return NULL;
     }
-    PQclear(res);
     snap->loaded = apr_time_now();
     snap->refs = 1;
 

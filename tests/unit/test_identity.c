@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "doanra.h"
@@ -50,6 +51,53 @@ static int teardown(void **state)
     (void)state;
     apr_pool_destroy(pool);
     return 0;
+}
+
+/* A registry the size of a province's (its indexes grow many times): every
+ * official is found by code and by name and unit, namesakes in one unit
+ * are counted, and the first row under a key stays its official. */
+static void registry_large(void **state)
+{
+    doanra_registry *big = doanra_registry_make(pool);
+    const doanra_official *o;
+    char code[32], name[64], unit[16];
+    int i, k;
+    (void)state;
+    for (i = 0; i < 5000; i++) {
+        /* Officials 4000-4999 are namesakes of 3000-3999, in their unit. */
+        k = i < 4000 ? i : i - 1000;
+        snprintf(code, sizeof(code), "QN%04d", i);
+        snprintf(name, sizeof(name), "Nguyễn Văn Ân %d", k);
+        snprintf(unit, sizeof(unit), "BU%03d", i % 500);
+        doanra_registry_add_official(big, code, name, unit, "Chuyên viên",
+                                     i % 7 == 0);
+    }
+    /* A later row under a code already taken, in other spelling. */
+    doanra_registry_add_official(big, "qn0001", "Người Khác", "BU999", NULL, 0);
+    assert_int_equal(doanra_registry_officials(big), 5001);
+    for (i = 0; i < 5000; i++) {
+        k = i < 4000 ? i : i - 1000;
+        snprintf(code, sizeof(code), "qn%04d", i);
+        o = doanra_registry_official_by_code(pool, big, code);
+        assert_non_null(o);
+        assert_string_equal(o->code_norm, code);
+        assert_int_equal(o->is_key_leader, i % 7 == 0);
+        snprintf(name, sizeof(name), "NGUYỄN VĂN ÂN %d", k);
+        snprintf(unit, sizeof(unit), "bu%03d", i % 500);
+        assert_int_equal(doanra_registry_officials_named(
+                             pool, big, doanra_text_norm(pool, name), unit, &o),
+                         k >= 3000 ? 2 : 1);
+        snprintf(code, sizeof(code), "QN%04d", k);
+        assert_string_equal(o->code, code);
+    }
+    o = doanra_registry_official_by_code(pool, big, "QN0001");
+    assert_string_equal(o->full_name, "Nguyễn Văn Ân 1");
+    assert_null(doanra_registry_official_by_code(pool, big, "QN5000"));
+    assert_int_equal(
+        doanra_registry_officials_named(
+            pool, big, doanra_text_norm(pool, "Người Khác"), "bu999", &o),
+        1);
+    assert_string_equal(o->code, "qn0001");
 }
 
 /* A trip of one member sent by ma_don_vi / don_vi (either may be NULL). */
@@ -466,6 +514,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(registry_lookups),
+        cmocka_unit_test(registry_large),
         cmocka_unit_test(code_spellings_are_the_official),
         cmocka_unit_test(name_and_unit_only),
         cmocka_unit_test(invented_code),
