@@ -1170,7 +1170,9 @@ static int registry_read(apr_pool_t *p, PGconn *conn, doanra_registry *reg,
 
     e->what = "reading doanra.units and doanra.officials";
     e->broken = 0;
-    if (!PQsendQueryParams(conn, stmt_sql(S_REGISTRY), 0, NULL, NULL, NULL,
+    /* Unnamed: a load is rare, and single-row mode reads it as it comes. */
+    if (!PQsendQueryParams(conn, statements[stmt_index(S_REGISTRY)].sql, 0,
+                           NULL, NULL, NULL,
                            NULL, 0) ||
         !PQsetSingleRowMode(conn)) {
         e->msg = chomp(p, PQerrorMessage(conn));
