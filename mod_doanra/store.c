@@ -1172,8 +1172,7 @@ static int registry_read(apr_pool_t *p, PGconn *conn, doanra_registry *reg,
     e->broken = 0;
     /* Unnamed: a load is rare, and single-row mode reads it as it comes. */
     if (!PQsendQueryParams(conn, statements[stmt_index(S_REGISTRY)].sql, 0,
-                           NULL, NULL, NULL,
-                           NULL, 0) ||
+                           NULL, NULL, NULL, NULL, 0) ||
         !PQsetSingleRowMode(conn)) {
         e->msg = chomp(p, PQerrorMessage(conn));
         e->broken = 1;
