@@ -461,7 +461,11 @@ COMMENT ON FUNCTION doanra.settle(bigint, int, bigint, boolean) IS
 -- A registration costs a fixed few statements whatever the batch's size:
 -- one UPDATE of the submissions, of their register events, of their
 -- trips (each row by its primary key or by trip_events_submission), where
--- settle took three statements and a loop per item.  A submission with a
+-- settle took three statements and a loop per item.  Each UPDATE names its
+-- rows twice, joined to the items and = ANY of the array: the second is
+-- what keeps the generic plan on the index whatever the statistics say
+-- (a pending row looks rare, and with no statistics yet, reading the whole
+-- table once looked cheaper than probing the index per item).  A submission with a
 -- later step (amend, approve, ...: the module settles those by themselves,
 -- not through the thread) needs settle_steps' checks, which read the
 -- trips the items before it may have moved: a batch with one of those is
@@ -497,7 +501,7 @@ BEGIN
                        WITH ORDINALITY AS u(sid, st, n)
                  WHERE u.sid IS NOT NULL
                  ORDER BY u.sid, u.n DESC) i
-         WHERE s.id = i.sid;
+         WHERE s.id = i.sid AND s.id = ANY (p_submission_ids);
         PERFORM doanra.settle_registers(p_submission_ids, p_backend_statuses, p_accepted);
         UPDATE doanra.trips t
            SET status = CASE WHEN i.ok THEN 'submitted' ELSE 'void' END,
@@ -508,7 +512,7 @@ BEGIN
                        WITH ORDINALITY AS u(tid, st, acc, n)
                  WHERE u.tid IS NOT NULL
                  ORDER BY u.tid, u.n) i
-         WHERE t.id = i.tid AND t.status = 'pending';
+         WHERE t.id = i.tid AND t.status = 'pending' AND t.id = ANY (p_trip_ids);
     END IF;
     IF cardinality(p_reference_trips) > 0 THEN
         PERFORM doanra.set_references(p_reference_trips, p_references, p_reference_norms);

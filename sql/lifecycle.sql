@@ -410,7 +410,12 @@ BEGIN
                    WITH ORDINALITY AS u(sid, st, acc, n)
              WHERE u.sid IS NOT NULL
              ORDER BY u.sid, u.n) i
-     WHERE e.submission_id = i.sid AND e.state = 'pending' AND e.action = 'register';
+     WHERE e.submission_id = i.sid AND e.state = 'pending' AND e.action = 'register'
+       -- Said twice: with it the plan reads trip_events_submission even
+       -- while the table has no statistics yet (the generic plan is kept
+       -- until they come); without, pending events look rare enough to
+       -- read every event once instead.
+       AND e.submission_id = ANY (p_submission_ids);
 END
 $$;
 COMMENT ON FUNCTION doanra.settle_registers(bigint[], int[], boolean[]) IS
@@ -446,7 +451,7 @@ BEGIN
                    WITH ORDINALITY AS u(tid, ref, norm, n)
              WHERE u.tid IS NOT NULL
              ORDER BY u.tid, u.n DESC) i
-     WHERE t.id = i.tid;
+     WHERE t.id = i.tid AND t.id = ANY (p_trip_ids);
 END
 $$;
 COMMENT ON FUNCTION doanra.set_references(bigint[], text[], text[]) IS

@@ -815,7 +815,17 @@ def test_store_statements_read_by_index(db, pg):
           FROM generate_series(1, 3000) t, generate_series(1, 5) j;
         SELECT setval('doanra.submissions_id_seq', 3000);
         SELECT setval('doanra.trips_id_seq', 3000);
-        ANALYZE;
+        -- Every table analysed but the trips' events, which have not been
+        -- yet (as after an upgrade that wrote many, before autovacuum came
+        -- by; the plans made then are kept until it does): the batch's plan
+        -- read every event then.  Their settled register events (by
+        -- trigger) and, for their number, earlier steps.
+        ALTER TABLE doanra.trip_events SET (autovacuum_enabled = false);
+        INSERT INTO doanra.trip_events (trip_id, code, action, to_status, state, submission_id)
+        SELECT id, code, 'register', 'submitted', 'done', submission_id
+          FROM doanra.trips, generate_series(1, 9);
+        ANALYZE doanra.units, doanra.officials, doanra.plan_entries, doanra.submissions,
+                doanra.trips, doanra.trip_members, doanra.trip_legs;
     """)
     facts = f"""PERFORM * FROM doanra.trip_facts(
                   ARRAY['c:p1', 'c:p500', 'c:p999'], ARRAY['P1', 'P500', 'P999'],
