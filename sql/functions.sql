@@ -12,10 +12,12 @@
 --   (the rules run in the module)
 --   SELECT * FROM doanra.record_submission(...); COMMIT
 --
--- and settles it after the backend answered with doanra.settle(...).  Each
--- of them is one statement's worth of work: trip_facts one statement for
--- the locks and one for the facts, record_submission one insert of the
--- submission, its trip, members and legs.
+-- and settles it after the backend answered with doanra.settle(...), or,
+-- an accepted registration, in a batch of many with doanra.settle_many(...).
+-- Each of them is one statement's worth of work: trip_facts one statement
+-- for the locks and one for the facts, record_submission one insert of the
+-- submission (with its journal key), its trip, members and legs,
+-- settle_many one update per table for the whole batch.
 -- The functions are SECURITY INVOKER: the calling role needs SELECT on the
 -- reference tables and on trips/trip_members, INSERT on submissions, trips,
 -- trip_members, trip_legs (and USAGE on their sequences), UPDATE on
