@@ -485,7 +485,13 @@ SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     k int;
 BEGIN
-    IF EXISTS (SELECT 1 FROM doanra.trip_events e
+    -- Item by item when a submission has a pending step but register.
+    -- Joined to the items as well: an EXISTS over the array alone, planned
+    -- for its first row, read every event while trip_events had no
+    -- statistics (13 ms a batch on 100 000 trips).
+    IF EXISTS (SELECT 1
+                 FROM unnest(p_submission_ids) AS u(sid)
+                 JOIN doanra.trip_events e ON e.submission_id = u.sid
                 WHERE e.submission_id = ANY (p_submission_ids)
                   AND e.state = 'pending' AND e.action <> 'register') THEN
         FOR k IN 1 .. coalesce(greatest(cardinality(p_submission_ids),
