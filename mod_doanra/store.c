@@ -9,10 +9,11 @@
  * Round trips of an enforce/report decision (libpq pipeline mode), on the
  * connection a doanra_store_tx holds for the request:
  *   1. BEGIN + doanra.trip_facts(...)       locks the people, then the facts
- *   2. doanra.record_submission(...) + COMMIT
+ *   2. doanra.record_submission(..., journal key) + COMMIT
  * The check handler needs one: trip_facts without locks.  Settling after
- * the backend answered is one more, doanra.settle(...): accepted
- * registrations many to one transaction (settle.c), the others alone.
+ * the backend answered is one more: accepted registrations many to one
+ * transaction and one doanra.settle_many(...) (settle.c), the others
+ * alone with doanra.settle(...).
  *
  * Reconnection: a pooled connection that is broken, not idle, or has
  * unexpected input waiting (what a restarted server leaves behind) is
@@ -73,6 +74,7 @@ APLOG_USE_MODULE(doanra);
 #define S_FACTS "doanra_facts"
 #define S_RECORD "doanra_record"
 #define S_SETTLE "doanra_settle"
+#define S_SETTLE_MANY "doanra_settle_many"
 #define S_REGISTRY "doanra_registry"
 #define S_COUNTRIES "doanra_countries"
 #define S_STEP "doanra_step"
@@ -80,7 +82,6 @@ APLOG_USE_MODULE(doanra);
 #define S_REFERENCE "doanra_reference"
 #define S_JOURNAL_KNOWN "doanra_journal_known"
 #define S_JOURNALLED "doanra_journalled"
-#define S_JOURNAL_MARK "doanra_journal_mark"
 #define S_SETTLE_KEY "doanra_settle_key"
 
 static const struct {
@@ -98,16 +99,22 @@ static const struct {
      " $13::text, $14::date, $15::date, $16::text, $17::bigint, $18::text,"
      " $19::boolean, $20::text, $21::text[], $22::text[], $23::text[],"
      " $24::text[], $25::text[], $26::text[], $27::boolean[], $28::text[],"
-     " $29::date[], $30::date[])"},
+     " $29::date[], $30::date[], $31::text)"},
     {S_SETTLE,
      "SELECT doanra.settle($1::bigint, $2::int, $3::bigint, $4::boolean)"},
+    /* The settling thread's batch: settle's four as arrays, then the
+     * references' trips, texts and normal forms. */
+    {S_SETTLE_MANY,
+     "SELECT doanra.settle_many($1::bigint[], $2::int[], $3::bigint[],"
+     " $4::boolean[], $5::bigint[], $6::text[], $7::text[])"},
     {S_REGISTRY,
      "SELECT 'u', code, name, NULL, NULL, NULL FROM doanra.units"
      " UNION ALL SELECT 'o', code, full_name, unit_code, position,"
      " is_key_leader::text FROM doanra.officials ORDER BY 1 DESC, 2"},
     {S_COUNTRIES, "SELECT code, name_vi, name_en, region, subregion"
                   " FROM doanra.countries ORDER BY code"},
-    /* A later step: its seven fields, then record_submission's thirty. */
+    /* A later step: its seven fields, then record_submission's
+     * thirty-one. */
     {S_STEP,
      "SELECT submission_id, trip_id, event_id FROM doanra.record_step("
      "$1::text, $2::bigint, $3::text, $4::text, $5::text, $6::date,"
@@ -116,7 +123,7 @@ static const struct {
      " $18::text, $19::text, $20::text, $21::date, $22::date, $23::text,"
      " $24::bigint, $25::text, $26::boolean, $27::text, $28::text[],"
      " $29::text[], $30::text[], $31::text[], $32::text[], $33::text[],"
-     " $34::boolean[], $35::text[], $36::date[], $37::date[])"},
+     " $34::boolean[], $35::text[], $36::date[], $37::date[], $38::text)"},
     {S_LOOKUP, "SELECT kind, id, code, num, status, day, name, value"
                " FROM doanra.trip_lookup($1::text)"},
     {S_REFERENCE,
@@ -126,7 +133,6 @@ static const struct {
      "SELECT 1 FROM doanra.submissions WHERE journal_key = $1::text"},
     {S_JOURNALLED,
      "SELECT doanra.journal_recorded($1::text, $2::int, $3::boolean)"},
-    {S_JOURNAL_MARK, "SELECT doanra.journal_mark($1::text)"},
     {S_SETTLE_KEY,
      "SELECT doanra.settle_key($1::text, $2::int, $3::boolean)"},
 };
@@ -1282,22 +1288,19 @@ static registry_snap *registry_get(doanra_store *st, apr_pool_t *p,
 /* The journal's side of the store                                      */
 /* ------------------------------------------------------------------ */
 
-/* The extra step that marks a journalled submission (key unique in
- * doanra.submissions) and settles its trip, in the transaction that
- * records it: 1 when added. */
+/* The extra step that marks a submission written in from the journal
+ * (unchecked) and settles its trip, in the transaction that records it: 1
+ * when added.  Every other decision's key goes in with the record itself
+ * (record_params). */
 static int journal_step(apr_pool_t *p, const doanra_record *req,
                         pq_step *step)
 {
     const char **v;
 
-    if (!req || !req->journal_key)
+    if (!req || !req->journal_key || !req->journal_settle)
         return 0;
     v = apr_palloc(p, 3 * sizeof(*v));
     v[0] = req->journal_key;
-    if (!req->journal_settle) {
-        *step = (pq_step){S_JOURNAL_MARK, NULL, 1, v};
-        return 1;
-    }
     v[1] = req->journal_status >= 0 ? apr_itoa(p, req->journal_status) : NULL;
     v[2] = req->journal_accepted ? "true" : "false";
     *step = (pq_step){S_JOURNALLED, NULL, 3, v};
@@ -1635,7 +1638,8 @@ static const char *list_literal(apr_pool_t *p, const char *list)
     return arr_end(&a);
 }
 
-/* record_submission's thirty parameters into v. */
+/* record_submission's thirty-one parameters into v: the last is the
+ * journal key (unique), written with the row. */
 static void record_params(apr_pool_t *p, const doanra_record *rec,
                           const char **v)
 {
@@ -1697,13 +1701,14 @@ static void record_params(apr_pool_t *p, const doanra_record *rec,
     v[27] = arr_end(&lc);
     v[28] = arr_end(&lf);
     v[29] = arr_end(&lt);
+    v[30] = rec->journal_key;
 }
 
 apr_status_t doanra_store_record(doanra_store_tx *tx, const doanra_record *rec,
                                  doanra_record_ids *out)
 {
     apr_pool_t *p = tx->r->pool;
-    const char *v[37];
+    const char *v[38];
     pq_step steps[4];
     PGresult *results[4];
     db_error e = {0};
@@ -1717,7 +1722,7 @@ apr_status_t doanra_store_record(doanra_store_tx *tx, const doanra_record *rec,
     first = n;
     if (rec->step_action) {
         /* record_step(action, trip, from status, reason, decision number
-         * and date, report date, then record_submission's thirty). */
+         * and date, report date, then record_submission's thirty-one). */
         v[0] = rec->step_action;
         v[1] = rec->step_trip_id;
         v[2] = rec->step_from_status;
@@ -1726,12 +1731,12 @@ apr_status_t doanra_store_record(doanra_store_tx *tx, const doanra_record *rec,
         v[5] = rec->step_decision_date;
         v[6] = rec->step_report_date;
         record_params(p, rec, v + 7);
-        steps[n++] = (pq_step){S_STEP, NULL, 37, v};
+        steps[n++] = (pq_step){S_STEP, NULL, 38, v};
     } else {
         record_params(p, rec, v);
-        steps[n++] = (pq_step){S_RECORD, NULL, 30, v};
+        steps[n++] = (pq_step){S_RECORD, NULL, 31, v};
     }
-    /* A journalled submission: marked and settled in this transaction. */
+    /* Written in from the journal: marked and settled in this transaction. */
     n += journal_step(p, rec, &steps[n]);
     steps[n++] = (pq_step){NULL, "COMMIT", 0, NULL};
     if (run_pipeline(p, tx->conn, steps, n, results,
@@ -1844,25 +1849,50 @@ apr_status_t doanra_store_settle_batch(doanra_store *st, apr_pool_t *p,
                                        const doanra_settle_item *items,
                                        int n)
 {
-    pq_step *steps = apr_palloc(p, sizeof(*steps) * (2 * n + 3));
-    PGresult **results = apr_palloc(p, sizeof(*results) * (2 * n + 3));
+    /* One doanra.settle_many for the whole batch: a fixed few statements
+     * in the database whatever n, where a settle per item took three
+     * statements and a loop each. */
+    arrlit sid, status, tid, acc, rtrip, ref, rnorm;
+    const char *v[7];
+    pq_step steps[4];
+    PGresult *results[4];
     db_error e = {0};
     PGconn *conn;
     int i, k = 0, attempt;
 
-    steps[k++] = (pq_step){NULL, "BEGIN", 0, NULL};
-    steps[k++] = (pq_step){NULL, st->tx_setup, 0, NULL};
+    arr_init(&sid, p);
+    arr_init(&status, p);
+    arr_init(&tid, p);
+    arr_init(&acc, p);
+    arr_init(&rtrip, p);
+    arr_init(&ref, p);
+    arr_init(&rnorm, p);
     for (i = 0; i < n; i++) {
         const doanra_settle_item *it = &items[i];
-        steps[k++] = (pq_step){
-            S_SETTLE, NULL, 4,
-            settle_params(p, it->submission_id, it->trip_id,
-                          it->backend_status, it->accepted)};
-        if (it->reference && *it->reference && it->reference_trip > 0)
-            steps[k++] = (pq_step){
-                S_REFERENCE, NULL, 3,
-                reference_params(p, it->reference_trip, it->reference)};
+        const char **sv = settle_params(p, it->submission_id, it->trip_id,
+                                        it->backend_status, it->accepted);
+        arr_add(&sid, sv[0]);
+        arr_add(&status, sv[1]);
+        arr_add(&tid, sv[2]);
+        arr_add(&acc, sv[3]);
+        if (it->reference && *it->reference && it->reference_trip > 0) {
+            const char **rv =
+                reference_params(p, it->reference_trip, it->reference);
+            arr_add(&rtrip, rv[0]);
+            arr_add(&ref, rv[1]);
+            arr_add(&rnorm, rv[2]);
+        }
     }
+    v[0] = arr_end(&sid);
+    v[1] = arr_end(&status);
+    v[2] = arr_end(&tid);
+    v[3] = arr_end(&acc);
+    v[4] = arr_end(&rtrip);
+    v[5] = arr_end(&ref);
+    v[6] = arr_end(&rnorm);
+    steps[k++] = (pq_step){NULL, "BEGIN", 0, NULL};
+    steps[k++] = (pq_step){NULL, st->tx_setup, 0, NULL};
+    steps[k++] = (pq_step){S_SETTLE_MANY, NULL, 7, v};
     steps[k++] = (pq_step){NULL, "COMMIT", 0, NULL};
 
     /* Settling is idempotent, so a lost connection is retried once. */

@@ -185,7 +185,9 @@ typedef struct {
     const char *reference;
 } doanra_settle_item;
 
-/* Settle n submissions in one transaction (one commit for all), in p;
+/* Settle n submissions in one transaction (one commit for all) and one
+ * statement (doanra.settle_many: as doanra_store_settle for each item, in
+ * order), in p;
  * retried once on a fresh connection.  APR_SUCCESS; APR_EINVAL when the
  * database refused a statement (one item is bad: settle them one by one);
  * another error when the database cannot be used.  Nothing of a failed

@@ -24,7 +24,13 @@ COMMENT ON COLUMN doanra.submissions.unchecked IS
 
 -- Every decision the module records carries its key (the name its journal
 -- entries would have): when the answer to the commit is lost or late, the
--- module cannot tell whether it happened, and settles by key later.
+-- module cannot tell whether it happened, and settles by key later.  The
+-- module passes it to record_submission (p_journal_key), which writes it
+-- with the row.  journal_mark, which stored it with an UPDATE after the
+-- insert, stays for modules of earlier versions still running while the
+-- database is upgraded (their record_submission call, with thirty
+-- arguments, reaches today's with the key NULL, and their journal_mark
+-- call still stores it).
 -- The id is read first: as a condition of the UPDATE, currval (volatile)
 -- could not be an index key, and the update scanned every submission ever
 -- recorded, calling currval and pg_get_serial_sequence for each (1.9 s per
@@ -40,7 +46,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION doanra.journal_mark(text) IS
-    'Stores the module''s key on the submission just recorded (same transaction).';
+    'Stores the module''s key on the submission just recorded (same transaction); for modules of earlier versions, today''s pass it to record_submission.';
 
 -- (It returned void before the journal's grace period: retired.sql drops
 -- that one.)

@@ -259,7 +259,9 @@ COMMENT ON FUNCTION doanra.report_trip(text, date) IS
 -- new version as a pending trip, through record_submission), then the
 -- pending event.  An amendment's new version takes the dossier's code and
 -- the next version number; the dossier's advisory lock keeps two
--- amendments of one trip from taking the same number.
+-- amendments of one trip from taking the same number.  p_journal_key is
+-- the submission's journal key, as for record_submission.  (Before it,
+-- record_step had thirty-seven arguments: retired.sql drops that signature.)
 CREATE OR REPLACE FUNCTION doanra.record_step(
     p_action text, p_trip_id bigint, p_from_status text,
     p_reason text, p_decision_no text, p_decision_date date, p_report_date date,
@@ -271,7 +273,8 @@ CREATE OR REPLACE FUNCTION doanra.record_step(
     p_plan_code text, p_planned boolean, p_unplanned_reason text,
     m_person_keys text[], m_codes text[], m_names text[], m_positions text[],
     m_unit_codes text[], m_unit_names text[], m_leaders boolean[],
-    l_countries text[], l_from date[], l_to date[])
+    l_countries text[], l_from date[], l_to date[],
+    p_journal_key text DEFAULT NULL)
 RETURNS TABLE (submission_id bigint, trip_id bigint, event_id bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -294,7 +297,7 @@ BEGIN
                p_ngay_ve, p_funding, p_cost, p_plan_code, p_planned,
                p_unplanned_reason, m_person_keys, m_codes, m_names,
                m_positions, m_unit_codes, m_unit_names, m_leaders,
-               l_countries, l_from, l_to) AS r;
+               l_countries, l_from, l_to, p_journal_key) AS r;
 
     IF p_action = 'amend' THEN
         IF tid IS NULL THEN
@@ -329,7 +332,7 @@ BEGIN
     RETURN QUERY SELECT sid, tid, eid;
 END
 $$;
-COMMENT ON FUNCTION doanra.record_step(text, bigint, text, text, text, date, date, text, text, text, text, jsonb, text, jsonb, text[], boolean, text, text, text, text, date, date, text, bigint, text, boolean, text, text[], text[], text[], text[], text[], text[], boolean[], text[], date[], date[]) IS
+COMMENT ON FUNCTION doanra.record_step(text, bigint, text, text, text, date, date, text, text, text, text, jsonb, text, jsonb, text[], boolean, text, text, text, text, date, date, text, bigint, text, boolean, text, text[], text[], text[], text[], text[], text[], boolean[], text[], date[], date[], text) IS
     'Records a later step of a trip through the module: the submission, for amend the new pending version, and the pending event.';
 
 -- After the backend answered (called by doanra.settle): the pending steps
@@ -384,6 +387,40 @@ $$;
 COMMENT ON FUNCTION doanra.settle_steps(bigint, int, boolean) IS
     'Applies (backend accepted) or voids the pending steps recorded with a submission.';
 
+-- settle_steps for many submissions that carry no step but their trips'
+-- `register` (doanra.settle_many): one UPDATE for all of them, what
+-- settle_steps' loop does to a register event.  A submission named twice
+-- is settled by its first item, as by settle called item by item (the
+-- second finds nothing pending).  Only pending events move, so settling
+-- twice changes nothing.
+CREATE OR REPLACE FUNCTION doanra.settle_registers(p_submission_ids bigint[],
+                                                   p_backend_statuses int[],
+                                                   p_accepted boolean[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+    UPDATE doanra.trip_events e
+       SET state = CASE WHEN i.ok THEN 'done' ELSE 'void' END,
+           to_status = CASE WHEN NOT i.ok THEN 'void' ELSE e.to_status END,
+           backend_status = i.st, settled_at = now()
+      FROM (SELECT DISTINCT ON (u.sid) u.sid, u.st,
+                   coalesce(u.acc, u.st BETWEEN 200 AND 399) AS ok
+              FROM unnest(p_submission_ids, p_backend_statuses, p_accepted)
+                   WITH ORDINALITY AS u(sid, st, acc, n)
+             WHERE u.sid IS NOT NULL
+             ORDER BY u.sid, u.n) i
+     WHERE e.submission_id = i.sid AND e.state = 'pending' AND e.action = 'register'
+       -- Said twice: with it the plan reads trip_events_submission even
+       -- while the table has no statistics yet (the generic plan is kept
+       -- until they come); without, pending events look rare enough to
+       -- read every event once instead.
+       AND e.submission_id = ANY (p_submission_ids);
+END
+$$;
+COMMENT ON FUNCTION doanra.settle_registers(bigint[], int[], boolean[]) IS
+    'Settles the pending register events of many submissions (done when accepted, else void); settle_many''s part that needs the owner''s rights.';
+
 -- The backend's own record id, sent back as X-Doanra-Reference.
 CREATE OR REPLACE FUNCTION doanra.set_reference(p_trip_id bigint, p_reference text,
                                                 p_reference_norm text)
@@ -396,3 +433,26 @@ LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 
 $$;
 COMMENT ON FUNCTION doanra.set_reference(bigint, text, text) IS
     'Stores the backend''s reference (X-Doanra-Reference) of a trip version.';
+
+-- set_reference for many trips in one UPDATE (doanra.settle_many); a trip
+-- named twice keeps its last reference, as set_reference called item by
+-- item leaves it.
+CREATE OR REPLACE FUNCTION doanra.set_references(p_trip_ids bigint[], p_references text[],
+                                                 p_reference_norms text[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+    UPDATE doanra.trips t
+       SET reference = left(i.ref, 64),
+           reference_norm = nullif(left(i.norm, 256), '')
+      FROM (SELECT DISTINCT ON (u.tid) u.tid, u.ref, u.norm
+              FROM unnest(p_trip_ids, p_references, p_reference_norms)
+                   WITH ORDINALITY AS u(tid, ref, norm, n)
+             WHERE u.tid IS NOT NULL
+             ORDER BY u.tid, u.n DESC) i
+     WHERE t.id = i.tid AND t.id = ANY (p_trip_ids);
+END
+$$;
+COMMENT ON FUNCTION doanra.set_references(bigint[], text[], text[]) IS
+    'Stores the backend''s references (X-Doanra-Reference) of many trip versions: set_reference for each.';

@@ -66,3 +66,18 @@ DROP INDEX IF EXISTS doanra.trips_unit_year;
 DROP INDEX IF EXISTS doanra.trip_events_pending;
 DROP INDEX IF EXISTS doanra.trip_legs_country;
 DROP INDEX IF EXISTS doanra.submissions_created_at;
+
+-- this version (the journal key with the record): record_submission and
+-- record_step take p_journal_key, written by their insert instead of
+-- journal_mark's update after it.  The old signatures would stay behind as
+-- overloads, and a call with the old thirty (thirty-seven) arguments would
+-- no longer know which to run.
+DROP FUNCTION IF EXISTS doanra.record_submission(
+    text, text, text, text, jsonb, text, jsonb, text[], boolean, text, text, text,
+    text, date, date, text, bigint, text, boolean, text, text[], text[], text[],
+    text[], text[], text[], boolean[], text[], date[], date[]);
+DROP FUNCTION IF EXISTS doanra.record_step(
+    text, bigint, text, text, text, date, date, text, text, text, text, jsonb, text,
+    jsonb, text[], boolean, text, text, text, text, date, date, text, bigint, text,
+    boolean, text, text[], text[], text[], text[], text[], text[], boolean[],
+    text[], date[], date[]);

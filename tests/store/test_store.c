@@ -706,6 +706,83 @@ static void test_settle_batch(void)
     apr_pool_destroy(p);
 }
 
+/* A batch as the settling thread may hand it over when requests race
+ * with each other, the journal's drain and admins: an accepted item, a
+ * refused one, one already settled (refused now: its trip stays), one an
+ * admin cancelled meanwhile (stays cancelled), a submission without a
+ * trip; then the same batch again, which changes nothing.  Every
+ * submission carries its journal key from the insert, none was updated
+ * for it. */
+static void test_settle_batch_mixed(void)
+{
+    apr_pool_t *p;
+    doanra_decide_result r[4];
+    doanra_settle_item it[5];
+    char q[512], want[256];
+    const char *got;
+    int i;
+
+    apr_pool_create(&p, NULL);
+    for (i = 0; i < 4; i++) {
+        request_rec *rq = fake_request(p);
+        apr_array_header_t *f = apr_array_make(p, 4, sizeof(doanra_finding));
+        doanra_decide_request req = {rq->uri, NULL, "127.0.0.1", "report",
+                                     "{}"};
+        req.journal_key = apr_psprintf(p, "mixed-%d", i);
+        CHECK(doanra_decide(store, rq, &cfg,
+                            make_trip(p, doanra_date_from_ymd(2033, 2 + i, 1),
+                                      "Đơn vị thử", "LEADER3", NULL),
+                            f, today(), 1, 1, &req, &r[i]) == APR_SUCCESS &&
+                  r[i].trip_id > 0,
+              "mixed: trip %d not reserved", i);
+    }
+    snprintf(q, sizeof(q),
+             "SELECT count(*) FROM doanra.submissions WHERE journal_key LIKE "
+             "'mixed-%%' AND id BETWEEN %lld AND %lld",
+             r[0].submission_id, r[3].submission_id);
+    CHECK(strcmp(sql1(q), "4") == 0, "journal keys recorded: %s", sql1(q));
+    /* r[2] settled before, r[3] cancelled by an admin before its settle. */
+    CHECK(doanra_store_settle(store, fake_request(p), r[2].submission_id,
+                              r[2].trip_id, 200, 1) == APR_SUCCESS,
+          "mixed: first settle failed");
+    snprintf(q, sizeof(q),
+             "SELECT doanra.cancel_trip(code, 'rút hồ sơ') FROM doanra.trips"
+             " WHERE id = %lld",
+             r[3].trip_id);
+    CHECK(strcmp(sql1(q), "cancelled") == 0, "mixed: cancel: %s", sql1(q));
+    memset(it, 0, sizeof(it));
+    it[0] = (doanra_settle_item){r[0].submission_id, r[0].trip_id, 201, 1,
+                                 r[0].trip_id,       "HS-MIX-0"};
+    it[1] =
+        (doanra_settle_item){r[1].submission_id, r[1].trip_id, 502, 0, 0, NULL};
+    it[2] =
+        (doanra_settle_item){r[2].submission_id, r[2].trip_id, 500, 0, 0, NULL};
+    it[3] =
+        (doanra_settle_item){r[3].submission_id, r[3].trip_id, 200, 1, 0, NULL};
+    it[4] = (doanra_settle_item){r[1].submission_id, 0, 200, 1, 0, NULL};
+    snprintf(q, sizeof(q),
+             "SELECT string_agg(t.status || ':' || s.backend_status || ':' ||"
+             " e.state || ':' || e.to_status || ':' || coalesce(t.reference,"
+             " '-'), ',' ORDER BY t.id)"
+             " FROM doanra.trips t JOIN doanra.submissions s"
+             " ON s.id = t.submission_id JOIN doanra.trip_events e"
+             " ON e.trip_id = t.id AND e.action = 'register'"
+             " WHERE t.id BETWEEN %lld AND %lld",
+             r[0].trip_id, r[3].trip_id);
+    snprintf(want, sizeof(want), "%s",
+             "submitted:201:done:submitted:HS-MIX-0,"
+             "void:200:void:void:-,"
+             "submitted:500:done:submitted:-,"
+             "cancelled:200:done:submitted:-");
+    for (i = 0; i < 2; i++) {
+        CHECK(doanra_store_settle_batch(store, p, it, 5) == APR_SUCCESS,
+              "mixed batch %d failed", i);
+        got = sql1(q);
+        CHECK(strcmp(got, want) == 0, "after mixed batch %d: %s", i, got);
+    }
+    apr_pool_destroy(p);
+}
+
 int main(void)
 {
     apr_pool_t *child;
@@ -754,6 +831,7 @@ int main(void)
     widen_window(0);
     test_settle_and_check();
     test_settle_batch();
+    test_settle_batch_mixed();
     test_new_unit_and_bad_text();
     test_identity_from_form();
     test_restart();
