@@ -8,9 +8,9 @@
  *
  * Round trips of an enforce/report decision (libpq pipeline mode), on the
  * connection a doanra_store_tx holds for the request:
- *   1. BEGIN + doanra.trip_facts(...)       locks the people, then the facts
+ *   1. BEGIN + doanra.decision_facts(...)   locks the people, then the facts
  *   2. doanra.record_submission(..., journal key) + COMMIT
- * The check handler needs one: trip_facts without locks.  Settling after
+ * The check handler needs one: decision_facts without locks.  Settling after
  * the backend answered is one more: accepted registrations many to one
  * transaction and one doanra.settle_many(...) (settle.c), the others
  * alone with doanra.settle(...).
@@ -1502,13 +1502,12 @@ static void add_plan_entry(apr_pool_t *p, PGresult *res, int i,
         APR_ARRAY_PUSH(e->countries, const char *) = tok;
 }
 
-/* The rows of doanra.trip_facts: 'r' registry facts of member idx, 'm'
- * a member's history, 'o' overdue reports, 'p' plan entries. */
 /* The facts' rows (doanra.history_facts) into mf and h.  Registry rows
  * are matched to members by code, history rows by person key; a member's
  * history is counted here: its trips departing in the year, and of those
  * overlapping the trip's span the one that departs first (the least
- * ngay_di, id, ngay_ve, as doanra.trip_facts orders them). */
+ * ngay_di, id, ngay_ve, as doanra.trip_facts orders them); 'o' overdue
+ * reports, 'p' plan entries. */
 static void read_facts(apr_pool_t *p, PGresult *res,
                        const doanra_facts_query *q, doanra_member_facts *mf,
                        doanra_history *h)
