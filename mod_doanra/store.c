@@ -780,6 +780,16 @@ static int session_error(const PGresult *res)
                      !strcmp(state, "0A000"));
 }
 
+/* A failed result's message; its status when the server sent none. */
+static const char *result_error(apr_pool_t *p, const PGresult *res)
+{
+    const char *m = PQresultErrorMessage(res);
+
+    return (m && *m) ? apr_pstrdup(p, m)
+                     : apr_psprintf(p, "unexpected result %s",
+                                    PQresStatus(PQresultStatus(res)));
+}
+
 /* Send every step, then one sync, and read every result: one network
  * round trip, within the thread's deadline.  results[i] receives step i's
  * result (caller clears them); a step with neither a statement nor SQL
@@ -855,7 +865,7 @@ static int run_pipeline(apr_pool_t *p, PGconn *conn, const pq_step *steps,
                 cs->prepared |= 1u << (-1 - sent[k]);
             else {
                 if (ok && rs != PGRES_PIPELINE_ABORTED) {
-                    msg = apr_pstrdup(p, PQresultErrorMessage(res));
+                    msg = result_error(p, res);
                     stale = session_error(res);
                 }
                 ok = 0;
@@ -865,7 +875,7 @@ static int run_pipeline(apr_pool_t *p, PGconn *conn, const pq_step *steps,
             results[sent[k]] = res;
         } else {
             if (ok && rs != PGRES_PIPELINE_ABORTED) {
-                msg = apr_pstrdup(p, PQresultErrorMessage(res));
+                msg = result_error(p, res);
                 stale = session_error(res);
             }
             ok = 0;
@@ -1202,10 +1212,19 @@ static int registry_read(apr_pool_t *p, PGconn *conn, doanra_registry *reg,
             break;
         default:
             if (!msg)
-                msg = apr_pstrdup(p, PQresultErrorMessage(res));
+                msg = result_error(p, res);
             ok = 0;
         }
         PQclear(res);
+    }
+    /* libpq leaves single-row mode on until the connection's next query
+     * outside a pipeline: a pipeline sent next would get its rows one by
+     * one.  An empty query ends it. */
+    if (PQstatus(conn) == CONNECTION_OK &&
+        exec_until(conn, NULL, "", tl_deadline, &timed_out) != 0) {
+        e->msg = timed_out ? TIMED_OUT_MSG : chomp(p, PQerrorMessage(conn));
+        e->broken = 1;
+        return -1;
     }
     if (ok)
         return 0;

@@ -592,6 +592,58 @@ static void test_identity_from_form(void)
     apr_pool_destroy(p);
 }
 
+/* An official an admin adds by SQL is found at once: the registry is
+ * reloaded on a miss, on the request's connection, whose statements are
+ * already prepared; the facts round trip after the reload must not be read
+ * as the reload's rows (libpq's single-row mode stays with a connection
+ * until its next query outside a pipeline). */
+static void test_registry_reload_then_facts(void)
+{
+    apr_pool_t *p;
+    apr_array_header_t *f;
+    doanra_decide_result res;
+    doanra_decide_request req = {"/doanra/check", NULL, "127.0.0.1", "check",
+                                "{}"};
+    request_rec *r;
+    doanra_trip *t;
+    const char *err;
+    const char *tail =
+        "&muc_dich=H%E1%BB%8Dc+t%E1%BA%ADp&doi_tac=KOTRA"
+        "&ngay_di=2031-03-02&ngay_ve=2031-03-04&nguon_kinh_phi=doi_tac"
+        "&ly_do_phat_sinh=M%E1%BB%9Di+%C4%91%E1%BB%99t+xu%E1%BA%A5t"
+        "&quoc_gia=KR&tu_ngay=2031-03-02&den_ngay=2031-03-04"
+        "&tv_chuc_vu=Chuy%C3%AAn+vi%C3%AAn&tv_ho_ten=Ph%E1%BA%A1m+Reload";
+
+    if (!doanra_trip_build)
+        return;
+    apr_pool_create(&p, NULL);
+    r = fake_request(p);
+    /* A first decision prepares the facts on the (one idle) connection. */
+    f = apr_array_make(p, 4, sizeof(doanra_finding));
+    t = trip_from_body(p, apr_pstrcat(p, "ma_don_vi=RACE&tv_ma=", tail, NULL),
+                       f);
+    CHECK(doanra_decide(store, r, &cfg, t, f, today(), 0, 0, &req, &res) ==
+              APR_SUCCESS,
+          "registry reload: the first check failed");
+    sql1("INSERT INTO doanra.units (code, name) VALUES ('RACE', 'Race')"
+         " ON CONFLICT DO NOTHING");
+    sql1("INSERT INTO doanra.officials (code, full_name, unit_code, "
+         "position, is_key_leader) VALUES ('RELOAD-1', 'Phạm Reload', "
+         "'RACE', 'Chuyên viên', false) ON CONFLICT DO NOTHING");
+    err = sql1("SELECT count(*) FROM doanra.officials WHERE code = 'RELOAD-1'");
+    CHECK(!strcmp(err, "1"), "registry reload: the official was not added");
+    apr_sleep(apr_time_from_msec(1200)); /* past REGISTRY_MISS_REFRESH */
+    f = apr_array_make(p, 4, sizeof(doanra_finding));
+    t = trip_from_body(
+        p, apr_pstrcat(p, "ma_don_vi=RACE&tv_ma=RELOAD-1", tail, NULL), f);
+    CHECK(doanra_decide(store, r, &cfg, t, f, today(), 0, 0, &req, &res) ==
+              APR_SUCCESS,
+          "registry reload: the check after the reload failed");
+    CHECK(APR_ARRAY_IDX(t->members, 0, doanra_member).registry_found,
+          "registry reload: the official added by SQL was not found");
+    apr_pool_destroy(p);
+}
+
 static void test_restart(void)
 {
     apr_pool_t *p;
@@ -834,6 +886,7 @@ int main(void)
     test_settle_batch_mixed();
     test_new_unit_and_bad_text();
     test_identity_from_form();
+    test_registry_reload_then_facts();
     test_restart();
 
     apr_pool_destroy(child); /* closes the pool's connections */
