@@ -1006,11 +1006,13 @@ apr_status_t doanra_store_create(apr_pool_t *pchild, server_rec *s,
         /* A session of our own: the same timeouts once, and generic plans
          * for the prepared statements (planned once per connection; every
          * statement of the table is written so that the generic plan is
-         * the right one for any argument). */
+         * the right one for any argument), never JIT-compiled (a generic
+         * plan's estimated cost can pass jit_above_cost, and compiling
+         * costs far more than these short statements run). */
         if (!st->stateless)
             st->session_setup = apr_psprintf(
                 pchild,
-                "SET plan_cache_mode = force_generic_plan;"
+                "SET plan_cache_mode = force_generic_plan; SET jit = off;"
                 " SET lock_timeout = %ld; SET statement_timeout = %ld;"
                 " SET idle_in_transaction_session_timeout = %ld",
                 ms, ms, ms * 4);

@@ -158,7 +158,11 @@ COMMENT ON FUNCTION doanra.is_counted(text) IS
     'True for the statuses that count towards the leader quota and member overlaps: pending, submitted, approved, completed.';
 
 -- The store's functions below run their statements with generic plans
--- (plan_cache_mode): planned once per connection, then executed.  Custom
+-- (plan_cache_mode) and without JIT compilation: planned once per
+-- connection, then executed.  A generic plan's cost is an estimate for
+-- any argument and can pass jit_above_cost on some statistics (a freshly
+-- loaded database did), and compiling a plan costs tens of milliseconds at
+-- every call, a hundred times the query.  Custom
 -- plans, PostgreSQL's default for a function's first calls and whenever
 -- they look cheaper, re-plan every statement on every call: for
 -- trip_facts that was more than half of its time.  The plans are written
@@ -177,7 +181,7 @@ CREATE OR REPLACE FUNCTION doanra.lock_people(
     p_lock_all_max int DEFAULT 64)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
-SET plan_cache_mode = force_generic_plan AS $$
+SET plan_cache_mode = force_generic_plan SET jit = off AS $$
 BEGIN
     IF cardinality(p_person_keys) <= p_lock_all_max THEN
         -- Everyone: the usual delegation, without asking the registry.
@@ -347,7 +351,7 @@ CREATE OR REPLACE FUNCTION doanra.decision_facts(
 RETURNS TABLE (kind text, idx int, code text, unit_code text, flag boolean,
                num int, id bigint, d1 int, d2 int, countries text)
 LANGUAGE plpgsql VOLATILE
-SET plan_cache_mode = force_generic_plan AS $$
+SET plan_cache_mode = force_generic_plan SET jit = off AS $$
 BEGIN
     IF p_lock THEN
         PERFORM doanra.lock_people(p_person_keys, p_codes, p_title_leaders,
@@ -389,7 +393,7 @@ CREATE OR REPLACE FUNCTION doanra.trip_facts(
 RETURNS TABLE (kind text, idx int, code text, unit_code text, flag boolean,
                num int, id bigint, d1 int, d2 int, countries text)
 LANGUAGE plpgsql VOLATILE
-SET plan_cache_mode = force_generic_plan AS $$
+SET plan_cache_mode = force_generic_plan SET jit = off AS $$
 BEGIN
     IF p_lock THEN
         PERFORM doanra.lock_people(p_person_keys, p_codes, p_title_leaders,
@@ -462,7 +466,7 @@ CREATE OR REPLACE FUNCTION doanra.record_submission(
     p_journal_key text DEFAULT NULL)
 RETURNS TABLE (submission_id bigint, trip_id bigint)
 LANGUAGE plpgsql VOLATILE
-SET plan_cache_mode = force_generic_plan AS $$
+SET plan_cache_mode = force_generic_plan SET jit = off AS $$
 BEGIN
     RETURN QUERY
     WITH s AS (
@@ -522,7 +526,7 @@ CREATE OR REPLACE FUNCTION doanra.settle(p_submission_id bigint,
                                          p_accepted boolean DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
-SET plan_cache_mode = force_generic_plan AS $$
+SET plan_cache_mode = force_generic_plan SET jit = off AS $$
 DECLARE
     ok boolean := coalesce(p_accepted, p_backend_status BETWEEN 200 AND 399);
 BEGIN
@@ -574,7 +578,7 @@ CREATE OR REPLACE FUNCTION doanra.settle_many(p_submission_ids bigint[],
                                               p_reference_norms text[] DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
-SET plan_cache_mode = force_generic_plan AS $$
+SET plan_cache_mode = force_generic_plan SET jit = off AS $$
 DECLARE
     k int;
 BEGIN

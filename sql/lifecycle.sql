@@ -398,7 +398,7 @@ CREATE OR REPLACE FUNCTION doanra.settle_registers(p_submission_ids bigint[],
                                                    p_accepted boolean[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-SET plan_cache_mode = force_generic_plan AS $$
+SET plan_cache_mode = force_generic_plan SET jit = off AS $$
 BEGIN
     UPDATE doanra.trip_events e
        SET state = CASE WHEN i.ok THEN 'done' ELSE 'void' END,
@@ -441,7 +441,7 @@ CREATE OR REPLACE FUNCTION doanra.set_references(p_trip_ids bigint[], p_referenc
                                                  p_reference_norms text[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-SET plan_cache_mode = force_generic_plan AS $$
+SET plan_cache_mode = force_generic_plan SET jit = off AS $$
 BEGIN
     UPDATE doanra.trips t
        SET reference = left(i.ref, 64),

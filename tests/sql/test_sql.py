@@ -1243,3 +1243,26 @@ def test_skips_go_through_skip():
     # Spelled in pieces, so that this test does not find itself.
     for word in ("pytest." + "skip(", "mark." + "skip", "importor" + "skip", "x" + "fail"):
         assert word not in rest, word
+
+
+def test_hot_functions_never_jit_compiled(db, pg):
+    """The functions the module calls on every decision run generic plans,
+    whose estimated cost is the same for any argument and can pass
+    jit_above_cost on some statistics (a freshly loaded database did):
+    each of them turns JIT off, or every call would compile its plan
+    (tens of milliseconds, a hundred times the query)."""
+    rows = pg.query(db, """
+        SELECT p.proname,
+               'plan_cache_mode=force_generic_plan' = ANY (p.proconfig),
+               'jit=off' = ANY (p.proconfig)
+          FROM pg_proc p
+         WHERE p.pronamespace = 'doanra'::regnamespace
+           AND p.proname IN ('decision_facts', 'trip_facts', 'record_submission',
+                             'settle', 'settle_many', 'lock_people')
+         ORDER BY 1""")
+    names = [r[0] for r in rows]
+    assert {"decision_facts", "record_submission", "settle", "settle_many",
+            "lock_people"} <= set(names), names
+    for name, generic, nojit in rows:
+        assert nojit in ("t", True), "%s compiles with JIT" % name
+        assert generic in ("t", True), "%s plans per call" % name
