@@ -319,10 +319,11 @@ def test_module_login_cannot_read_submitted_fields(module_login):
     ok, out = module_login.run("COPY doanra.submissions TO STDOUT")
     assert not ok and "permission denied" in out, out
     # The store's own functions do not leak them either: the only SECURITY
-    # DEFINER functions are the steps of SPEC section 8 (lifecycle.sql),
-    # each with search_path pinned; trip_lookup returns the fields of one
-    # dossier's current version, named by its code, to rebuild it for an
-    # approval.
+    # DEFINER functions are the steps of SPEC section 8 (lifecycle.sql) and
+    # the batch settle's writes of events and references (settle_registers,
+    # set_references), each with search_path pinned; trip_lookup returns the
+    # fields of one dossier's current version, named by its code, to rebuild
+    # it for an approval.
     ok, out = module_login.run(
         "SELECT string_agg(p.proname, ',' ORDER BY p.proname) FROM pg_proc p"
         " JOIN pg_namespace n ON n.oid = p.pronamespace"
@@ -333,8 +334,9 @@ def test_module_login_cannot_read_submitted_fields(module_login):
         "SELECT string_agg(p.proname, ',' ORDER BY p.proname) FROM pg_proc p"
         " JOIN pg_namespace n ON n.oid = p.pronamespace"
         " WHERE n.nspname = 'doanra' AND p.prosecdef")
-    assert ok and "record_step,set_reference,settle_steps,trip_lookup," \
-        "trips_register_event" in out, out
+    assert ok and "record_step,set_reference,set_references," \
+        "settle_registers,settle_steps,trip_lookup,trips_register_event" \
+        in out, out
 
 
 @pytest.mark.parametrize("sql", [
