@@ -1880,36 +1880,6 @@ apr_status_t doanra_store_settle_batch(doanra_store *st, apr_pool_t *p,
     PGconn *conn;
     int i, k = 0, attempt;
 
-    arr_init(&sid, p);
-    arr_init(&status, p);
-    arr_init(&tid, p);
-    arr_init(&acc, p);
-    arr_init(&rtrip, p);
-    arr_init(&ref, p);
-    arr_init(&rnorm, p);
-    for (i = 0; i < n; i++) {
-        const doanra_settle_item *it = &items[i];
-        const char **sv = settle_params(p, it->submission_id, it->trip_id,
-                                        it->backend_status, it->accepted);
-        arr_add(&sid, sv[0]);
-        arr_add(&status, sv[1]);
-        arr_add(&tid, sv[2]);
-        arr_add(&acc, sv[3]);
-        if (it->reference && *it->reference && it->reference_trip > 0) {
-            const char **rv =
-                reference_params(p, it->reference_trip, it->reference);
-            arr_add(&rtrip, rv[0]);
-            arr_add(&ref, rv[1]);
-            arr_add(&rnorm, rv[2]);
-        }
-    }
-    v[0] = arr_end(&sid);
-    v[1] = arr_end(&status);
-    v[2] = arr_end(&tid);
-    v[3] = arr_end(&acc);
-    v[4] = arr_end(&rtrip);
-    v[5] = arr_end(&ref);
-    v[6] = arr_end(&rnorm);
     steps[k++] = (pq_step){NULL, "BEGIN", 0, NULL};
     steps[k++] = (pq_step){NULL, st->tx_setup, 0, NULL};
     if (n == 1) {
@@ -1925,6 +1895,36 @@ apr_status_t doanra_store_settle_batch(doanra_store *st, apr_pool_t *p,
                 S_REFERENCE, NULL, 3,
                 reference_params(p, it->reference_trip, it->reference)};
     } else {
+        arr_init(&sid, p);
+        arr_init(&status, p);
+        arr_init(&tid, p);
+        arr_init(&acc, p);
+        arr_init(&rtrip, p);
+        arr_init(&ref, p);
+        arr_init(&rnorm, p);
+        for (i = 0; i < n; i++) {
+            const doanra_settle_item *it = &items[i];
+            const char **sv = settle_params(p, it->submission_id, it->trip_id,
+                                            it->backend_status, it->accepted);
+            arr_add(&sid, sv[0]);
+            arr_add(&status, sv[1]);
+            arr_add(&tid, sv[2]);
+            arr_add(&acc, sv[3]);
+            if (it->reference && *it->reference && it->reference_trip > 0) {
+                const char **rv =
+                    reference_params(p, it->reference_trip, it->reference);
+                arr_add(&rtrip, rv[0]);
+                arr_add(&ref, rv[1]);
+                arr_add(&rnorm, rv[2]);
+            }
+        }
+        v[0] = arr_end(&sid);
+        v[1] = arr_end(&status);
+        v[2] = arr_end(&tid);
+        v[3] = arr_end(&acc);
+        v[4] = arr_end(&rtrip);
+        v[5] = arr_end(&ref);
+        v[6] = arr_end(&rnorm);
         steps[k++] = (pq_step){S_SETTLE_MANY, NULL, 7, v};
     }
     steps[k++] = (pq_step){NULL, "COMMIT", 0, NULL};

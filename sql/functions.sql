@@ -372,8 +372,9 @@ COMMENT ON FUNCTION doanra.decision_facts(text[], text[], boolean[], int, date, 
 -- for every member with an identity one 'm' row: num = counted trips
 -- departing in p_year, id/d1/d2 = the overlapping counted trip that
 -- departs first (the least [ngay_di, id, ngay_ve]), id NULL when none --
--- what the module makes of decision_facts' rows.  'p' and 'o' rows as
--- history_facts gives them.  With p_lock, the people's locks first.
+-- what the module makes of decision_facts' rows, which it counts here.
+-- 'p' and 'o' rows as history_facts gives them.  With p_lock, the people's
+-- locks first (decision_facts).
 -- (Releases before SPEC section 8 had the ten-argument trip_facts:
 -- retired.sql drops it.)
 CREATE OR REPLACE FUNCTION doanra.trip_facts(
@@ -395,16 +396,14 @@ RETURNS TABLE (kind text, idx int, code text, unit_code text, flag boolean,
 LANGUAGE plpgsql VOLATILE
 SET plan_cache_mode = force_generic_plan SET jit = off AS $$
 BEGIN
-    IF p_lock THEN
-        PERFORM doanra.lock_people(p_person_keys, p_codes, p_title_leaders,
-                                   p_lock_all_max);
-    END IF;
     RETURN QUERY
     WITH f AS (
-        SELECT * FROM doanra.history_facts(p_person_keys, p_codes, p_year,
-                                           p_from, p_to, p_plan_code,
-                                           p_unit_code, p_exclude_code,
-                                           p_approved_only, p_report_days)
+        SELECT * FROM doanra.decision_facts(p_person_keys, p_codes,
+                                            p_title_leaders, p_year, p_from,
+                                            p_to, p_plan_code, p_unit_code,
+                                            p_lock, p_lock_all_max,
+                                            p_exclude_code, p_approved_only,
+                                            p_report_days)
     ), m AS (
         SELECT u.pk, u.c, u.i::int AS i
           FROM unnest(p_person_keys, p_codes) WITH ORDINALITY AS u(pk, c, i)
