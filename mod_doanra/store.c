@@ -179,8 +179,18 @@ struct doanra_store {
     const doanra_countries *countries_icu; /* fallback, built once */
     apr_time_t countries_tried;
     registry_snap *registry; /* NULL until loaded */
-    int registry_stale;      /* a connection was (re)opened since the load */
-    int registry_loading;    /* a thread is loading; others use the old one */
+    /* A connection was closed or could not be opened since the last one
+     * was opened (conn_lost); when the next one opens (reopened), the
+     * database may have come back with other data, perhaps from a backup:
+     * a snapshot whose read began before then is not trusted. */
+    int conn_lost;
+    apr_time_t reopened;
+    int registry_loading;    /* a thread is loading; see registry_get */
+    /* Signalled (under mutex) when a load of the registry or of the
+     * countries ends: the threads that need it wait for the one load in
+     * flight instead of building a copy of their own. */
+    apr_thread_cond_t *loaded_cond;
+    int countries_loading;   /* a thread is reading doanra.countries */
 };
 
 static apr_status_t registry_cleanup(void *data);
@@ -579,10 +589,13 @@ static apr_status_t conn_open(doanra_store *st, apr_time_t deadline,
                        &timed_out) != 0)
             goto fail;
     }
-    /* A new connection may mean the database came back, perhaps from a
-     * backup: read the registry again before trusting the cache. */
+    /* A connection that replaces a lost one may mean the database came
+     * back: read the registry again before trusting the cache. */
     apr_thread_mutex_lock(st->mutex);
-    st->registry_stale = 1;
+    if (st->conn_lost) {
+        st->conn_lost = 0;
+        st->reopened = apr_time_now();
+    }
     apr_thread_mutex_unlock(st->mutex);
     *out = conn;
     return APR_SUCCESS;
@@ -595,6 +608,9 @@ fail:
                            : "out of memory");
     if (conn)
         PQfinish(conn);
+    apr_thread_mutex_lock(st->mutex);
+    st->conn_lost = 1;
+    apr_thread_mutex_unlock(st->mutex);
     return timed_out ? APR_TIMEUP : APR_ECONNREFUSED;
 }
 
@@ -631,6 +647,9 @@ static int conn_alive(PGconn *conn)
 static void conn_close(doanra_store *st, PGconn *conn)
 {
     PQfinish(conn);
+    apr_thread_mutex_lock(st->mutex);
+    st->conn_lost = 1;
+    apr_thread_mutex_unlock(st->mutex);
     apr_thread_mutex_lock(st->pool_mutex);
     st->nopen--;
     apr_thread_cond_signal(st->pool_cond);
@@ -984,6 +1003,8 @@ apr_status_t doanra_store_create(apr_pool_t *pchild, server_rec *s,
                                      APR_THREAD_MUTEX_DEFAULT, pchild);
     if (rv == APR_SUCCESS)
         rv = apr_thread_cond_create(&st->pool_cond, pchild);
+    if (rv == APR_SUCCESS)
+        rv = apr_thread_cond_create(&st->loaded_cond, pchild);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
                      "doanra: cannot create the store mutex");
@@ -1067,7 +1088,7 @@ static const doanra_countries *countries_fallback(doanra_store *st)
 const doanra_countries *doanra_store_countries(doanra_store *st, request_rec *r)
 {
     const doanra_countries *out;
-    apr_time_t now = apr_time_now();
+    apr_time_t now = apr_time_now(), until = now + st->timeout;
     int try_db = 0;
     PGconn *conn = NULL;
     PGresult *res = NULL;
@@ -1075,25 +1096,38 @@ const doanra_countries *doanra_store_countries(doanra_store *st, request_rec *r)
     db_error e;
 
     apr_thread_mutex_lock(st->mutex);
-    if (st->countries_db) {
-        out = st->countries_db;
-        apr_thread_mutex_unlock(st->mutex);
-        return out;
-    }
-    /* One thread tries the database at a time, at most every 30 s; the
-     * others use ICU's list meanwhile. */
-    if (st->countries_tried == 0 ||
-        now - st->countries_tried >= COUNTRIES_RETRY) {
-        st->countries_tried = now;
-        try_db = 1;
+    for (;;) {
+        if (st->countries_db) {
+            out = st->countries_db;
+            apr_thread_mutex_unlock(st->mutex);
+            return out;
+        }
+        /* One thread tries the database at a time, at most every 30 s. */
+        if (!st->countries_loading &&
+            (st->countries_tried == 0 ||
+             now - st->countries_tried >= COUNTRIES_RETRY)) {
+            st->countries_tried = now;
+            st->countries_loading = 1;
+            try_db = 1;
+            break;
+        }
+        /* While the first load is in flight the others wait for it rather
+         * than build ICU's list besides (two tables in every process that
+         * started under load); once the database has failed, ICU's list
+         * serves until the next try. */
+        if (!st->countries_loading || st->countries_icu ||
+            now >= until)
+            break;
+        apr_thread_cond_timedwait(st->loaded_cond, st->mutex, until - now);
+        now = apr_time_now();
     }
     apr_thread_mutex_unlock(st->mutex);
 
     /* Without a request (never in the module) a pool of our own. */
     if (try_db && !r &&
         apr_pool_create_unmanaged_ex(&tp, NULL, NULL) != APR_SUCCESS)
-        try_db = 0;
-    if (try_db && conn_acquire(st, r, &conn, 0) == APR_SUCCESS) {
+        tp = NULL;
+    if (try_db && (r || tp) && conn_acquire(st, r, &conn, 0) == APR_SUCCESS) {
         res = run_one(r ? r->pool : tp, conn, S_COUNTRIES, 0, NULL,
                       "loading doanra.countries", &e);
         if (!res)
@@ -1122,6 +1156,10 @@ const doanra_countries *doanra_store_countries(doanra_store *st, request_rec *r)
                      "list (load sql/install.sql)");
     }
     out = st->countries_db ? st->countries_db : countries_fallback(st);
+    if (try_db) {
+        st->countries_loading = 0;
+        apr_thread_cond_broadcast(st->loaded_cond);
+    }
     apr_thread_mutex_unlock(st->mutex);
     PQclear(res);
     if (tp)
@@ -1252,11 +1290,13 @@ static registry_snap *registry_load(doanra_store *st, apr_pool_t *p,
     snap = apr_pcalloc(np, sizeof(*snap));
     snap->pool = np;
     snap->reg = doanra_registry_make(np);
+    /* When the read began: the snapshot holds everything committed
+     * before then. */
+    snap->loaded = apr_time_now();
     if (registry_read(p, conn, snap->reg, e) != 0) {
         apr_pool_destroy(np);
         return NULL;
     }
-    snap->loaded = apr_time_now();
     snap->refs = 1;
 
     apr_thread_mutex_lock(st->mutex);
@@ -1271,36 +1311,48 @@ static registry_snap *registry_load(doanra_store *st, apr_pool_t *p,
 }
 
 /* The registry for one request, with a reference held (release it with
- * registry_release): the cached one while fresh, else a new load.  When
- * another thread is loading already, the old snapshot is good enough. */
+ * registry_release): the cached one while fresh, else a new load.  One
+ * load at a time: while a thread loads, the others use the old snapshot
+ * when a periodic reload is due, and wait for the load in flight when
+ * they have none yet or need one newer than the miss they saw (force),
+ * so a process that starts under load, or a burst of unknown codes,
+ * builds one copy and not one per connection.  A waiter whose load
+ * failed, or that waited DoanraDatabaseTimeout, loads by itself. */
 static registry_snap *registry_get(doanra_store *st, apr_pool_t *p,
                                    PGconn *conn, int force, db_error *e)
 {
     registry_snap *snap;
-    apr_time_t now = apr_time_now();
+    apr_time_t now = apr_time_now(), until = now + st->timeout;
+    apr_time_t need = now; /* with force: a load begun at or after this */
     int fresh;
 
     apr_thread_mutex_lock(st->mutex);
-    snap = st->registry;
-    fresh = snap && !st->registry_stale && !force &&
-            now - snap->loaded < REGISTRY_TTL;
-    if (snap && !fresh && st->registry_loading && !force)
-        fresh = 1;
-    if (fresh) {
-        snap->refs++;
-        apr_thread_mutex_unlock(st->mutex);
-        return snap;
+    for (;;) {
+        snap = st->registry;
+        if (force)
+            fresh = snap && snap->loaded >= need;
+        else
+            fresh = snap && ((snap->loaded >= st->reopened &&
+                              now - snap->loaded < REGISTRY_TTL) ||
+                             st->registry_loading);
+        if (fresh) {
+            snap->refs++;
+            apr_thread_mutex_unlock(st->mutex);
+            return snap;
+        }
+        if (!st->registry_loading || now >= until)
+            break;
+        apr_thread_cond_timedwait(st->loaded_cond, st->mutex, until - now);
+        now = apr_time_now();
     }
-    st->registry_loading = 1;
-    st->registry_stale = 0;
+    st->registry_loading++;
     apr_thread_mutex_unlock(st->mutex);
 
     snap = registry_load(st, p, conn, e);
 
     apr_thread_mutex_lock(st->mutex);
-    st->registry_loading = 0;
-    if (!snap)
-        st->registry_stale = 1;
+    st->registry_loading--;
+    apr_thread_cond_broadcast(st->loaded_cond);
     apr_thread_mutex_unlock(st->mutex);
     return snap;
 }

@@ -644,6 +644,85 @@ static void test_registry_reload_then_facts(void)
     apr_pool_destroy(p);
 }
 
+/* A process that starts under load builds one copy of its reference
+ * data: while the first read of doanra.countries or of the registry is in
+ * flight (held here by a lock on the table), the other threads wait for
+ * it instead of building ICU's country list or a registry of their own.
+ * Every thread must get the one table the database gave. */
+#define FIRST_LOADERS 4
+typedef struct {
+    doanra_store *st;
+    const doanra_countries *countries;
+    const doanra_registry *reg;
+    apr_status_t rv;
+} first_loader;
+
+static void *APR_THREAD_FUNC first_load_one(apr_thread_t *th, void *data)
+{
+    first_loader *x = data;
+    apr_pool_t *p;
+    doanra_store_tx *tx = NULL;
+
+    apr_pool_create(&p, NULL);
+    x->countries = doanra_store_countries(x->st, fake_request(p));
+    x->rv = doanra_store_begin(x->st, fake_request(p), &tx);
+    if (x->rv == APR_SUCCESS)
+        x->rv = doanra_store_registry(tx, 0, &x->reg);
+    doanra_store_release(tx);
+    apr_pool_destroy(p);
+    (void)th;
+    return NULL;
+}
+
+static void first_loads(const char *table, int want_countries)
+{
+    apr_pool_t *cp;
+    doanra_store *st2 = NULL;
+    first_loader x[FIRST_LOADERS];
+    apr_thread_t *th[FIRST_LOADERS];
+    apr_status_t trv;
+    int i, same = 1;
+
+    apr_pool_create(&cp, root);
+    CHECK(doanra_store_create(cp, &server, conninfo, NULL, &st2) ==
+              APR_SUCCESS,
+          "first loads: store create");
+    if (!st2) {
+        apr_pool_destroy(cp);
+        return;
+    }
+    sql1(apr_psprintf(cp, "BEGIN; LOCK TABLE %s IN ACCESS EXCLUSIVE MODE",
+                      table));
+    for (i = 0; i < FIRST_LOADERS; i++) {
+        memset(&x[i], 0, sizeof(x[i]));
+        x[i].st = st2;
+        apr_thread_create(&th[i], NULL, first_load_one, &x[i], root);
+    }
+    apr_sleep(apr_time_from_msec(400)); /* every thread reaches the load */
+    sql1("COMMIT");
+    for (i = 0; i < FIRST_LOADERS; i++) {
+        apr_thread_join(&trv, th[i]);
+        CHECK(x[i].rv == APR_SUCCESS && x[i].reg,
+              "first loads (%s): thread %d got no registry", table, i);
+        if (want_countries)
+            same &= x[i].countries == x[0].countries;
+        else
+            same &= x[i].reg == x[0].reg;
+    }
+    CHECK(same, "first loads (%s): the threads got different copies", table);
+    if (want_countries)
+        CHECK(x[0].countries &&
+                  doanra_countries_find(x[0].countries, "Nhật Bản") != NULL,
+              "first loads: no countries from doanra.countries");
+    apr_pool_destroy(cp); /* closes st2's connections */
+}
+
+static void test_first_loads_build_one_copy(void)
+{
+    first_loads("doanra.countries", 1);
+    first_loads("doanra.officials", 0);
+}
+
 static void test_restart(void)
 {
     apr_pool_t *p;
@@ -887,6 +966,7 @@ int main(void)
     test_new_unit_and_bad_text();
     test_identity_from_form();
     test_registry_reload_then_facts();
+    test_first_loads_build_one_copy();
     test_restart();
 
     apr_pool_destroy(child); /* closes the pool's connections */
