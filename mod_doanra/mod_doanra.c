@@ -1284,6 +1284,7 @@ static int doanra_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                               apr_pool_t *ptemp, server_rec *s)
 {
     server_rec *v;
+    int warmed = 0;
 
     for (v = s; v; v = v->next) {
         doanra_server_cfg *sc =
@@ -1291,6 +1292,15 @@ static int doanra_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         const char *dir;
         if (!sc->conninfo)
             continue;
+        /* ICU's normalisation data and code, touched here in the parent,
+         * are mapped into every child at fork and shared by all of them,
+         * instead of each child faulting in its own view of them with its
+         * first request (about 150 KiB less Pss per child with two). */
+        if (!warmed) {
+            doanra_text_norm(ptemp, "Nguy\xE1\xBB\x85n V\xC4\x83n "
+                                    "\xE2\x80\x8B" "A \xEF\xBC\xA1");
+            warmed = 1;
+        }
         dir = sc->journal_dir ? sc->journal_dir
                               : ap_runtime_dir_relative(pconf, "doanra");
         if (!dir || doanra_journal_prepare(pconf, v, dir, sc->conninfo,

@@ -65,6 +65,7 @@ APLOG_USE_MODULE(doanra);
 
 /* Reference data caches. */
 #define COUNTRIES_RETRY apr_time_from_sec(30)
+#define COUNTRIES_WAIT apr_time_from_sec(1)
 #define REGISTRY_TTL apr_time_from_sec(60)
 #define REGISTRY_MISS_REFRESH apr_time_from_sec(1)
 /* Delegations up to this size lock every member (quota and overlaps
@@ -1088,7 +1089,7 @@ static const doanra_countries *countries_fallback(doanra_store *st)
 const doanra_countries *doanra_store_countries(doanra_store *st, request_rec *r)
 {
     const doanra_countries *out;
-    apr_time_t now = apr_time_now(), until = now + st->timeout;
+    apr_time_t now = apr_time_now(), until = now + COUNTRIES_WAIT;
     int try_db = 0;
     PGconn *conn = NULL;
     PGresult *res = NULL;
@@ -1111,10 +1112,11 @@ const doanra_countries *doanra_store_countries(doanra_store *st, request_rec *r)
             try_db = 1;
             break;
         }
-        /* While the first load is in flight the others wait for it rather
-         * than build ICU's list besides (two tables in every process that
-         * started under load); once the database has failed, ICU's list
-         * serves until the next try. */
+        /* While the first load is in flight the others wait for it (up to
+         * COUNTRIES_WAIT: a load slower than that is a database in
+         * trouble) rather than build ICU's list besides, two tables in
+         * every process that started under load; once the database has
+         * failed, ICU's list serves until the next try. */
         if (!st->countries_loading || st->countries_icu ||
             now >= until)
             break;
@@ -1317,12 +1319,13 @@ static registry_snap *registry_load(doanra_store *st, apr_pool_t *p,
  * they have none yet or need one newer than the miss they saw (force),
  * so a process that starts under load, or a burst of unknown codes,
  * builds one copy and not one per connection.  A waiter whose load
- * failed, or that waited DoanraDatabaseTimeout, loads by itself. */
+ * failed loads by itself; one that reaches its request's deadline tries
+ * too and fails at once with the timeout, as its own load would have. */
 static registry_snap *registry_get(doanra_store *st, apr_pool_t *p,
                                    PGconn *conn, int force, db_error *e)
 {
     registry_snap *snap;
-    apr_time_t now = apr_time_now(), until = now + st->timeout;
+    apr_time_t now = apr_time_now(), until = tl_deadline; /* the request's */
     apr_time_t need = now; /* with force: a load begun at or after this */
     int fresh;
 
