@@ -272,7 +272,10 @@ LANGUAGE sql STABLE AS $$
               JOIN doanra.trips t ON t.id = tm.trip_id
              WHERE tm.person_key = ANY (p_person_keys) AND tm.person_key <> ''
                AND (tm.year = p_year
-                    OR (tm.ngay_ve >= p_from AND tm.ngay_di <= p_to))
+                    OR (tm.ngay_ve >= p_from AND tm.ngay_di <= p_to
+                        -- the longest stay bounds the index range (schema.sql)
+                        AND tm.ngay_ve <= p_to + coalesce(
+                                (SELECT s.days FROM doanra.trip_span s), 100000)))
                AND (p_exclude_code IS NULL OR t.code IS DISTINCT FROM p_exclude_code)
                AND CASE WHEN p_approved_only
                         THEN t.status IN ('approved', 'completed')
@@ -671,11 +674,43 @@ CREATE OR REPLACE TRIGGER trips_dates_to_members
           OR OLD.ngay_ve IS DISTINCT FROM NEW.ngay_ve)
     EXECUTE FUNCTION doanra.trips_dates_to_members();
 
+-- doanra.trip_span (schema.sql): the longest stay of a member row, raised
+-- once per statement that inserts or updates member rows, from its
+-- transition table; the UPDATE touches (and locks) the row only when a
+-- longer stay than any before is written, so concurrent submissions do not
+-- queue on it.  It runs with the owner's rights: the module's role can read
+-- the bound, not lower it.
+CREATE OR REPLACE FUNCTION doanra.trip_span_raise()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE doanra.trip_span s
+       SET days = x.d
+      FROM (SELECT max(n.ngay_ve - n.ngay_di) AS d FROM span_rows n) x
+     WHERE x.d > s.days;
+    RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER trip_members_span_insert
+    AFTER INSERT ON doanra.trip_members
+    REFERENCING NEW TABLE AS span_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION doanra.trip_span_raise();
+CREATE OR REPLACE TRIGGER trip_members_span_update
+    AFTER UPDATE ON doanra.trip_members
+    REFERENCING NEW TABLE AS span_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION doanra.trip_span_raise();
+
 -- Upgrade: member rows recorded before the copies existed.
 UPDATE doanra.trip_members tm
    SET year = t.year, ngay_di = t.ngay_di, ngay_ve = t.ngay_ve
   FROM doanra.trips t
  WHERE t.id = tm.trip_id AND tm.year IS NULL;
+
+-- The bound of what is there already (a new install: 0).
+INSERT INTO doanra.trip_span (one, days)
+SELECT true, coalesce(max(ngay_ve - ngay_di), 0) FROM doanra.trip_members
+ON CONFLICT (one) DO UPDATE SET days = greatest(doanra.trip_span.days, EXCLUDED.days);
 
 -- The module's role may create a trip only as `pending` and move it only
 -- from `pending` to `submitted` or `void` (what settle does): approving,

@@ -51,7 +51,8 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA doanra FROM PUBLIC, doanra_module, doanra_
 
 -- Reference data and the history facts of the rules (quota, overlaps, plan).
 GRANT SELECT ON doanra.units, doanra.officials, doanra.countries,
-                doanra.plan_entries, doanra.trips, doanra.trip_members
+                doanra.plan_entries, doanra.trips, doanra.trip_members,
+                doanra.trip_span
     TO doanra_module;
 
 -- Recording a submission and reserving its trip.

@@ -270,6 +270,8 @@ NEEDED = {
     "trip_events": {"SELECT": True},
     "trips": {"SELECT": True, "INSERT": True, "UPDATE": {"status", "updated_at"}},
     "trip_members": {"SELECT": True, "INSERT": True},
+    # the bound of the overlap read (raised by trigger, read by history_facts)
+    "trip_span": {"SELECT": True},
     "trip_legs": {"INSERT": True},
     # journal_key / unchecked: the journal (DoanraOnDatabaseError allow,
     # settles written in late) finds and marks its submissions by key.
@@ -321,7 +323,8 @@ def test_module_login_cannot_read_submitted_fields(module_login):
     # The store's own functions do not leak them either: the only SECURITY
     # DEFINER functions are the steps of SPEC section 8 (lifecycle.sql) and
     # the batch settle's writes of events and references (settle_registers,
-    # set_references), each with search_path pinned; trip_lookup returns the
+    # set_references) and the trigger that raises the overlap read's bound
+    # (trip_span_raise), each with search_path pinned; trip_lookup returns the
     # fields of one dossier's current version, named by its code, to rebuild
     # it for an approval.
     ok, out = module_login.run(
@@ -335,7 +338,8 @@ def test_module_login_cannot_read_submitted_fields(module_login):
         " JOIN pg_namespace n ON n.oid = p.pronamespace"
         " WHERE n.nspname = 'doanra' AND p.prosecdef")
     assert ok and "record_step,set_reference,set_references," \
-        "settle_registers,settle_steps,trip_lookup,trips_register_event" \
+        "settle_registers,settle_steps,trip_lookup,trip_span_raise," \
+        "trips_register_event" \
         in out, out
 
 

@@ -578,11 +578,12 @@ def _seq_scans(pg, db, body, role="doanra_module"):
             {body}
             -- The history: what grows with every decision and every year
             -- (the registry, units and countries are bounded by the
-            -- province's size, and the planner may well scan them whole).
+            -- province's size, and the planner may well scan them whole;
+            -- trip_span is one row).
             SELECT string_agg(relname || '=' || seq_scan, ',' ORDER BY relname) INTO bad
               FROM pg_stat_xact_user_tables
              WHERE schemaname = 'doanra' AND seq_scan > 0
-               AND relname NOT IN ('units', 'officials', 'countries');
+               AND relname NOT IN ('units', 'officials', 'countries', 'trip_span');
             RAISE NOTICE 'seq_scans: %', coalesce(bad, '');
         END
         $$"""])
@@ -883,6 +884,32 @@ def test_member_rows_carry_trip_dates(known, pg):
         DATE '{y}-12-24', DATE '{y}-12-30', NULL, 'T-A', false)
         WHERE kind = 'm'""")
     assert rows == [["m", "1", str(t5)]]
+
+
+def test_long_stay_raises_the_overlap_bound(known, pg):
+    """The overlap read is bounded by the longest stay of any member row
+    (doanra.trip_span): a trip whose dates are changed by hand to a stay
+    far longer than any before still overlaps dates near its start, and
+    the bound rose with it, never falls back."""
+    db, k = known
+    t5 = k["ids"]["t5"]
+    y = k["y"]
+    before = int(pg.scalar(db, "SELECT days FROM doanra.trip_span"))
+    assert before == int(pg.scalar(
+        db, "SELECT max(ngay_ve - ngay_di) FROM doanra.trip_members"))
+    pg.execute(db, f"UPDATE doanra.trips SET ngay_di = '{y}-10-01', ngay_ve = '{y}-11-30' WHERE id = {t5}")
+    assert int(pg.scalar(db, "SELECT days FROM doanra.trip_span")) == 60 > before
+    rows = pg.query(db, f"""SELECT kind, id FROM doanra.trip_facts(
+        ARRAY['c:t-l1'], ARRAY['T-L1'], ARRAY[true], {y},
+        DATE '{y}-10-02', DATE '{y}-10-03', NULL, 'T-A', false)
+        WHERE kind = 'm'""")
+    assert rows == [["m", str(t5)]]
+    # Shortened again: the bound stays (it only bounds the read from above).
+    pg.execute(db, f"UPDATE doanra.trips SET ngay_di = '{y}-12-20', ngay_ve = '{y}-12-24' WHERE id = {t5}")
+    assert int(pg.scalar(db, "SELECT days FROM doanra.trip_span")) == 60
+    # The module's role reads the bound but cannot lower it.
+    assert pg.scalar(db, "SELECT has_table_privilege('doanra_module', 'doanra.trip_span', 'UPDATE')") == "f"
+    assert pg.scalar(db, "SELECT has_table_privilege('doanra_module', 'doanra.trip_span', 'SELECT')") == "t"
 
 
 # ---------------------------------------------------- identity normal forms --
