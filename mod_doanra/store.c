@@ -34,11 +34,11 @@
  * version than ICU's); one implementation of the normal form, used on both
  * sides, keeps the comparison exact.  The cache is immutable once loaded
  * (read by many threads without a lock), reloaded every REGISTRY_TTL, after
- * a new connection was opened (the database may have come back with other
- * data), and on a miss (a code or unit not found) when older than
+ * a lost connection was replaced (the database may have come back with
+ * other data), and on a miss (a code or unit not found) when older than
  * REGISTRY_MISS_REFRESH, so an official an admin has just added by SQL is
- * known at once; a request that uses a snapshot keeps it alive until it is
- * done with it (reference count).
+ * known at once; one load at a time (registry_get); a request that uses a
+ * snapshot keeps it alive until it is done with it (reference count).
  */
 #include "store.h"
 #include "shell.h"
