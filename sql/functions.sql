@@ -674,32 +674,30 @@ CREATE OR REPLACE TRIGGER trips_dates_to_members
           OR OLD.ngay_ve IS DISTINCT FROM NEW.ngay_ve)
     EXECUTE FUNCTION doanra.trips_dates_to_members();
 
--- doanra.trip_span (schema.sql): the longest stay of a member row, raised
--- once per statement that inserts or updates member rows, from its
--- transition table; the UPDATE touches (and locks) the row only when a
--- longer stay than any before is written, so concurrent submissions do not
--- queue on it.  It runs with the owner's rights: the module's role can read
+-- doanra.trip_span (schema.sql): a member row whose stay is longer than
+-- the month the bound starts at raises it.  A row trigger whose WHEN skips
+-- every ordinary trip (the rules allow three countries of three days), so
+-- recording a submission does not call it, on any insert or update (a
+-- member moved to another trip gets that trip's dates from the BEFORE
+-- trigger above); the UPDATE touches the row only for a stay longer than
+-- any before.  It runs with the owner's rights: the module's role can read
 -- the bound, not lower it.
 CREATE OR REPLACE FUNCTION doanra.trip_span_raise()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    UPDATE doanra.trip_span s
-       SET days = x.d
-      FROM (SELECT max(n.ngay_ve - n.ngay_di) AS d FROM span_rows n) x
-     WHERE x.d > s.days;
+    UPDATE doanra.trip_span
+       SET days = NEW.ngay_ve - NEW.ngay_di
+     WHERE days < NEW.ngay_ve - NEW.ngay_di;
     RETURN NULL;
 END
 $$;
-CREATE OR REPLACE TRIGGER trip_members_span_insert
-    AFTER INSERT ON doanra.trip_members
-    REFERENCING NEW TABLE AS span_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION doanra.trip_span_raise();
-CREATE OR REPLACE TRIGGER trip_members_span_update
-    AFTER UPDATE ON doanra.trip_members
-    REFERENCING NEW TABLE AS span_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION doanra.trip_span_raise();
+CREATE OR REPLACE TRIGGER trip_members_span
+    AFTER INSERT OR UPDATE ON doanra.trip_members
+    FOR EACH ROW
+    WHEN (NEW.ngay_ve - NEW.ngay_di > 31)
+    EXECUTE FUNCTION doanra.trip_span_raise();
 
 -- Upgrade: member rows recorded before the copies existed.
 UPDATE doanra.trip_members tm
@@ -707,9 +705,9 @@ UPDATE doanra.trip_members tm
   FROM doanra.trips t
  WHERE t.id = tm.trip_id AND tm.year IS NULL;
 
--- The bound of what is there already (a new install: 0).
+-- The bound of what is there already (a new install: 31).
 INSERT INTO doanra.trip_span (one, days)
-SELECT true, coalesce(max(ngay_ve - ngay_di), 0) FROM doanra.trip_members
+SELECT true, greatest(31, max(ngay_ve - ngay_di)) FROM doanra.trip_members
 ON CONFLICT (one) DO UPDATE SET days = greatest(doanra.trip_span.days, EXCLUDED.days);
 
 -- The module's role may create a trip only as `pending` and move it only

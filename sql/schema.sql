@@ -128,17 +128,18 @@ COMMENT ON COLUMN doanra.trip_members.ngay_ve IS 'Copy of doanra.trips.ngay_ve (
 CREATE INDEX IF NOT EXISTS trip_members_person_year ON doanra.trip_members (person_key, year);
 CREATE INDEX IF NOT EXISTS trip_members_person_ve ON doanra.trip_members (person_key, ngay_ve);
 
--- The longest stay of any member row, in days (ngay_ve - ngay_di), kept by
--- the triggers of functions.sql, which only ever raise it.  It bounds the
--- overlap read of doanra.history_facts from above: a trip that overlaps
--- [from, to] returns on or after `from` and no later than `to` plus the
--- longest stay, so the index (person_key, ngay_ve) is read over that range
--- instead of over every later trip of the person.  One row.
+-- A bound on the stay of any member row, in days (ngay_ve - ngay_di): a
+-- month, or the longest stay recorded when that is longer (raised by the
+-- trigger of functions.sql, never lowered).  It bounds the overlap read of
+-- doanra.history_facts from above: a trip that overlaps [from, to] returns
+-- on or after `from` and no later than `to` plus the longest stay, so the
+-- index (person_key, ngay_ve) is read over that range instead of over every
+-- later trip of the person.  One row.
 CREATE TABLE IF NOT EXISTS doanra.trip_span (
     one boolean PRIMARY KEY DEFAULT true CHECK (one),
-    days int NOT NULL DEFAULT 0
+    days int NOT NULL DEFAULT 31
 );
-COMMENT ON TABLE doanra.trip_span IS 'One row: the longest ngay_ve - ngay_di of any doanra.trip_members row, in days (raised by trigger, never lowered); bounds the overlap read of doanra.history_facts.';
+COMMENT ON TABLE doanra.trip_span IS 'One row: 31 days, or the longest ngay_ve - ngay_di of any doanra.trip_members row when longer (raised by trigger, never lowered); bounds the overlap read of doanra.history_facts.';
 
 CREATE TABLE IF NOT EXISTS doanra.trip_legs (
     trip_id bigint NOT NULL REFERENCES doanra.trips ON DELETE CASCADE,

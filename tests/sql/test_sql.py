@@ -887,16 +887,17 @@ def test_member_rows_carry_trip_dates(known, pg):
 
 
 def test_long_stay_raises_the_overlap_bound(known, pg):
-    """The overlap read is bounded by the longest stay of any member row
-    (doanra.trip_span): a trip whose dates are changed by hand to a stay
-    far longer than any before still overlaps dates near its start, and
-    the bound rose with it, never falls back."""
+    """The overlap read is bounded by a month or the longest stay of any
+    member row (doanra.trip_span): a trip whose dates are changed by hand to
+    a stay far longer than any before still overlaps dates near its start,
+    and the bound rose with it, never falls back; so does a member moved to
+    a long trip by its trip_id."""
     db, k = known
     t5 = k["ids"]["t5"]
     y = k["y"]
     before = int(pg.scalar(db, "SELECT days FROM doanra.trip_span"))
-    assert before == int(pg.scalar(
-        db, "SELECT max(ngay_ve - ngay_di) FROM doanra.trip_members"))
+    assert before == max(31, int(pg.scalar(
+        db, "SELECT max(ngay_ve - ngay_di) FROM doanra.trip_members")))
     pg.execute(db, f"UPDATE doanra.trips SET ngay_di = '{y}-10-01', ngay_ve = '{y}-11-30' WHERE id = {t5}")
     assert int(pg.scalar(db, "SELECT days FROM doanra.trip_span")) == 60 > before
     rows = pg.query(db, f"""SELECT kind, id FROM doanra.trip_facts(
@@ -904,9 +905,19 @@ def test_long_stay_raises_the_overlap_bound(known, pg):
         DATE '{y}-10-02', DATE '{y}-10-03', NULL, 'T-A', false)
         WHERE kind = 'm'""")
     assert rows == [["m", str(t5)]]
+    # A member moved by its trip_id onto a longer trip (its dates come from
+    # that trip's row, set by a BEFORE trigger) raises it too.
+    sid = pg.scalar(db, "INSERT INTO doanra.submissions (location, mode, fields, decision) "
+                        "VALUES ('/t', 'enforce', '{}', 'pass') RETURNING id")
+    long_trip = pg.scalar(db, f"""INSERT INTO doanra.trips (submission_id, status, unit_code,
+        unit_name, purpose, partner, ngay_di, ngay_ve, year, planned, member_count, plan_code)
+        VALUES ({sid}, 'pending', 'T-B', 'Tên T-B', 'Dài ngày', 'Đối tác', '{y}-01-01',
+                '{y}-03-31', {y}, true, 1, 'KH-T-B') RETURNING id""")
+    pg.execute(db, f"UPDATE doanra.trip_members SET trip_id = {long_trip} WHERE trip_id = {k['ids']['t6']}")
+    assert int(pg.scalar(db, "SELECT days FROM doanra.trip_span")) == 89
     # Shortened again: the bound stays (it only bounds the read from above).
     pg.execute(db, f"UPDATE doanra.trips SET ngay_di = '{y}-12-20', ngay_ve = '{y}-12-24' WHERE id = {t5}")
-    assert int(pg.scalar(db, "SELECT days FROM doanra.trip_span")) == 60
+    assert int(pg.scalar(db, "SELECT days FROM doanra.trip_span")) == 89
     # The module's role reads the bound but cannot lower it.
     assert pg.scalar(db, "SELECT has_table_privilege('doanra_module', 'doanra.trip_span', 'UPDATE')") == "f"
     assert pg.scalar(db, "SELECT has_table_privilege('doanra_module', 'doanra.trip_span', 'SELECT')") == "t"
