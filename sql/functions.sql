@@ -261,9 +261,15 @@ LANGUAGE sql STABLE AS $$
      WHERE o.code = ANY (p_codes)
     UNION ALL
     -- The members' trips that matter, of every member at once: from their
-    -- member rows, which carry the trip's year and dates (indexes
-    -- trip_members_person_year and trip_members_person_ve: two probes per
-    -- person, one bitmap scan for all), then each trip by its primary key.
+    -- member rows, which carry the trip's year and dates, then each trip by
+    -- its primary key.  One index, trip_members_person_year, one probe per
+    -- person over the years a trip that matters can depart in: p_year (the
+    -- quota), and for the overlap the years from that of p_from less the
+    -- longest stay (doanra.trip_span, schema.sql) to that of p_to -- a
+    -- trip that overlaps [p_from, p_to] departs by p_to and returns on or
+    -- after p_from, so it departs on or after p_from less its stay.  With
+    -- a stay bound of a month that is p_year alone, except for dates near
+    -- the new year.
     SELECT 'h'::text, NULL::int, x.person_key, NULL::text, NULL::boolean,
            x.year, x.id, (x.ngay_di - DATE '1970-01-01'),
            (x.ngay_ve - DATE '1970-01-01'), NULL::text
@@ -271,11 +277,11 @@ LANGUAGE sql STABLE AS $$
               FROM doanra.trip_members tm
               JOIN doanra.trips t ON t.id = tm.trip_id
              WHERE tm.person_key = ANY (p_person_keys) AND tm.person_key <> ''
+               AND tm.year >= least(p_year, extract(year FROM p_from - coalesce(
+                                (SELECT s.days FROM doanra.trip_span s), 100000))::int)
+               AND tm.year <= greatest(p_year, extract(year FROM p_to)::int)
                AND (tm.year = p_year
-                    OR (tm.ngay_ve >= p_from AND tm.ngay_di <= p_to
-                        -- the longest stay bounds the index range (schema.sql)
-                        AND tm.ngay_ve <= p_to + coalesce(
-                                (SELECT s.days FROM doanra.trip_span s), 100000)))
+                    OR (tm.ngay_ve >= p_from AND tm.ngay_di <= p_to))
                AND (p_exclude_code IS NULL OR t.code IS DISTINCT FROM p_exclude_code)
                AND CASE WHEN p_approved_only
                         THEN t.status IN ('approved', 'completed')

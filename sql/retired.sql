@@ -51,9 +51,12 @@ $$;
 DROP FUNCTION IF EXISTS doanra.counts_for(doanra.trips, text, boolean);
 
 -- Indexes no query of this version uses, or that another index serves:
---   trip_members (person_key) and (person_key, trip_id): trip_facts reads a
---     person's rows by (person_key, year) and (person_key, ngay_ve), which
---     serve every other lookup by person_key;
+--   trip_members (person_key) and (person_key, trip_id): the history facts
+--     read a person's rows by (person_key, year), which serves every other
+--     lookup by person_key;
+--   trip_members (person_key, ngay_ve): the overlap read goes by
+--     (person_key, year) over the years an overlapping trip can depart in
+--     (history_facts), one index entry less per member;
 --   trips (unit_code, year): its only reader, the overdue fact, reads
 --     trips_unit_awaiting_report;
 --   trip_events (trip_id) WHERE state = 'pending': trip_events_trip finds a
@@ -62,6 +65,7 @@ DROP FUNCTION IF EXISTS doanra.counts_for(doanra.trips, text, boolean);
 --   trip_legs (country), submissions (created_at): no query reads them.
 DROP INDEX IF EXISTS doanra.trip_members_person;
 DROP INDEX IF EXISTS doanra.trip_members_person_trip;
+DROP INDEX IF EXISTS doanra.trip_members_person_ve;
 DROP INDEX IF EXISTS doanra.trips_unit_year;
 DROP INDEX IF EXISTS doanra.trip_events_pending;
 DROP INDEX IF EXISTS doanra.trip_legs_country;

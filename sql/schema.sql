@@ -117,8 +117,10 @@ COMMENT ON TABLE doanra.trip_members IS 'Members of a trip; person_key identifie
 -- record_submission's insert, else by the triggers of functions.sql), so
 -- that a person's trips in a year and a person's trips overlapping given
 -- dates are read from these few index entries instead of joining every past
--- trip of the person (doanra.trip_facts; the two indexes below also serve
--- every other lookup by person_key, e.g. v_key_leader_trips).
+-- trip of the person (doanra.history_facts, over the years such a trip can
+-- depart in; the index below also serves every other lookup by
+-- person_key, e.g. v_key_leader_trips).  The year is that of ngay_di, as
+-- doanra.trips.year.
 ALTER TABLE doanra.trip_members ADD COLUMN IF NOT EXISTS year int;
 ALTER TABLE doanra.trip_members ADD COLUMN IF NOT EXISTS ngay_di date;
 ALTER TABLE doanra.trip_members ADD COLUMN IF NOT EXISTS ngay_ve date;
@@ -126,15 +128,14 @@ COMMENT ON COLUMN doanra.trip_members.year IS 'Copy of doanra.trips.year (writte
 COMMENT ON COLUMN doanra.trip_members.ngay_di IS 'Copy of doanra.trips.ngay_di (written with the row; filled from the trip when left NULL, and kept in step by trigger).';
 COMMENT ON COLUMN doanra.trip_members.ngay_ve IS 'Copy of doanra.trips.ngay_ve (written with the row; filled from the trip when left NULL, and kept in step by trigger).';
 CREATE INDEX IF NOT EXISTS trip_members_person_year ON doanra.trip_members (person_key, year);
-CREATE INDEX IF NOT EXISTS trip_members_person_ve ON doanra.trip_members (person_key, ngay_ve);
 
 -- A bound on the stay of any member row, in days (ngay_ve - ngay_di): a
 -- month, or the longest stay recorded when that is longer (raised by the
 -- trigger of functions.sql, never lowered).  It bounds the overlap read of
--- doanra.history_facts from above: a trip that overlaps [from, to] returns
--- on or after `from` and no later than `to` plus the longest stay, so the
--- index (person_key, ngay_ve) is read over that range instead of over every
--- later trip of the person.  One row.
+-- doanra.history_facts from below: a trip that overlaps [from, to] returns
+-- on or after `from`, so it departs no earlier than `from` less the longest
+-- stay, and the index (person_key, year) is read from that year on instead
+-- of over every earlier trip of the person.  One row.
 CREATE TABLE IF NOT EXISTS doanra.trip_span (
     one boolean PRIMARY KEY DEFAULT true CHECK (one),
     days int NOT NULL DEFAULT 31

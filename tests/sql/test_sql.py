@@ -886,6 +886,52 @@ def test_member_rows_carry_trip_dates(known, pg):
     assert rows == [["m", "1", str(t5)]]
 
 
+def test_overlaps_across_the_new_year(known, pg):
+    """The overlap read goes by the departure year of member rows: a trip
+    over the new year overlaps dates of either year, whichever year the
+    new trip departs in, and a stay longer than a month (trip_span) reaches
+    back a year; the quota still counts the departure year only."""
+    db, k = known
+    y = k["y"]
+    n = y + 1
+    # T-L1's trip t5 (y-12-20 .. y-12-24) moved over the new year.
+    t5 = k["ids"]["t5"]
+    pg.execute(db, f"UPDATE doanra.trips SET ngay_di = '{y}-12-29', ngay_ve = '{n}-01-03' WHERE id = {t5}")
+
+    def m_row(year, frm, to):
+        return pg.query(db, f"""SELECT num, id FROM doanra.trip_facts(
+            ARRAY['c:t-l1'], ARRAY['T-L1'], ARRAY[true], {year},
+            DATE '{frm}', DATE '{to}', NULL, 'T-A', false) WHERE kind = 'm'""")
+
+    # A trip departing in the new year, overlapping its first days: found,
+    # though t5 departs the year before (and so is not in this year's count).
+    assert m_row(n, f"{n}-01-02", f"{n}-01-06") == [["0", str(t5)]]
+    # A trip departing before t5, returning in the new year: found, counted.
+    assert m_row(y, f"{y}-12-27", f"{n}-01-01") == [["1", str(t5)]]
+    # Just after it: nothing overlaps.
+    assert m_row(n, f"{n}-01-04", f"{n}-01-08") == [["0", None]]
+    # T-L2's trip departing on the new year's day, and a trip of the old
+    # year running into it: found from the old year's side.
+    sid = pg.scalar(db, "INSERT INTO doanra.submissions (location, mode, fields, decision) "
+                        "VALUES ('/t', 'enforce', '{}', 'pass') RETURNING id")
+    ny = pg.scalar(db, f"""INSERT INTO doanra.trips (submission_id, status, unit_code, unit_name,
+        purpose, partner, ngay_di, ngay_ve, year, planned, member_count, plan_code)
+        VALUES ({sid}, 'submitted', 'T-B', 'Tên T-B', 'Năm mới', 'Đối tác', '{n}-01-01',
+                '{n}-01-04', {n}, true, 1, 'KH-T-B') RETURNING id""")
+    pg.execute(db, f"""INSERT INTO doanra.trip_members (trip_id, seq, person_key, official_code,
+        full_name, position, unit_code, is_key_leader)
+        VALUES ({ny}, 1, 'c:t-l2', 'T-L2', 'Người T-L2', 'Chủ tịch', 'T-B', true)""")
+    rows = pg.query(db, f"""SELECT num, id FROM doanra.trip_facts(
+        ARRAY['c:t-l2'], ARRAY['T-L2'], ARRAY[true], {y},
+        DATE '{y}-12-30', DATE '{n}-01-02', NULL, 'T-B', false) WHERE kind = 'm'""")
+    assert rows == [["0", str(ny)]]
+    # A stay of two months over the new year (the bound rises to it):
+    # dates in its second month, of the new year, still overlap it.
+    pg.execute(db, f"UPDATE doanra.trips SET ngay_di = '{y}-11-20', ngay_ve = '{n}-01-20' WHERE id = {t5}")
+    assert int(pg.scalar(db, "SELECT days FROM doanra.trip_span")) == 61
+    assert m_row(n, f"{n}-01-15", f"{n}-01-18") == [["0", str(t5)]]
+
+
 def test_long_stay_raises_the_overlap_bound(known, pg):
     """The overlap read is bounded by a month or the longest stay of any
     member row (doanra.trip_span): a trip whose dates are changed by hand to
