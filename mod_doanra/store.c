@@ -8,9 +8,11 @@
  *
  * Round trips of an enforce/report decision (libpq pipeline mode), on the
  * connection a doanra_store_tx holds for the request:
- *   1. BEGIN + doanra.decision_facts(...)   locks the people, then the facts
+ *   1. BEGIN + doanra.lock_people(...) + doanra.history_facts(...)
+ *      locks the people, then reads the facts (doanra.decision_facts,
+ *      which does both, without prepared statements)
  *   2. doanra.record_submission(..., journal key) + COMMIT
- * The check handler needs one: decision_facts without locks.  Settling after
+ * The check handler needs one: the facts without locks.  Settling after
  * the backend answered is one more: accepted registrations many to one
  * transaction and one doanra.settle_many(...) (settle.c), the others
  * alone with doanra.settle(...).
@@ -73,6 +75,8 @@ APLOG_USE_MODULE(doanra);
 #define LOCK_ALL_MAX "64"
 
 #define S_FACTS "doanra_facts"
+#define S_LOCK "doanra_lock"
+#define S_HISTORY "doanra_history"
 #define S_RECORD "doanra_record"
 #define S_SETTLE "doanra_settle"
 #define S_SETTLE_MANY "doanra_settle_many"
@@ -93,6 +97,18 @@ static const struct {
      " FROM doanra.decision_facts($1::text[], $2::text[], $3::boolean[],"
      " $4::int, $5::date, $6::date, $7::text, $8::text, "
      "$9::boolean, " LOCK_ALL_MAX ", $10::text, $11::boolean, $12::int)"},
+    /* With prepared statements, decision_facts' two statements sent as
+     * the module's own, in one pipeline: the history query is planned
+     * once per connection (the session's generic plans) like the
+     * function's, without a PL/pgSQL call, the function's settings put in
+     * place and taken back, and its rows stored once more on the way
+     * out. */
+    {S_LOCK, "SELECT doanra.lock_people($1::text[], $2::text[], $3::boolean[], "
+             LOCK_ALL_MAX ")"},
+    {S_HISTORY,
+     "SELECT kind, idx, code, unit_code, flag, num, id, d1, d2, countries"
+     " FROM doanra.history_facts($1::text[], $2::text[], $3::int, $4::date,"
+     " $5::date, $6::text, $7::text, $8::text, $9::boolean, $10::int)"},
     {S_RECORD,
      "SELECT submission_id, trip_id FROM doanra.record_submission("
      "$1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::text,"
@@ -1638,8 +1654,8 @@ apr_status_t doanra_store_facts(doanra_store_tx *tx,
                                 doanra_member_facts *mf, doanra_history *h)
 {
     apr_pool_t *p = tx->r->pool;
-    const char *v[12];
-    PGresult *facts = NULL, *results[3];
+    const char *v[12], *hv[10];
+    PGresult *facts = NULL, *results[4];
     db_error e = {0};
     arrlit keys, codes, tl;
     int i;
@@ -1666,22 +1682,48 @@ apr_status_t doanra_store_facts(doanra_store_tx *tx,
     v[10] = q->approved_only ? "t" : "f";
     v[11] = q->report_days;
 
+    /* history_facts' ten: decision_facts' less the title leaders, the
+     * lock and its bound. */
+    hv[0] = v[0];
+    hv[1] = v[1];
+    for (i = 2; i < 7; i++)
+        hv[i] = v[i + 1];
+    hv[7] = v[9];
+    hv[8] = v[10];
+    hv[9] = v[11];
+
     while (tx->conn) {
         if (q->lock) {
-            pq_step steps[3] = {{NULL, "BEGIN", 0, NULL},
+            /* The lock statement returns before the history query
+             * starts, and under READ COMMITTED that query's snapshot then
+             * holds every trip committed by an earlier holder of the
+             * locks: the quota stays exact. */
+            pq_step steps[4] = {{NULL, "BEGIN", 0, NULL},
                                 {NULL, tx->st->tx_setup, 0, NULL},
-                                {S_FACTS, NULL, 12, v}};
-            if (run_pipeline(p, tx->conn, steps, 3, results,
+                                {S_FACTS, NULL, 12, v},
+                                {NULL, NULL, 0, NULL}};
+            int n = 3;
+            if (!tx->st->stateless) {
+                steps[2] = (pq_step){S_LOCK, NULL, 3, v};
+                steps[3] = (pq_step){S_HISTORY, NULL, 10, hv};
+                n = 4;
+            }
+            if (run_pipeline(p, tx->conn, steps, n, results,
                              "reading the history facts", &e) == 0) {
-                PQclear(results[0]);
-                PQclear(results[1]);
-                facts = results[2];
+                for (i = 0; i < n - 1; i++)
+                    PQclear(results[i]);
+                facts = results[n - 1];
                 tx->in_tx = 1;
                 break;
             }
         } else {
-            facts = run_one(p, tx->conn, S_FACTS, 12, v,
-                            "reading the history facts", &e);
+            /* Without prepared statements each statement is planned
+             * again; decision_facts keeps its plans for the session. */
+            facts = tx->st->stateless
+                        ? run_one(p, tx->conn, S_FACTS, 12, v,
+                                  "reading the history facts", &e)
+                        : run_one(p, tx->conn, S_HISTORY, 10, hv,
+                                  "reading the history facts", &e);
             if (facts)
                 break;
         }

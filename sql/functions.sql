@@ -335,8 +335,10 @@ $$;
 COMMENT ON FUNCTION doanra.history_facts(text[], text[], int, date, date, text, text, text, boolean, int) IS
     'The registry, history and plan facts the rules need for one submission, as plain rows (read under the locks doanra.lock_people took).';
 
--- What the module asks in a decision's first round trip: with p_lock, the
--- people's locks (lock_people), then the facts (history_facts).  Under READ
+-- A decision's first round trip: with p_lock, the people's locks
+-- (lock_people), then the facts (history_facts).  The module calls this
+-- with DoanraPreparedStatements Off; with prepared statements it sends the
+-- two statements itself, in one pipeline, for the same result.  Under READ
 -- COMMITTED each statement of this VOLATILE function takes a new snapshot,
 -- so the facts, read after the lock statement has returned, see every trip
 -- committed by a submission that held a lock before us.  That is what keeps
