@@ -249,6 +249,7 @@ doanra_history *doanra_history_make(apr_pool_t *p, const doanra_trip *t)
     h->overlap_trip_id = apr_pcalloc(p, sizeof(long) * n);
     h->overlap_from = apr_pcalloc(p, sizeof(long) * n);
     h->overlap_to = apr_pcalloc(p, sizeof(long) * n);
+    h->overlap_code = apr_pcalloc(p, sizeof(const char *) * n);
     h->plan_candidates = apr_array_make(p, 4, sizeof(doanra_plan_entry));
     return h;
 }

@@ -635,9 +635,11 @@ typedef struct {
     /* Per member (same index as trip->members): counted trips of that person
      * departing in the trip's year (used for key leaders). */
     int *trips_this_year;
-    /* Per member: an overlapping counted trip, 0 if none, with its dates. */
+    /* Per member: an overlapping counted trip, 0 if none, with its dates
+     * and its dossier code (mã hồ sơ; NULL when unknown). */
     long *overlap_trip_id;
     long *overlap_from, *overlap_to;
+    const char **overlap_code;
     /* Plan: the entry named by ma_ke_hoach (NULL if none given or not found),
      * or the candidates of the sending unit and year when none given. */
     const doanra_plan_entry *plan_by_code;

@@ -692,15 +692,24 @@ static void check_history_members(apr_pool_t *p, const doanra_config *c,
                     ? apr_psprintf(p, L(c, " (từ %s đến %s)", " (%s to %s)"),
                                    fmt_date(p, c, from), fmt_date(p, c, to))
                     : "";
+            const char *code =
+                h->overlap_code ? h->overlap_code[i] : NULL;
+            /* The delegation by its dossier code, the name officials know
+             * it by; by its record number when it has none (a trip loaded
+             * by hand without one). */
+            const char *which =
+                (code && *code)
+                    ? apr_psprintf(p, L(c, "đoàn %s", "delegation %s"),
+                                   clip(p, code, 64))
+                    : apr_psprintf(p, L(c, "chuyến đi số %ld", "trip no. %ld"),
+                                   h->overlap_trip_id[i]);
             doanra_add_finding(
                 p, c, findings, DOANRA_R_MEMBER_OVERLAP, DOANRA_F_TV_HO_TEN,
                 m->row,
                 L(c,
-                  "%s đã có trong chuyến đi số %ld%s, trùng thời gian với "
-                  "chuyến này.",
-                  "%s is already on trip no. %ld%s, whose dates overlap this "
-                  "trip."),
-                member_label(p, c, m), h->overlap_trip_id[i], span);
+                  "%s đã có trong %s%s, trùng thời gian với chuyến này.",
+                  "%s is already on %s%s, whose dates overlap this trip."),
+                member_label(p, c, m), which, span);
         }
     }
 }

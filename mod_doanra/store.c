@@ -1635,6 +1635,7 @@ static void read_facts(apr_pool_t *p, PGresult *res,
                        (id == h->overlap_trip_id[k] &&
                         d2 < h->overlap_to[k]))))) {
                     h->overlap_trip_id[k] = id;
+                    h->overlap_code[k] = text_or_null(p, res, i, 3);
                     h->overlap_from[k] = d1;
                     h->overlap_to[k] = d2;
                 }

@@ -221,7 +221,9 @@ COMMENT ON FUNCTION doanra.lock_people(text[], text[], boolean[], int) IS
 --   'h' history     code = a person key among p_person_keys, id = a trip
 --                   of theirs that holds a place (below) and departs in
 --                   p_year or overlaps [p_from, p_to]; num = its year,
---                   d1/d2 = its dates.  Each (person, trip) once.
+--                   d1/d2 = its dates, unit_code = its dossier code (the
+--                   member-overlap finding names it).  Each (person, trip)
+--                   once.
 --   'p' plan entry  code, num = year, unit_code, countries (comma-separated),
 --                   d1/d2 = period; flag = it is the entry named by
 --                   p_plan_code (else a candidate of the unit and year)
@@ -270,10 +272,10 @@ LANGUAGE sql STABLE AS $$
     -- after p_from, so it departs on or after p_from less its stay.  With
     -- a stay bound of a month that is p_year alone, except for dates near
     -- the new year.
-    SELECT 'h'::text, NULL::int, x.person_key, NULL::text, NULL::boolean,
+    SELECT 'h'::text, NULL::int, x.person_key, x.code, NULL::boolean,
            x.year, x.id, (x.ngay_di - DATE '1970-01-01'),
            (x.ngay_ve - DATE '1970-01-01'), NULL::text
-      FROM (SELECT DISTINCT tm.person_key, t.id, t.year, t.ngay_di, t.ngay_ve
+      FROM (SELECT DISTINCT tm.person_key, t.id, t.code, t.year, t.ngay_di, t.ngay_ve
               FROM doanra.trip_members tm
               JOIN doanra.trips t ON t.id = tm.trip_id
              WHERE tm.person_key = ANY (p_person_keys) AND tm.person_key <> ''

@@ -160,10 +160,13 @@ def test_amend_still_sees_others(env):
     code = register(env, t)
     other = harness.valid_trip(days_ahead=70)
     other.members = [dict(t.members[0])]
-    register(env, other)
     t.set_dates(harness.d(70), [3], ["JP"])
+    other_code = register(env, other)
     r = step(env, "/life/amend", [("ma_ho_so", code)] + t.pairs())
     assert r.status == 422 and "member-overlap" in r.rules(), r
+    # The trip in the way is named by its dossier code.
+    assert ("đã có trong đoàn %s (từ" % other_code) in r.finding("member-overlap")["message"], \
+        r.findings()
     assert current(env, code)["version"] == 1
 
 

@@ -913,6 +913,17 @@ static void test_member_overlap(void **state)
         get_rule(check(t, h), DOANRA_R_MEMBER_OVERLAP)->message,
         "Trần Văn B is already on trip no. 17 (2027-03-04 to 2027-03-09), "
         "whose dates overlap this trip.");
+    /* With its dossier code, the delegation is named by it. */
+    h->overlap_code[1] = "DR-2027-000042";
+    assert_string_equal(
+        get_rule(check(t, h), DOANRA_R_MEMBER_OVERLAP)->message,
+        "Trần Văn B is already on delegation DR-2027-000042 (2027-03-04 to "
+        "2027-03-09), whose dates overlap this trip.");
+    cfg.lang = DOANRA_LANG_VI;
+    assert_string_equal(get_rule(check(t, h), DOANRA_R_MEMBER_OVERLAP)->message,
+                        "Trần Văn B đã có trong đoàn DR-2027-000042 (từ "
+                        "04/03/2027 đến 09/03/2027), trùng thời gian với "
+                        "chuyến này.");
     cfg.severity[DOANRA_R_MEMBER_OVERLAP] = DOANRA_SEV_OFF;
     assert_no_findings(check(t, h));
 }
