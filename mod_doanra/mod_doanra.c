@@ -454,6 +454,13 @@ static void decide_request_init(request_rec *r, const char *mode,
     req->mode = mode;
 }
 
+static doanra_trip *read_step(request_rec *r, doanra_store *store,
+                              const doanra_config *cfg,
+                              const apr_array_header_t *fields,
+                              apr_array_header_t *findings, int action,
+                              long today, doanra_step **step,
+                              doanra_trip_state *ts, int *step_ok);
+
 /* Evaluate for the JSON check: history read, nothing written. */
 static int check_handler(request_rec *r)
 {
@@ -468,9 +475,11 @@ static int check_handler(request_rec *r)
     doanra_trip *trip;
     doanra_decide_result out;
     doanra_decide_request req;
+    doanra_trip_state ts;
+    doanra_step *step;
     apr_status_t rv = APR_EGENERAL;
     long today;
-    int nbuilt;
+    int nbuilt, action, step_ok;
 
     if (!r->handler || strcmp(r->handler, CHECK_HANDLER))
         return DECLINED;
@@ -478,6 +487,11 @@ static int check_handler(request_rec *r)
     sc = server_cfg(r);
     resolve_config(r, dc, &cfg);
     lang = cfg.lang;
+    /* The location's step (DoanraAction), judged as a submission of it
+     * would be: an amendment leaves its own dossier out of the history,
+     * an approval judges the trip's current version against the approved
+     * ones, the other steps their own fields. */
+    action = dc->action == UNSET ? DOANRA_ACT_REGISTER : dc->action;
 
     if (r->method_number != M_POST) {
         r->allowed = AP_METHOD_BIT << M_POST;
@@ -485,6 +499,9 @@ static int check_handler(request_rec *r)
         return send_json_error(r, HTTP_METHOD_NOT_ALLOWED,
                                msg_post_only(lang));
     }
+    if (doanra_action_needs_user(action) && (!r->user || !*r->user))
+        return send_json_error(r, HTTP_FORBIDDEN,
+                               doanra_msg(lang, "no_user_text"));
     ct = apr_table_get(r->headers_in, "Content-Type");
     switch (doanra_ctype_parse(r->pool, ct, &boundary)) {
     case DOANRA_CT_URLENCODED:
@@ -519,16 +536,20 @@ static int check_handler(request_rec *r)
 
     findings = apr_array_make(r->pool, 8, sizeof(doanra_finding));
     doanra_form_check_ambiguity(r->pool, &cfg, fields, r->args, findings);
-    trip = doanra_trip_build(r->pool, &cfg, countries_for(r, sc->store),
-                             fields, findings);
-    nbuilt = findings->nelts;
     today = today_local();
+    trip = read_step(r, sc->store, &cfg, fields, findings, action, today,
+                     &step, &ts, &step_ok);
+    nbuilt = findings->nelts;
     decide_request_init(r, "check", &req);
-    if (sc->store)
+    req.step = step;
+    req.target = &ts;
+    if (sc->store && step_ok >= 0)
         rv = doanra_decide(sc->store, r, &cfg, trip, findings, today, 0, 0,
                            &req, &out);
     if (rv != APR_SUCCESS) {
-        if (dc->on_db_error != DBERR_ALLOW)
+        /* Only a new trip can be judged without the database (as
+         * DoanraOnDatabaseError allow lets one through). */
+        if (dc->on_db_error != DBERR_ALLOW || action != DOANRA_ACT_REGISTER)
             return send_json_error(r, HTTP_SERVICE_UNAVAILABLE,
                                    doanra_msg(lang, "db_down_text"));
         out.decision = doanra_decide_offline(r->pool, &cfg, trip, findings,
@@ -801,33 +822,33 @@ static int parse_submission(request_rec *r, doanra_req *st, int mode,
  * their own fields (lifecycle.c).  Returns the trip to decide on, with
  * *step_ok 1 (the step may be recorded), 0 (it may not) or -1 (the trip
  * could not be read: DoanraOnDatabaseError). */
-static doanra_trip *read_step(request_rec *r, doanra_req *st, int action,
+static doanra_trip *read_step(request_rec *r, doanra_store *store,
+                              const doanra_config *cfg,
+                              const apr_array_header_t *fields,
+                              apr_array_header_t *findings, int action,
                               long today, doanra_step **step,
                               doanra_trip_state *ts, int *step_ok)
 {
-    const doanra_countries *countries = countries_for(r, st->store);
+    const doanra_countries *countries = countries_for(r, store);
 
     memset(ts, 0, sizeof(*ts));
     *step_ok = 1;
-    *step = doanra_step_read(r->pool, &st->cfg, action, st->fields, today,
-                             st->findings);
-    if (action != DOANRA_ACT_REGISTER && *(*step)->code_norm && st->store &&
-        doanra_store_trip_lookup(st->store, r, (*step)->code_norm, ts) !=
+    *step = doanra_step_read(r->pool, cfg, action, fields, today, findings);
+    if (action != DOANRA_ACT_REGISTER && *(*step)->code_norm && store &&
+        doanra_store_trip_lookup(store, r, (*step)->code_norm, ts) !=
             APR_SUCCESS) {
         *step_ok = -1;
     } else if (action != DOANRA_ACT_REGISTER) {
-        *step_ok = doanra_step_judge(r->pool, &st->cfg, *step, ts, today,
-                                     st->findings);
-        if (ts->found)
-            st->trip_code = ts->code;
+        *step_ok =
+            doanra_step_judge(r->pool, cfg, *step, ts, today, findings);
     }
     if (action == DOANRA_ACT_APPROVE && ts->found)
-        return doanra_trip_build(r->pool, &st->cfg, countries, ts->fields,
-                                 st->findings);
+        return doanra_trip_build(r->pool, cfg, countries, ts->fields,
+                                 findings);
     return doanra_trip_build(
-        r->pool, &st->cfg, countries, st->fields,
+        r->pool, cfg, countries, fields,
         doanra_action_has_form(action)
-            ? st->findings
+            ? findings
             : apr_array_make(r->pool, 8, sizeof(doanra_finding)));
 }
 
@@ -943,7 +964,10 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
     }
     if (!capture_submission(r, st, mode) || !parse_submission(r, st, mode, ct))
         return;
-    trip = read_step(r, st, action, today, &step, &ts, &step_ok);
+    trip = read_step(r, st->store, &st->cfg, st->fields, st->findings, action,
+                     today, &step, &ts, &step_ok);
+    if (action != DOANRA_ACT_REGISTER && step_ok >= 0 && ts.found)
+        st->trip_code = ts.code;
 
     memset(&out, 0, sizeof(out));
     decide_request_init(r, mode == MODE_ENFORCE ? "enforce" : "report", &req);

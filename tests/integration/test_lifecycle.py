@@ -26,7 +26,7 @@ CODE_RE = re.compile(r"^DR-\d{4}-\d{6,}$")
 
 def register(env, trip, query=""):
     r = env.post_form("/life/register" + query, trip)
-    assert r.status == 200 and r.reached_backend(), r
+    assert r.status == 200 and r.reached_backend(), (r, r.findings())
     code = r.header("X-Doanra-Trip")
     assert code and CODE_RE.match(code), r.headers
     env.wait_trip_status(int(r.header("X-Doanra-Submission")), "submitted")
@@ -168,6 +168,51 @@ def test_amend_still_sees_others(env):
     assert ("đã có trong đoàn %s (từ" % other_code) in r.finding("member-overlap")["message"], \
         r.findings()
     assert current(env, code)["version"] == 1
+
+
+def test_check_judges_the_locations_step(env):
+    """The JSON check of an amendment leaves the dossier's own versions out
+    of the history, as the amendment itself would; as a registration the
+    same form overlaps the trip it amends.  An approval's check judges the
+    trip's current version against the approved trips and needs a signed-in
+    user; nothing is recorded."""
+    t = harness.valid_trip(days_ahead=57)
+    code = register(env, t)
+    t.set_dates(harness.d(58), [3], ["JP"])
+    before = env.psql("SELECT count(*) FROM doanra.submissions")
+    status, data, r = env.check(t.pairs(), "/life/check")
+    assert status == 200 and "member-overlap" in [v["rule"] for v in data["violations"]], data
+    status, data, r = env.check([("ma_ho_so", code)] + t.pairs(), "/life/check-amend")
+    assert status == 200 and data["decision"] == "pass", data
+    # An unknown dossier is a lifecycle error, as for the step itself.
+    status, data, r = env.check([("ma_ho_so", "DR-1999-000001")] + t.pairs(),
+                                "/life/check-amend")
+    assert status == 200 and data["decision"] == "fail", data
+    assert "lifecycle" in [v["rule"] for v in data["violations"]], data
+    # Approvals where a key leader's quota is one trip a year (as
+    # /life/approve1): the first passes the check, and once it is approved
+    # the second fails it.
+    ld = leader(env)
+    codes = [register(env, leader_trip(ld, n)) for n in (260, 280)]
+    status, data, r = env.check([("ma_ho_so", codes[0]), ("so_quyet_dinh", "1/QĐ")],
+                                "/life/check-approve", headers=AUTH)
+    assert status == 200 and data["decision"] == "pass", data
+    assert current(env, codes[0])["status"] == "submitted"  # checked, not approved
+    r = step(env, "/life/approve1", [("ma_ho_so", codes[0]), ("so_quyet_dinh", "1/QĐ")])
+    assert r.status == 200, r.findings()
+    assert wait_status(env, codes[0], "approved")
+    status, data, r = env.check([("ma_ho_so", codes[1]), ("so_quyet_dinh", "2/QĐ")],
+                                "/life/check-approve", headers=AUTH)
+    assert status == 200 and data["decision"] == "fail", data
+    assert "leader-quota" in [v["rule"] for v in data["violations"]], data
+    assert current(env, codes[1])["status"] == "submitted"
+    status, data, r = env.check([("ma_ho_so", codes[1]), ("so_quyet_dinh", "2/QĐ")],
+                                "/life/check-open-approve")
+    assert status == 403 and data and data.get("error"), (status, r.body[:300])
+    # The checks recorded nothing (the registrations and approvals did).
+    assert env.psql("SELECT count(*) FROM doanra.submissions WHERE location LIKE "
+                    "'/life/check%'") == [("0",)]
+    assert int(env.psql("SELECT count(*) FROM doanra.submissions")[0][0]) > int(before[0][0])
 
 
 def test_amend_of_a_leader_does_not_count_twice(env):
