@@ -966,7 +966,7 @@ static void evaluate_submission(request_rec *r, doanra_req *st, int mode,
         return;
     trip = read_step(r, st->store, &st->cfg, st->fields, st->findings, action,
                      today, &step, &ts, &step_ok);
-    if (action != DOANRA_ACT_REGISTER && step_ok >= 0 && ts.found)
+    if (ts.found)
         st->trip_code = ts.code;
 
     memset(&out, 0, sizeof(out));

@@ -1700,14 +1700,13 @@ apr_status_t doanra_store_facts(doanra_store_tx *tx,
              * holds every trip committed by an earlier holder of the
              * locks: the quota stays exact. */
             pq_step steps[4] = {{NULL, "BEGIN", 0, NULL},
-                                {NULL, tx->st->tx_setup, 0, NULL},
-                                {S_FACTS, NULL, 12, v},
-                                {NULL, NULL, 0, NULL}};
-            int n = 3;
-            if (!tx->st->stateless) {
-                steps[2] = (pq_step){S_LOCK, NULL, 3, v};
-                steps[3] = (pq_step){S_HISTORY, NULL, 10, hv};
-                n = 4;
+                                {NULL, tx->st->tx_setup, 0, NULL}};
+            int n = 2;
+            if (tx->st->stateless) {
+                steps[n++] = (pq_step){S_FACTS, NULL, 12, v};
+            } else {
+                steps[n++] = (pq_step){S_LOCK, NULL, 3, v};
+                steps[n++] = (pq_step){S_HISTORY, NULL, 10, hv};
             }
             if (run_pipeline(p, tx->conn, steps, n, results,
                              "reading the history facts", &e) == 0) {
