@@ -8,6 +8,9 @@ Rows of results.tsv (tab-separated):
   rss SETUP MAX_KB SUM_KB                                      Apache children
   pss SETUP MAX_KB SUM_KB ANON_KB       Pss of the children (ANON: Pss_Anon
                                         of the child with the largest Pss)
+  cpu NAME CONNS APACHE_TICKS POSTGRES_TICKS CLK_TCK              CPU time
+                                        Apache's and PostgreSQL's processes
+                                        spent during that measurement
   figure NAME VALUE                                            printed as is
 
 Figures, per set-up and connection count C:
@@ -28,6 +31,16 @@ Figures, per set-up and connection count C:
                                              INSERT, synchronous COMMIT)
   ratio_check_modsec_C                       check req/s / modsec req/s
   check_added_p50_ms_C                       check p50 - plain p50
+  NAME_apache_cpu_ms_C                       CPU time of Apache's processes
+                                             per request, ms (user + system,
+                                             parent and children): what the
+                                             module, or ModSecurity, costs
+                                             the web server, whatever the
+                                             machine's speed of the moment
+  NAME_pg_cpu_ms_C                           CPU time of the PostgreSQL
+                                             cluster per request or
+                                             transaction, ms (check, enforce,
+                                             dbbound, pgcommit)
   apache_child_rss_kb                        max RSS of one child, module
                                              loaded, after the enforce runs
   apache_children_rss_kb                     sum over the 2 children
@@ -52,6 +65,11 @@ Figures, per set-up and connection count C:
 """
 import sys
 
+# Set-ups run by pgbench (no Apache), and those whose requests reach
+# PostgreSQL.
+PGBENCH = ("dbbound", "pgcommit")
+USES_DB = ("check", "enforce", "dbbound", "pgcommit")
+
 
 def fmt(v):
     if isinstance(v, float):
@@ -63,11 +81,13 @@ def fmt(v):
 
 
 def main(path):
-    runs, outcome, rss, pss, order, extra = {}, {}, {}, {}, [], []
+    runs, outcome, rss, pss, order, extra, cpu = {}, {}, {}, {}, [], [], {}
     for line in open(path, encoding="utf-8"):
         f = line.rstrip("\n").split("\t")
         if f[0] == "outcome":
             outcome[(f[1], f[2])] = [int(x) for x in f[3:8]]
+        elif f[0] == "cpu":
+            cpu[(f[1], f[2])] = (int(f[3]), int(f[4]), int(f[5]))
         elif f[0] == "figure":
             extra.append((f[1], float(f[2])))
         elif f[0] == "rss":
@@ -97,6 +117,13 @@ def main(path):
             out.append(("%s_refused_pct_%s" % (name, c), 100.0 * r["non2xx"] / r["requests"]))
         if r["errors"]:
             out.append(("%s_errors_%s" % (name, c), r["errors"]))
+        t = cpu.get((name, c))
+        if t and t[2] > 0:
+            per = lambda ticks: ticks * 1000.0 / t[2] / r["requests"]
+            if name not in PGBENCH:
+                out.append(("%s_apache_cpu_ms_%s" % (name, c), per(t[0])))
+            if name in USES_DB:
+                out.append(("%s_pg_cpu_ms_%s" % (name, c), per(t[1])))
         o = outcome.get((name, c))
         if o and o[0]:
             out.append(("%s_let_through_pct_%s" % (name, c), 100.0 * o[1] / o[0]))

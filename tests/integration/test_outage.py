@@ -13,7 +13,9 @@ stopping the database disturbs no other test module):
      journalled and written in once the database is back;
   4. PostgreSQL started again on the same port: without restarting Apache
      the next submissions are checked and recorded again.
-Tests run in file order and share the outage."""
+Tests run in file order and share the outage; each names the state of the
+database it needs (fixtures db_up, db_down, allowed_while_down), so that
+any one of them also runs alone (-k) and finds the outage it is about."""
 import os
 import sys
 import time
@@ -40,19 +42,52 @@ def apache_pid(oenv):
     return oenv.wait_for(oenv.apache.pid, timeout=5)
 
 
-def test_up_before_outage(oenv, apache_pid):
+def _ensure_down(oenv):
+    if loadlib.pg_is_up(oenv.pg):
+        loadlib.pg_stop(oenv.pg, "fast")
+
+
+def _ensure_up(oenv):
+    if not loadlib.pg_is_up(oenv.pg):
+        loadlib.pg_start(oenv.pg)
+
+
+@pytest.fixture
+def db_down(oenv):
+    """PostgreSQL stopped (pg_ctl stop -m fast), unless it already is."""
+    _ensure_down(oenv)
+
+
+@pytest.fixture
+def db_up(oenv):
+    """PostgreSQL running, started again if an earlier test stopped it."""
+    _ensure_up(oenv)
+
+
+@pytest.fixture(scope="module")
+def allowed_while_down(oenv):
+    """One submission to the DoanraOnDatabaseError allow location during
+    the outage, with a forged X-Doanra-Decision: (response, body sent)."""
+    _ensure_down(oenv)
+    body = harness.encode_urlencoded(valid_trip().pairs())
+    r = oenv.client.post("/faults/allow", body, "application/x-www-form-urlencoded",
+                         headers={"X-Doanra-Decision": "pass"})
+    return r, body
+
+
+def test_up_before_outage(oenv, apache_pid, db_up):
     r = oenv.post_form("/faults/refuse", valid_trip())
     assert r.status == 200 and r.reached_backend()
     assert r.header("X-Doanra-Decision") == "pass"
     assert oenv.submission(int(r.header("X-Doanra-Submission")))
 
 
-def test_database_stopped(oenv):
+def test_database_stopped(oenv, apache_pid):
     loadlib.pg_stop(oenv.pg, "fast")
     assert not loadlib.pg_is_up(oenv.pg)
 
 
-def test_refuse_answers_503_page_with_typed_values(oenv):
+def test_refuse_answers_503_page_with_typed_values(oenv, db_down):
     t = valid_trip()
     t.muc_dich = "Dự hội thảo <b>\"Kinh tế biển\"</b> & ký kết hợp tác"
     t.doi_tac = "Đại học Kyushu <i>Nhật Bản</i>"
@@ -81,7 +116,7 @@ def test_refuse_answers_503_page_with_typed_values(oenv):
     assert len(loadlib.backend_lines(oenv.apache, "/faults/refuse")) == before
 
 
-def test_refuse_multipart_and_english(oenv):
+def test_refuse_multipart_and_english(oenv, db_down):
     t = valid_trip()
     r = oenv.post_form("/faults/refuse", t, multipart=True)
     assert r.status == 503 and not r.reached_backend()
@@ -91,11 +126,8 @@ def test_refuse_multipart_and_english(oenv):
     assert "temporarily unavailable" in r.body
 
 
-def test_allow_passes_unchecked(oenv):
-    t = valid_trip()
-    body = harness.encode_urlencoded(t.pairs())
-    r = oenv.client.post("/faults/allow", body, "application/x-www-form-urlencoded",
-                         headers={"X-Doanra-Decision": "pass"})
+def test_allow_passes_unchecked(oenv, allowed_while_down):
+    r, body = allowed_while_down
     assert r.status == 200 and r.reached_backend(), r.body[:300]
     assert r.header("X-Doanra-Decision") == "unchecked"
     echo = r.echo()
@@ -106,7 +138,8 @@ def test_allow_passes_unchecked(oenv):
     assert lines[-1].decision == "unchecked"
 
 
-def test_back_without_apache_restart(oenv, apache_pid, capsys):
+def test_back_without_apache_restart(oenv, apache_pid, allowed_while_down, capsys):
+    _ensure_down(oenv)
     loadlib.pg_start(oenv.pg)
     assert loadlib.pg_is_up(oenv.pg)
     t0 = time.time()
@@ -139,7 +172,7 @@ def test_back_without_apache_restart(oenv, apache_pid, capsys):
     assert apache_pid and oenv.apache.pid() == apache_pid
 
 
-def test_nothing_recorded_while_down(oenv):
+def test_nothing_recorded_while_down(oenv, allowed_while_down, db_up):
     """The outage left no half-written rows: every trip is settled, and the
     allow-mode request was written in from the journal once the database
     was back, exactly once, as a trip that counts."""
@@ -153,7 +186,7 @@ def test_nothing_recorded_while_down(oenv):
     assert pending
 
 
-def test_immediate_stop_and_restart(oenv):
+def test_immediate_stop_and_restart(oenv, db_up):
     """A crash (stop -m immediate) heals the same way."""
     loadlib.pg_stop(oenv.pg, "immediate")
     r = oenv.post_form("/faults/refuse", valid_trip())
