@@ -119,7 +119,12 @@ static void apply_member_facts(apr_pool_t *p, doanra_trip *t,
     for (i = 0; t->members && i < t->members->nelts; i++) {
         doanra_member *m = &APR_ARRAY_IDX(t->members, i, doanra_member);
         m->registry_found = mf[i].found;
-        m->registry_key_leader = mf[i].key_leader;
+        /* The database's flag of the row by its exact code; an official
+         * whose code has other rows in other spellings is a key leader
+         * when any of them is (identity.c: the cached registry's view). */
+        m->registry_key_leader =
+            mf[i].key_leader || (m->official && m->official->code_rows > 1 &&
+                                 m->official->any_key_leader);
         m->registry_unit_code = mf[i].unit_code;
     }
 }

@@ -549,6 +549,14 @@ struct doanra_official {
     int is_key_leader;
     const char *code_norm, *name_norm; /* doanra_text_code_norm / _norm */
     const char *unit_norm;             /* code norm of unit_code, "" if none */
+    /* The rows of doanra.officials whose codes are this one's once
+     * normalised (1; more when an admin loaded one code twice, e.g. with a
+     * Unicode hyphen in one row), and whether any of them is a key leader.
+     * Such rows are one person: the first stands for them all, and is a
+     * key leader when any of them is, so neither spelling escapes the
+     * quota. */
+    int code_rows;
+    int any_key_leader;
 };
 
 typedef struct {
@@ -568,6 +576,11 @@ void doanra_registry_add_official(doanra_registry *reg, const char *code,
                                   const char *position, int is_key_leader);
 int doanra_registry_units(const doanra_registry *reg);
 int doanra_registry_officials(const doanra_registry *reg);
+/* How many normalised official codes more than one row of the registry
+ * has (an admin's loading error, see doanra_official.code_rows), and the
+ * stored code of the first such row (NULL when none). */
+int doanra_registry_shared_codes(const doanra_registry *reg,
+                                 const char **example);
 /* Lookups take the raw text and normalise it themselves (p for that).
  * The first row added wins when two rows have the same normal form. */
 const doanra_unit *doanra_registry_unit_by_code(apr_pool_t *p,

@@ -47,6 +47,8 @@ struct doanra_registry {
      * share a few hundred units. */
     apr_hash_t *strings;
     int units, officials;
+    int shared_codes;           /* codes_norm of more than one row */
+    const char *shared_example; /* the first of them, as stored */
     apr_hash_t *unit_code, *unit_name;
     index_t by_code; /* code_norm */
     index_t by_name; /* name_norm and unit_norm, both non-empty */
@@ -264,13 +266,39 @@ void doanra_registry_add_official(doanra_registry *reg, const char *code,
     o->unit_norm =
         intern(reg, doanra_text_code_norm(reg->scratch, o->unit_code));
     o->is_key_leader = is_key_leader ? 1 : 0;
+    o->code_rows = 1;
+    o->any_key_leader = o->is_key_leader;
     scratch_done(reg);
     reg->officials++;
-    if (*o->code_norm)
-        index_add(reg->pool, &reg->by_code, o, o->code_norm, NULL);
+    if (*o->code_norm) {
+        /* A code already loaded in another spelling: the same person,
+         * whom the first row stands for (the registry is only read once
+         * built, so it may still change here). */
+        doanra_official *first = (doanra_official *)index_get(
+            &reg->by_code, o->code_norm, NULL, NULL);
+        if (first) {
+            if (first->code_rows++ == 1 && reg->shared_codes++ == 0)
+                reg->shared_example = first->code;
+            first->any_key_leader |= o->is_key_leader;
+            /* Not another namesake of theirs either. */
+            if (!strcmp(first->name_norm, o->name_norm) &&
+                !strcmp(first->unit_norm, o->unit_norm))
+                return;
+        } else {
+            index_add(reg->pool, &reg->by_code, o, o->code_norm, NULL);
+        }
+    }
     if (!*o->name_norm || !*o->unit_norm)
         return; /* found by code only */
     index_add(reg->pool, &reg->by_name, o, o->name_norm, o->unit_norm);
+}
+
+int doanra_registry_shared_codes(const doanra_registry *reg,
+                                 const char **example)
+{
+    if (example)
+        *example = reg ? reg->shared_example : NULL;
+    return reg ? reg->shared_codes : 0;
 }
 
 int doanra_registry_units(const doanra_registry *reg)
@@ -345,7 +373,7 @@ int doanra_registry_officials_named(apr_pool_t *p, const doanra_registry *reg,
 /* ------------------------------------------------------------------ */
 
 /* A copy in the request's pool: the registry may be replaced meanwhile. */
-static const doanra_official *keep(apr_pool_t *p, const doanra_official *o)
+static doanra_official *keep(apr_pool_t *p, const doanra_official *o)
 {
     doanra_official *c;
     if (!o)
@@ -483,9 +511,22 @@ static void resolve_member(apr_pool_t *p, doanra_member *m,
             m->code_owner = keep(p, bycode);
         }
     }
-    m->official = keep(p, off);
+    if (off) {
+        /* The rows of its code in other spellings are the same person: a
+         * key leader if any of them is (the first row of the code keeps
+         * their count). */
+        const doanra_official *head = official_by_code_norm(reg, off->code_norm);
+        doanra_official *k = keep(p, off);
+        if (head && head != off) {
+            k->code_rows = head->code_rows;
+            k->any_key_leader = head->any_key_leader || off->is_key_leader;
+        }
+        m->official = k;
+    } else {
+        m->official = NULL;
+    }
     m->registry_found = off != NULL;
-    m->registry_key_leader = off ? off->is_key_leader : 0;
+    m->registry_key_leader = off ? m->official->any_key_leader : 0;
     m->registry_unit_code = off ? copy_or_null(p, off->unit_code) : NULL;
     m->identity = identity_of(p, off, code_norm, name_norm, unit_key);
 }

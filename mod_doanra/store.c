@@ -1298,6 +1298,8 @@ static registry_snap *registry_load(doanra_store *st, apr_pool_t *p,
 {
     apr_pool_t *np;
     registry_snap *snap, *old;
+    const char *example = NULL;
+    int shared;
 
     if (!(np = doanra_pool_own())) {
         e->what = "caching the registry";
@@ -1320,6 +1322,17 @@ static registry_snap *registry_load(doanra_store *st, apr_pool_t *p,
     apr_thread_mutex_lock(st->mutex);
     old = st->registry;
     st->registry = snap;
+    shared = doanra_registry_shared_codes(snap->reg, &example);
+    /* Said once per process, and again when the number changes. */
+    if (shared && shared != (old ? doanra_registry_shared_codes(old->reg, NULL)
+                                 : 0))
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, st->s,
+                     "doanra: doanra.officials has %d code(s) stored in "
+                     "more than one row once normalised (case, dashes, "
+                     "invisible characters), e.g. '%s': each counts as one "
+                     "person, a key leader if any of its rows is; keep one "
+                     "row per official",
+                     shared, example ? example : "");
     if (old && old->refs > 0)
         old = NULL; /* its last user frees it */
     apr_thread_mutex_unlock(st->mutex);

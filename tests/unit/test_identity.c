@@ -60,6 +60,7 @@ static void registry_large(void **state)
 {
     doanra_registry *big = doanra_registry_make(pool);
     const doanra_official *o;
+    const char *ex = NULL;
     char code[32], name[64], unit[16];
     int i, k;
     (void)state;
@@ -98,6 +99,14 @@ static void registry_large(void **state)
             pool, big, doanra_text_norm(pool, "Người Khác"), "bu999", &o),
         1);
     assert_string_equal(o->code, "qn0001");
+    /* that row's code is QN0001's: one person, counted once as shared */
+    assert_int_equal(doanra_registry_shared_codes(big, &ex), 1);
+    assert_string_equal(ex, "QN0001");
+    assert_int_equal(o->code_rows, 1);
+    assert_int_equal(doanra_registry_official_by_code(pool, big, "qn0001")->code_rows,
+                     2);
+    assert_int_equal(doanra_registry_shared_codes(reg, &ex), 0);
+    assert_null(ex);
 }
 
 /* A trip of one member sent by ma_don_vi / don_vi (either may be NULL). */
@@ -146,6 +155,77 @@ static const doanra_finding *finding(const apr_array_header_t *f, int rule)
         if (APR_ARRAY_IDX(f, i, doanra_finding).rule == rule)
             return &APR_ARRAY_IDX(f, i, doanra_finding);
     return NULL;
+}
+
+/* One official loaded twice, the code spelled two ways (an ASCII hyphen in
+ * one row, U+2010 in the other), the key-leader flag in one row only:
+ * whichever row comes first, every way of naming them - either spelling
+ * of the code, or name and unit alone - is one person and a key leader.
+ * (Taking the first row alone let a leader whose non-leader row sorts
+ * first travel without the quota.) */
+static void code_loaded_twice(void **state)
+{
+    static const char *const spellings[] = {"QN-X-01", "qn\xE2\x80\x90x\xE2\x80\x90"
+                                                       "01", ""};
+    int leader_first, i;
+    const char *ex = NULL;
+    (void)state;
+
+    for (leader_first = 0; leader_first < 2; leader_first++) {
+        doanra_registry *r2 = doanra_registry_make(pool);
+        const doanra_official *o;
+        doanra_registry_add_unit(r2, "UB-X", "Sở Xây dựng");
+        doanra_registry_add_official(r2, leader_first ? "QN\xE2\x80\x90X\xE2\x80\x90"
+                                                        "01"
+                                                      : "QN-X-01",
+                                     "Lê Văn Tám", "UB-X",
+                                     leader_first ? "Giám đốc" : "Chuyên viên",
+                                     leader_first);
+        doanra_registry_add_official(r2, leader_first ? "QN-X-01"
+                                                      : "QN\xE2\x80\x90X\xE2\x80\x90"
+                                                        "01",
+                                     "LÊ VĂN  TÁM", "ub-x",
+                                     leader_first ? "Chuyên viên" : "Giám đốc",
+                                     !leader_first);
+        /* A third row of that code under another name. */
+        doanra_registry_add_official(r2, "qn-x-01", "Người Khác", "UB-X", NULL, 0);
+        assert_int_equal(doanra_registry_officials(r2), 3);
+        assert_int_equal(doanra_registry_shared_codes(r2, &ex), 1);
+        assert_non_null(ex);
+        o = doanra_registry_official_by_code(pool, r2, "qn-x-01");
+        assert_int_equal(o->code_rows, 3);
+        assert_true(o->any_key_leader);
+        /* the same person twice is no pair of namesakes */
+        assert_int_equal(doanra_registry_officials_named(
+                             pool, r2, doanra_text_norm(pool, "Lê Văn Tám"),
+                             "ub-x", &o),
+                         1);
+
+        for (i = 0; i < 3; i++) {
+            doanra_trip *t = trip("UB-X", "Sở Xây dựng");
+            apr_array_header_t *f;
+            doanra_member *m = member(t, "Lê Văn Tám", *spellings[i] ? spellings[i] : NULL,
+                                      NULL);
+            doanra_trip_resolve_identity(pool, t, r2);
+            assert_string_equal(m->identity, "c:qn-x-01");
+            assert_true(m->registry_found);
+            assert_true(m->registry_key_leader);
+            assert_int_equal(m->official->code_rows, 3);
+            f = rules(t);
+            assert_true(m->is_key_leader); /* whatever the position says */
+            assert_null(finding(f, DOANRA_R_IDENTITY));
+        }
+        /* the row under another name: found by its name, the same code,
+         * so the same person and a key leader */
+        {
+            doanra_trip *t = trip("UB-X", NULL);
+            doanra_member *m = member(t, "Người Khác", NULL, NULL);
+            doanra_trip_resolve_identity(pool, t, r2);
+            assert_string_equal(m->identity, "c:qn-x-01");
+            assert_string_equal(m->official->code, "qn-x-01");
+            assert_true(m->registry_key_leader);
+        }
+    }
 }
 
 static void registry_lookups(void **state)
@@ -515,6 +595,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(registry_lookups),
         cmocka_unit_test(registry_large),
+        cmocka_unit_test(code_loaded_twice),
         cmocka_unit_test(code_spellings_are_the_official),
         cmocka_unit_test(name_and_unit_only),
         cmocka_unit_test(invented_code),
