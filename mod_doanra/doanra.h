@@ -470,7 +470,10 @@ typedef enum {
     /* Name and unit are exactly one official (official), who has another
      * code than tv_ma; code_owner is whoever tv_ma belongs to, or NULL
      * (a typo or an invented code). */
-    DOANRA_ID_CODE_NOT_THEIRS
+    DOANRA_ID_CODE_NOT_THEIRS,
+    /* Name and unit are those of several officials (namesakes), and no
+     * tv_ma names one of them: nobody can tell which one travels. */
+    DOANRA_ID_NAMESAKES
 } doanra_identity_issue;
 
 typedef struct doanra_official doanra_official;
@@ -499,6 +502,7 @@ typedef struct {
     const doanra_official *official;
     const doanra_official *code_owner;
     int identity_issue;          /* doanra_identity_issue */
+    int namesakes;               /* DOANRA_ID_NAMESAKES: how many */
     /* Resolved by doanra_trip_resolve_leaders. */
     int is_key_leader;
     const char *unit_key;        /* unit used for leaders-same-unit */

@@ -477,6 +477,7 @@ static void resolve_member(apr_pool_t *p, doanra_member *m,
     const doanra_official *byname = NULL, *bycode = NULL, *off = NULL;
     const char *unit_key, *code_norm = "";
     const char *name_norm = m->name_norm ? m->name_norm : "";
+    int named = 0;
 
     if (given(m->code))
         code_norm = doanra_text_code_norm(p, m->code);
@@ -484,8 +485,9 @@ static void resolve_member(apr_pool_t *p, doanra_member *m,
 
     if (reg && mu && *name_norm) {
         const doanra_official *first;
-        if (doanra_registry_officials_named(p, reg, name_norm, mu->code_norm,
-                                            &first) == 1)
+        named = doanra_registry_officials_named(p, reg, name_norm,
+                                                mu->code_norm, &first);
+        if (named == 1)
             byname = first;
     }
     if (reg && *code_norm) {
@@ -510,6 +512,12 @@ static void resolve_member(apr_pool_t *p, doanra_member *m,
             m->identity_issue = DOANRA_ID_CODE_OTHER_NAME;
             m->code_owner = keep(p, bycode);
         }
+    } else if (named > 1) {
+        /* Namesakes in the unit, and no code of a registered official to
+         * tell them apart: whoever it is, a key leader among them could
+         * travel as the other by leaving the code out or inventing one. */
+        m->identity_issue = DOANRA_ID_NAMESAKES;
+        m->namesakes = named;
     }
     if (off) {
         /* The rows of its code in other spellings are the same person: a

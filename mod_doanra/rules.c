@@ -920,6 +920,23 @@ static void check_identity(apr_pool_t *p, const doanra_config *c,
         const doanra_member *m = &APR_ARRAY_IDX(ms, i, doanra_member);
         const doanra_official *o = m->official, *x = m->code_owner;
 
+        if (m->identity_issue == DOANRA_ID_NAMESAKES && m->name) {
+            doanra_add_finding(
+                p, c, findings, DOANRA_R_IDENTITY, DOANRA_F_TV_MA, m->row,
+                L(c,
+                  "Danh bạ có %d cán bộ tên “%s” ở đơn vị này; cần ghi mã "
+                  "cán bộ (tv_ma) để biết là ai%s.",
+                  "The registry has %d officials named “%s” in this unit; "
+                  "the official code (tv_ma) is needed to tell which one%s."),
+                m->namesakes, clip(p, m->name, 120),
+                m->code ? apr_psprintf(p,
+                                       L(c, " (mã “%s” không phải của ai "
+                                            "trong số đó)",
+                                         " (“%s” is none of theirs)"),
+                                       clip(p, m->code, 60))
+                        : "");
+            continue;
+        }
         if (!m->code || !m->name)
             continue; /* `required` already asks for the name */
         if (m->identity_issue == DOANRA_ID_CODE_OTHER_NAME && x)

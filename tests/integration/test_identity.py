@@ -310,3 +310,47 @@ def test_code_loaded_twice_is_one_key_leader(env, leader_row):
         assert "leader-quota" in rules, (code, rules)
     assert "stored in more than one row once normalised" in \
         env.apache.error_log_text()
+
+
+def test_namesakes_need_the_code(env):
+    """A director and a clerk of one unit share a full name; the director
+    has used the year's quota.  Without a code, or with an invented one,
+    nobody can tell which of them travels, and the director could go as the
+    clerk: rule `identity` asks for the code (blocked, and the JSON check
+    agrees).  With the clerk's own code it is the clerk's trip."""
+    s = unique_suffix().upper()
+    unit, unit_name = "NS" + s, "Sở Nội vụ %s" % s
+    director, clerk = "QN-NS%s-01" % s, "QN-NS%s-02" % s
+    name = "Phạm Minh Đức %s" % s
+    env.psql(
+        "INSERT INTO doanra.units(code, name) VALUES (%s, %s);"
+        "INSERT INTO doanra.officials(code, full_name, unit_code, position,"
+        " is_key_leader) VALUES (%s, %s, %s, 'Giám đốc Sở Nội vụ', true),"
+        " (%s, %s, %s, 'Chuyên viên', false)"
+        % (sql_literal(unit), sql_literal(unit_name),
+           sql_literal(director), sql_literal(name), sql_literal(unit),
+           sql_literal(clerk), sql_literal(name), sql_literal(unit)))
+    time.sleep(1.1)  # the cached registry reads the new rows (see above)
+
+    def trip(month, code, position="Chuyên viên"):
+        t = valid_trip(members=1)
+        t.set_dates(datetime.date(YEAR, month, 3), [2], ["CN"])
+        t.ma_don_vi, t.don_vi = unit, unit_name
+        t.ly_do_phat_sinh = "Lời mời đột xuất của thành phố Đông Hưng"
+        t.members[0].update(name=name, code=code, position=position)
+        return t
+
+    for month in (3, 5):
+        r = expect_passed(env, trip(month, director, "Giám đốc Sở Nội vụ"),
+                          decision="warn")
+        env.wait_trip_status(r.header("X-Doanra-Submission"), "submitted")
+    assert "leader-quota" in blocked(env, trip(7, director))
+    for code in ("", "QN-NS%s-99" % s):
+        r = expect_blocked(env, trip(7, code), "identity")
+        f = r.finding("identity")
+        assert f["field"] == "tv_ma" and "Danh bạ có 2 cán bộ tên" in f["message"], f
+        assert "cần ghi mã cán bộ (tv_ma)" in f["message"], f
+        status, data, _ = env.check(trip(7, code))
+        assert status == 200 and data["decision"] == "fail", data
+        assert "identity" in json_rules(data, "error"), data
+    expect_passed(env, trip(7, clerk), decision="warn")

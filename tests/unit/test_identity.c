@@ -336,12 +336,70 @@ static void name_and_unit_only(void **state)
     assert_false(m->registry_found);
     assert_string_equal(m->identity, "n:hoàng văn định|sngv");
 
-    /* two namesakes: not resolved by name */
+    /* two namesakes: not resolved by name, and the code is asked for */
     t = trip("SNGV", NULL);
     m = member(t, "Trần Văn Hùng", NULL, NULL);
     doanra_trip_resolve_identity(pool, t, reg);
     assert_false(m->registry_found);
     assert_string_equal(m->identity, "n:trần văn hùng|sngv");
+    assert_int_equal(m->identity_issue, DOANRA_ID_NAMESAKES);
+    assert_int_equal(m->namesakes, 2);
+}
+
+/* Namesakes in one unit (a key leader and a clerk of the same name, say):
+ * without a code that names one of them, nobody can tell who travels, and
+ * a leader could travel as the clerk by leaving the code out or inventing
+ * one: rule `identity` asks for the code.  Either one's code settles it. */
+static void namesakes_need_the_code(void **state)
+{
+    doanra_trip *t;
+    doanra_member *m;
+    const doanra_finding *x;
+    (void)state;
+
+    t = trip("SNGV", "Sở Ngoại vụ");
+    m = member(t, "TRẦN  VĂN HÙNG", NULL, NULL);
+    doanra_trip_resolve_identity(pool, t, reg);
+    x = finding(rules(t), DOANRA_R_IDENTITY);
+    assert_non_null(x);
+    assert_int_equal(x->severity, DOANRA_SEV_ERROR);
+    assert_string_equal(x->field, "tv_ma");
+    assert_int_equal(x->row, 1);
+    assert_string_equal(x->message,
+                        "Danh bạ có 2 cán bộ tên “TRẦN  VĂN HÙNG” ở đơn vị "
+                        "này; cần ghi mã cán bộ (tv_ma) để biết là ai.");
+    cfg.lang = DOANRA_LANG_EN;
+    x = finding(rules(t), DOANRA_R_IDENTITY);
+    cfg.lang = DOANRA_LANG_VI;
+    assert_string_equal(x->message,
+                        "The registry has 2 officials named “TRẦN  VĂN HÙNG” "
+                        "in this unit; the official code (tv_ma) is needed "
+                        "to tell which one.");
+
+    /* an invented code tells nothing either */
+    t = trip("SNGV", "Sở Ngoại vụ");
+    m = member(t, "Trần Văn Hùng", "QN-SNGV-99", NULL);
+    doanra_trip_resolve_identity(pool, t, reg);
+    assert_int_equal(m->identity_issue, DOANRA_ID_NAMESAKES);
+    x = finding(rules(t), DOANRA_R_IDENTITY);
+    assert_non_null(x);
+    assert_non_null(
+        strstr(x->message, "(mã “QN-SNGV-99” không phải của ai trong số đó)"));
+
+    /* either one's code, in any spelling: that official, no finding */
+    t = trip("SNGV", "Sở Ngoại vụ");
+    m = member(t, "Trần Văn Hùng", "qn‐sngv‐08", NULL);
+    doanra_trip_resolve_identity(pool, t, reg);
+    assert_int_equal(m->identity_issue, DOANRA_ID_OK);
+    assert_string_equal(m->identity, "c:qn-sngv-08");
+    assert_null(finding(rules(t), DOANRA_R_IDENTITY));
+
+    /* the name in another unit is one person there: no namesakes */
+    t = trip("UBND-MC", CITY);
+    m = member(t, "Trần Văn Hùng", NULL, NULL);
+    doanra_trip_resolve_identity(pool, t, reg);
+    assert_int_equal(m->identity_issue, DOANRA_ID_OK);
+    assert_null(finding(rules(t), DOANRA_R_IDENTITY));
 }
 
 /* An invented code or a typo: still the chairman, and an identity error
@@ -598,6 +656,7 @@ int main(void)
         cmocka_unit_test(code_loaded_twice),
         cmocka_unit_test(code_spellings_are_the_official),
         cmocka_unit_test(name_and_unit_only),
+        cmocka_unit_test(namesakes_need_the_code),
         cmocka_unit_test(invented_code),
         cmocka_unit_test(deputy_code_chairman_name),
         cmocka_unit_test(code_under_another_name),
