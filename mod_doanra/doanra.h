@@ -586,7 +586,8 @@ int doanra_registry_officials(const doanra_registry *reg);
 int doanra_registry_shared_codes(const doanra_registry *reg,
                                  const char **example);
 /* Lookups take the raw text and normalise it themselves (p for that).
- * The first row added wins when two rows have the same normal form. */
+ * The first row added wins when two rows have the same normal form (for
+ * an official's code it stands for them all: doanra_official.code_rows). */
 const doanra_unit *doanra_registry_unit_by_code(apr_pool_t *p,
                                                 const doanra_registry *reg,
                                                 const char *code);

@@ -47,7 +47,7 @@ struct doanra_registry {
      * share a few hundred units. */
     apr_hash_t *strings;
     int units, officials;
-    int shared_codes;           /* codes_norm of more than one row */
+    int shared_codes;           /* normal forms of codes of several rows */
     const char *shared_example; /* the first of them, as stored */
     apr_hash_t *unit_code, *unit_name;
     index_t by_code; /* code_norm */
