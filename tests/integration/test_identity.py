@@ -257,6 +257,40 @@ def test_plan_code_in_another_spelling(env, trip):
     expect_check_pass(env, trip)
 
 
+class LeaderAndClerk:
+    """A fresh unit whose registry holds a key leader (leader_code) and a
+    clerk (clerk_code) under one full name, and its one-member trips."""
+
+    def __init__(self, env, prefix, unit_label, leader_code, clerk_code, name,
+                 leader_position):
+        s = unique_suffix().upper()
+        self.unit, self.unit_name = prefix + s, "%s %s" % (unit_label, s)
+        self.leader_code, self.clerk_code = leader_code(s), clerk_code(s)
+        self.name = "%s %s" % (name, s)
+        self.leader_position = leader_position
+        env.psql(
+            "INSERT INTO doanra.units(code, name) VALUES (%s, %s);"
+            "INSERT INTO doanra.officials(code, full_name, unit_code, position,"
+            " is_key_leader) VALUES (%s, %s, %s, %s, true),"
+            " (%s, %s, %s, 'Chuyên viên', false)"
+            % (sql_literal(self.unit), sql_literal(self.unit_name),
+               sql_literal(self.leader_code), sql_literal(self.name),
+               sql_literal(self.unit), sql_literal(leader_position),
+               sql_literal(self.clerk_code), sql_literal(self.name),
+               sql_literal(self.unit)))
+        # A code the cached registry does not know reloads it when the
+        # cache is more than a second old (store.c): let these rows be read.
+        time.sleep(1.1)
+
+    def trip(self, month, code, position="Chuyên viên"):
+        t = valid_trip(members=1)
+        t.set_dates(datetime.date(YEAR, month, 3), [2], ["CN"])
+        t.ma_don_vi, t.don_vi = self.unit, self.unit_name
+        t.ly_do_phat_sinh = "Lời mời đột xuất của thành phố Đông Hưng"
+        t.members[0].update(name=self.name, code=code, position=position)
+        return t
+
+
 @pytest.mark.parametrize("leader_row", ["ascii-hyphen", "u2010-hyphen"])
 def test_code_loaded_twice_is_one_key_leader(env, leader_row):
     """An admin loaded one official twice: the code with an ASCII hyphen in
@@ -266,47 +300,26 @@ def test_code_loaded_twice_is_one_key_leader(env, leader_row):
     leader's, and a third trip in the year fails `leader-quota` by either
     spelling of the code or by name and unit alone.  The admin's log says
     what to fix."""
-    s = unique_suffix().upper()
-    unit, unit_name = "XD" + s, "Sở Xây dựng %s" % s
-    ascii_code = "QN-XD%s-01" % s
-    u2010_code = ascii_code.replace("-", "\u2010")
-    name = "Lê Văn Tám %s" % s
+    ascii_code = lambda s: "QN-XD%s-01" % s
+    u2010_code = lambda s: ascii_code(s).replace("-", "\u2010")
     if leader_row == "ascii-hyphen":
-        leader_code, other_code = ascii_code, u2010_code
+        u = LeaderAndClerk(env, "XD", "Sở Xây dựng", ascii_code, u2010_code,
+                           "Lê Văn Tám", "Giám đốc Sở Xây dựng")
     else:
-        leader_code, other_code = u2010_code, ascii_code
-    env.psql(
-        "INSERT INTO doanra.units(code, name) VALUES (%s, %s);"
-        "INSERT INTO doanra.officials(code, full_name, unit_code, position,"
-        " is_key_leader) VALUES (%s, %s, %s, 'Giám đốc Sở Xây dựng', true),"
-        " (%s, %s, %s, 'Chuyên viên', false)"
-        % (sql_literal(unit), sql_literal(unit_name),
-           sql_literal(leader_code), sql_literal(name), sql_literal(unit),
-           sql_literal(other_code), sql_literal(name), sql_literal(unit)))
-    # A code the cached registry does not know reloads it when the cache
-    # is more than a second old (store.c): let the rows above be read.
-    time.sleep(1.1)
-
-    def trip(month, code):
-        t = valid_trip(members=1)
-        t.set_dates(datetime.date(YEAR, month, 3), [2], ["CN"])
-        t.ma_don_vi, t.don_vi = unit, unit_name
-        t.ly_do_phat_sinh = "Lời mời đột xuất của thành phố Đông Hưng"
-        # A position that is no key leader's title: only the registry
-        # makes them one.
-        t.members[0].update(name=name, code=code, position="Chuyên viên")
-        return t
-
-    for month, code in ((3, other_code), (5, leader_code)):
-        r = expect_passed(env, trip(month, code), decision="warn")
+        u = LeaderAndClerk(env, "XD", "Sở Xây dựng", u2010_code, ascii_code,
+                           "Lê Văn Tám", "Giám đốc Sở Xây dựng")
+    # A position that is no key leader's title: only the registry makes
+    # them one.
+    for month, code in ((3, u.clerk_code), (5, u.leader_code)):
+        r = expect_passed(env, u.trip(month, code), decision="warn")
         env.wait_trip_status(r.header("X-Doanra-Submission"), "submitted")
     rows = env.psql("SELECT count(*), bool_and(m.is_key_leader),"
                     " count(DISTINCT m.person_key) FROM doanra.trip_members m"
                     " JOIN doanra.trips t ON t.id = m.trip_id"
-                    " WHERE t.unit_code = %s" % sql_literal(unit))
+                    " WHERE t.unit_code = %s" % sql_literal(u.unit))
     assert [tuple(r) for r in rows] == [("2", "t", "1")], rows
-    for code in (other_code, leader_code, ""):
-        rules = blocked(env, trip(7, code), rules=("leader-quota",))
+    for code in (u.clerk_code, u.leader_code, ""):
+        rules = blocked(env, u.trip(7, code), rules=("leader-quota",))
         assert "leader-quota" in rules, (code, rules)
     assert "stored in more than one row once normalised" in \
         env.apache.error_log_text()
@@ -318,39 +331,20 @@ def test_namesakes_need_the_code(env):
     nobody can tell which of them travels, and the director could go as the
     clerk: rule `identity` asks for the code (blocked, and the JSON check
     agrees).  With the clerk's own code it is the clerk's trip."""
-    s = unique_suffix().upper()
-    unit, unit_name = "NS" + s, "Sở Nội vụ %s" % s
-    director, clerk = "QN-NS%s-01" % s, "QN-NS%s-02" % s
-    name = "Phạm Minh Đức %s" % s
-    env.psql(
-        "INSERT INTO doanra.units(code, name) VALUES (%s, %s);"
-        "INSERT INTO doanra.officials(code, full_name, unit_code, position,"
-        " is_key_leader) VALUES (%s, %s, %s, 'Giám đốc Sở Nội vụ', true),"
-        " (%s, %s, %s, 'Chuyên viên', false)"
-        % (sql_literal(unit), sql_literal(unit_name),
-           sql_literal(director), sql_literal(name), sql_literal(unit),
-           sql_literal(clerk), sql_literal(name), sql_literal(unit)))
-    time.sleep(1.1)  # the cached registry reads the new rows (see above)
-
-    def trip(month, code, position="Chuyên viên"):
-        t = valid_trip(members=1)
-        t.set_dates(datetime.date(YEAR, month, 3), [2], ["CN"])
-        t.ma_don_vi, t.don_vi = unit, unit_name
-        t.ly_do_phat_sinh = "Lời mời đột xuất của thành phố Đông Hưng"
-        t.members[0].update(name=name, code=code, position=position)
-        return t
-
+    u = LeaderAndClerk(env, "NS", "Sở Nội vụ", lambda s: "QN-NS%s-01" % s,
+                       lambda s: "QN-NS%s-02" % s, "Phạm Minh Đức",
+                       "Giám đốc Sở Nội vụ")
     for month in (3, 5):
-        r = expect_passed(env, trip(month, director, "Giám đốc Sở Nội vụ"),
+        r = expect_passed(env, u.trip(month, u.leader_code, u.leader_position),
                           decision="warn")
         env.wait_trip_status(r.header("X-Doanra-Submission"), "submitted")
-    assert "leader-quota" in blocked(env, trip(7, director))
-    for code in ("", "QN-NS%s-99" % s):
-        r = expect_blocked(env, trip(7, code), "identity")
+    assert "leader-quota" in blocked(env, u.trip(7, u.leader_code))
+    for code in ("", u.leader_code.replace("-01", "-99")):
+        r = expect_blocked(env, u.trip(7, code), "identity")
         f = r.finding("identity")
         assert f["field"] == "tv_ma" and "Danh bạ có 2 cán bộ tên" in f["message"], f
         assert "cần ghi mã cán bộ (tv_ma)" in f["message"], f
-        status, data, _ = env.check(trip(7, code))
+        status, data, _ = env.check(u.trip(7, code))
         assert status == 200 and data["decision"] == "fail", data
         assert "identity" in json_rules(data, "error"), data
-    expect_passed(env, trip(7, clerk), decision="warn")
+    expect_passed(env, u.trip(7, u.clerk_code), decision="warn")
